@@ -1,0 +1,75 @@
+namespace Vitmix.Model;
+
+/// <summary>How the token sequence is pooled into the classifier's input.</summary>
+public enum GlobalPool
+{
+    /// <summary>The class token (index 0), timm's 'token'.</summary>
+    Token,
+    /// <summary>The mean of the patch tokens (prefix tokens excluded), timm's 'avg'.</summary>
+    Average,
+}
+
+/// <summary>
+/// Architecture of a Vision Transformer classifier (Dosovitskiy et al. 2021) in timm's terms.
+/// Prefix tokens come before the patch tokens: [class token][distillation token][register tokens].
+/// </summary>
+public sealed record VitConfig
+{
+    public int ImageHeight { get; init; } = 224;
+    public int ImageWidth { get; init; } = 224;
+    public int PatchSize { get; init; } = 16;
+    public int InChannels { get; init; } = 3;
+    public int EmbedDim { get; init; } = 768;
+    public int Depth { get; init; } = 12;
+    public int NumHeads { get; init; } = 12;
+    /// <summary>MLP hidden width; 4·EmbedDim for the standard ViT.</summary>
+    public int MlpHidden { get; init; } = 3072;
+    public int NumClasses { get; init; } = 1000;
+    public bool QkvBias { get; init; } = true;
+    /// <summary>Epsilon of every LayerNorm (timm 1e-6, Hugging Face 1e-12 by default).</summary>
+    public float LayerNormEps { get; init; } = 1e-6f;
+    public bool ClassToken { get; init; } = true;
+    /// <summary>DeiT distillation token with its own head; logits are the mean of both heads at eval.</summary>
+    public bool Distilled { get; init; }
+    public int RegisterTokens { get; init; }
+    /// <summary>LayerScale (per-channel γ on each residual branch, timm's init_values / ls1, ls2).</summary>
+    public bool LayerScale { get; init; }
+    public GlobalPool Pool { get; init; } = GlobalPool.Token;
+    /// <summary>LayerNorm after pooling instead of before it (timm's fc_norm; replaces the final norm).</summary>
+    public bool FcNorm { get; init; }
+    /// <summary>Position embeddings cover only the patch tokens and are added before the prefix tokens are prepended.</summary>
+    public bool NoEmbedClass { get; init; }
+
+    public int GridHeight => ImageHeight / PatchSize;
+    public int GridWidth => ImageWidth / PatchSize;
+    public int NumPatches => GridHeight * GridWidth;
+    public int NumPrefixTokens => (ClassToken ? 1 : 0) + (Distilled ? 1 : 0) + RegisterTokens;
+    public int NumTokens => NumPrefixTokens + NumPatches;
+    public int HeadDim => EmbedDim / NumHeads;
+    public int PatchDim => InChannels * PatchSize * PatchSize;
+    /// <summary>Rows of pos_embed: the patches, plus the prefix tokens unless <see cref="NoEmbedClass"/>.</summary>
+    public int NumPositions => NoEmbedClass ? NumPatches : NumTokens;
+
+    /// <summary>Throws with a message naming every inconsistency.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (PatchSize <= 0) problems.Add($"patch size {PatchSize} must be positive");
+        else if (ImageHeight % PatchSize != 0 || ImageWidth % PatchSize != 0)
+            problems.Add($"image size {ImageHeight}x{ImageWidth} is not a multiple of the patch size {PatchSize}");
+        if (EmbedDim <= 0 || Depth <= 0 || MlpHidden <= 0 || NumClasses <= 0)
+            problems.Add($"embed dim {EmbedDim}, depth {Depth}, MLP hidden {MlpHidden} and classes {NumClasses} must be positive");
+        if (NumHeads <= 0 || (EmbedDim > 0 && EmbedDim % NumHeads != 0))
+            problems.Add($"{NumHeads} heads do not divide embed dim {EmbedDim}");
+        if (Pool == GlobalPool.Token && !ClassToken)
+            problems.Add("token pooling needs a class token");
+        if (Distilled && !ClassToken)
+            problems.Add("a distilled model needs a class token");
+        if (problems.Count > 0) throw new InvalidDataException("invalid ViT config: " + string.Join("; ", problems));
+    }
+
+    public override string ToString() =>
+        $"ViT {ImageHeight}x{ImageWidth}/{PatchSize}, dim {EmbedDim}, depth {Depth}, heads {NumHeads}, mlp {MlpHidden}, classes {NumClasses}" +
+        $"{(Distilled ? ", distilled" : "")}{(RegisterTokens > 0 ? $", {RegisterTokens} registers" : "")}{(LayerScale ? ", LayerScale" : "")}" +
+        $"{(Pool == GlobalPool.Average ? ", avg pool" : "")}, eps {LayerNormEps:G3}";
+}

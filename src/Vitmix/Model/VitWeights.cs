@@ -1,0 +1,166 @@
+using Vitmix.Engine;
+
+namespace Vitmix.Model;
+
+/// <summary>The parameters of one transformer block, timm layout (qkv fused: rows q, k, v; heads contiguous).</summary>
+public sealed class BlockWeights
+{
+    public required float[] Norm1Weight, Norm1Bias;
+    public required float[] QkvWeight;          // (3D, D)
+    public float[]? QkvBias;                     // (3D)
+    public required float[] ProjWeight, ProjBias; // (D, D), (D)
+    public float[]? LayerScale1;                 // (D)
+    public required float[] Norm2Weight, Norm2Bias;
+    public required float[] Fc1Weight, Fc1Bias;  // (Hm, D), (Hm)
+    public required float[] Fc2Weight, Fc2Bias;  // (D, Hm), (D)
+    public float[]? LayerScale2;                 // (D)
+}
+
+/// <summary>All parameters of a <see cref="VisionTransformer"/>, named after timm's state dict.</summary>
+public sealed class VitWeights
+{
+    public required float[] PatchWeight;  // (D, C·p·p), patch flattened in (c, ky, kx) order
+    public required float[] PatchBias;    // (D)
+    public float[]? ClassToken;           // (D)
+    public float[]? DistToken;            // (D)
+    public float[]? RegisterTokens;       // (R, D)
+    public required float[] PosEmbed;     // (NumPositions, D)
+    public required BlockWeights[] Blocks;
+    public float[]? NormWeight, NormBias;         // final norm (absent with fc_norm)
+    public float[]? FcNormWeight, FcNormBias;     // norm after pooling
+    public required float[] HeadWeight, HeadBias; // (K, D), (K)
+    public float[]? HeadDistWeight, HeadDistBias;
+
+    /// <summary>Every parameter with its timm name, in state-dict order (used for saving and for training).</summary>
+    public IEnumerable<(string Name, float[] Data)> Named()
+    {
+        if (ClassToken != null) yield return ("cls_token", ClassToken);
+        if (RegisterTokens != null) yield return ("reg_token", RegisterTokens);
+        if (DistToken != null) yield return ("dist_token", DistToken);
+        yield return ("pos_embed", PosEmbed);
+        yield return ("patch_embed.proj.weight", PatchWeight);
+        yield return ("patch_embed.proj.bias", PatchBias);
+        for (int i = 0; i < Blocks.Length; i++)
+        {
+            var b = Blocks[i];
+            string p = $"blocks.{i}.";
+            yield return (p + "norm1.weight", b.Norm1Weight);
+            yield return (p + "norm1.bias", b.Norm1Bias);
+            yield return (p + "attn.qkv.weight", b.QkvWeight);
+            if (b.QkvBias != null) yield return (p + "attn.qkv.bias", b.QkvBias);
+            yield return (p + "attn.proj.weight", b.ProjWeight);
+            yield return (p + "attn.proj.bias", b.ProjBias);
+            if (b.LayerScale1 != null) yield return (p + "ls1.gamma", b.LayerScale1);
+            yield return (p + "norm2.weight", b.Norm2Weight);
+            yield return (p + "norm2.bias", b.Norm2Bias);
+            yield return (p + "mlp.fc1.weight", b.Fc1Weight);
+            yield return (p + "mlp.fc1.bias", b.Fc1Bias);
+            yield return (p + "mlp.fc2.weight", b.Fc2Weight);
+            yield return (p + "mlp.fc2.bias", b.Fc2Bias);
+            if (b.LayerScale2 != null) yield return (p + "ls2.gamma", b.LayerScale2);
+        }
+        if (NormWeight != null) yield return ("norm.weight", NormWeight);
+        if (NormBias != null) yield return ("norm.bias", NormBias);
+        if (FcNormWeight != null) yield return ("fc_norm.weight", FcNormWeight);
+        if (FcNormBias != null) yield return ("fc_norm.bias", FcNormBias);
+        yield return ("head.weight", HeadWeight);
+        yield return ("head.bias", HeadBias);
+        if (HeadDistWeight != null) yield return ("head_dist.weight", HeadDistWeight);
+        if (HeadDistBias != null) yield return ("head_dist.bias", HeadDistBias);
+    }
+
+    /// <summary>The timm shape of every parameter this config needs, in state-dict order.</summary>
+    public static IEnumerable<(string Name, int[] Shape)> ExpectedShapes(VitConfig c)
+    {
+        int d = c.EmbedDim, hm = c.MlpHidden;
+        if (c.ClassToken) yield return ("cls_token", [1, 1, d]);
+        if (c.RegisterTokens > 0) yield return ("reg_token", [1, c.RegisterTokens, d]);
+        if (c.Distilled) yield return ("dist_token", [1, 1, d]);
+        yield return ("pos_embed", [1, c.NumPositions, d]);
+        yield return ("patch_embed.proj.weight", [d, c.InChannels, c.PatchSize, c.PatchSize]);
+        yield return ("patch_embed.proj.bias", [d]);
+        for (int i = 0; i < c.Depth; i++)
+        {
+            string p = $"blocks.{i}.";
+            yield return (p + "norm1.weight", [d]);
+            yield return (p + "norm1.bias", [d]);
+            yield return (p + "attn.qkv.weight", [3 * d, d]);
+            if (c.QkvBias) yield return (p + "attn.qkv.bias", [3 * d]);
+            yield return (p + "attn.proj.weight", [d, d]);
+            yield return (p + "attn.proj.bias", [d]);
+            if (c.LayerScale) yield return (p + "ls1.gamma", [d]);
+            yield return (p + "norm2.weight", [d]);
+            yield return (p + "norm2.bias", [d]);
+            yield return (p + "mlp.fc1.weight", [hm, d]);
+            yield return (p + "mlp.fc1.bias", [hm]);
+            yield return (p + "mlp.fc2.weight", [d, hm]);
+            yield return (p + "mlp.fc2.bias", [d]);
+            if (c.LayerScale) yield return (p + "ls2.gamma", [d]);
+        }
+        if (c.FcNorm) { yield return ("fc_norm.weight", [d]); yield return ("fc_norm.bias", [d]); }
+        else { yield return ("norm.weight", [d]); yield return ("norm.bias", [d]); }
+        yield return ("head.weight", [c.NumClasses, d]);
+        yield return ("head.bias", [c.NumClasses]);
+        if (c.Distilled) { yield return ("head_dist.weight", [c.NumClasses, d]); yield return ("head_dist.bias", [c.NumClasses]); }
+    }
+
+    /// <summary>
+    /// Builds the weights from a timm-named state dict. Every missing key, unexpected key and shape
+    /// mismatch is collected and reported in one <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static VitWeights FromStateDict(VitConfig config, IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        config.Validate();
+        var expected = ExpectedShapes(config).ToList();
+        var missing = new List<string>();
+        var mismatched = new List<string>();
+        foreach (var (name, shape) in expected)
+        {
+            if (!state.TryGetValue(name, out var t)) { missing.Add(name); continue; }
+            if (!t.Shape.SequenceEqual(shape))
+                mismatched.Add($"{name} is [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", shape)}]");
+        }
+        var expectedNames = expected.Select(e => e.Name).ToHashSet();
+        var unexpected = state.Keys.Where(k => !expectedNames.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (missing.Count + mismatched.Count + unexpected.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing keys: {Summarise(missing)}");
+            if (unexpected.Count > 0) parts.Add($"unexpected keys: {Summarise(unexpected)}");
+            if (mismatched.Count > 0) parts.Add($"shape mismatches: {Summarise(mismatched)}");
+            throw new InvalidDataException($"{source}: checkpoint does not fit {config}: {string.Join("; ", parts)}");
+        }
+
+        float[] Get(string name) => state[name].Data;
+        float[]? Opt(string name) => state.TryGetValue(name, out var t) ? t.Data : null;
+        var blocks = new BlockWeights[config.Depth];
+        for (int i = 0; i < config.Depth; i++)
+        {
+            string p = $"blocks.{i}.";
+            blocks[i] = new BlockWeights
+            {
+                Norm1Weight = Get(p + "norm1.weight"), Norm1Bias = Get(p + "norm1.bias"),
+                QkvWeight = Get(p + "attn.qkv.weight"), QkvBias = Opt(p + "attn.qkv.bias"),
+                ProjWeight = Get(p + "attn.proj.weight"), ProjBias = Get(p + "attn.proj.bias"),
+                LayerScale1 = Opt(p + "ls1.gamma"),
+                Norm2Weight = Get(p + "norm2.weight"), Norm2Bias = Get(p + "norm2.bias"),
+                Fc1Weight = Get(p + "mlp.fc1.weight"), Fc1Bias = Get(p + "mlp.fc1.bias"),
+                Fc2Weight = Get(p + "mlp.fc2.weight"), Fc2Bias = Get(p + "mlp.fc2.bias"),
+                LayerScale2 = Opt(p + "ls2.gamma"),
+            };
+        }
+        return new VitWeights
+        {
+            PatchWeight = Get("patch_embed.proj.weight"), PatchBias = Get("patch_embed.proj.bias"),
+            ClassToken = Opt("cls_token"), DistToken = Opt("dist_token"), RegisterTokens = Opt("reg_token"),
+            PosEmbed = Get("pos_embed"), Blocks = blocks,
+            NormWeight = Opt("norm.weight"), NormBias = Opt("norm.bias"),
+            FcNormWeight = Opt("fc_norm.weight"), FcNormBias = Opt("fc_norm.bias"),
+            HeadWeight = Get("head.weight"), HeadBias = Get("head.bias"),
+            HeadDistWeight = Opt("head_dist.weight"), HeadDistBias = Opt("head_dist.bias"),
+        };
+    }
+
+    static string Summarise(List<string> items) =>
+        items.Count <= 12 ? string.Join(", ", items) : string.Join(", ", items.Take(12)) + $" and {items.Count - 12} more";
+}
