@@ -1,0 +1,34 @@
+namespace Vitmix.Data.Datasets;
+
+/// <summary>An RGB image, 8 bits per channel, row-major, 3 bytes per pixel.</summary>
+public sealed record RgbImage(byte[] Pixels, int Width, int Height);
+
+/// <summary>
+/// A ground-truth object mask at the image's resolution: 0 = background, 1 = object, 255 = void
+/// (excluded from every metric, as VOC's boundary label).
+/// </summary>
+public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, string Annotator = "")
+{
+    public const byte Void = 255;
+}
+
+/// <summary>One image of a segmentation benchmark, loaded lazily.</summary>
+public sealed class SegmentationSample
+{
+    public required string Name { get; init; }
+    /// <summary>The class the dataset assigns to the image, or null (then the model's prediction is explained).</summary>
+    public int? ClassLabel { get; init; }
+    public required Func<RgbImage> LoadImage { get; init; }
+    /// <summary>One mask per annotator (usually one, Annotator = "").</summary>
+    public required Func<IReadOnlyList<GroundTruthMask>> LoadMasks { get; init; }
+}
+
+/// <summary>A dataset of images with object masks (VOC, PH2, ImageNet-segmentation, a folder, the synthetic benchmark).</summary>
+public interface ISegmentationDataset
+{
+    string Name { get; }
+    /// <summary>Class names of the dataset's own labels, if it has any.</summary>
+    IReadOnlyList<string>? ClassNames { get; }
+    /// <summary>Samples in a stable order (so shards and resumed runs agree).</summary>
+    IEnumerable<SegmentationSample> Samples();
+}
