@@ -33,7 +33,8 @@ public sealed class ForwardTrace
     public required float[] Patches;      // (B·P, C·p·p) unfolded patches = patch-embedding input
     public required float[] PatchTokens;  // (B,P,D) patch-embedding output before position embedding
     public required float[] Tokens;       // (B,N,D) prefix + patch tokens before position embedding
-    public required BlockTrace[] Blocks;
+    /// <summary>Per-block activations; an explanation pass releases (nulls) each block once it is done with it.</summary>
+    public required BlockTrace?[] Blocks;
     public required float[] Output;       // (B,N,D) residual stream after the last block
     /// <summary>(B, heads, D): what each classifier head reads before its LayerNorm (pooled token or patch mean).</summary>
     public required float[] PooledRaw;

@@ -1,0 +1,36 @@
+namespace Vitmix.Explain;
+
+/// <summary>
+/// Attention Grad-CAM for ViT (as in Chefer et al. 2021's baselines): the last block's class-token attention row,
+/// each head weighted by the mean gradient of the target logit over that row's patch entries, averaged over heads,
+/// clamped at 0, min-max normalised. A constant map (max = min) gives zeros, never NaN (the reference divides by 0).
+/// </summary>
+public sealed class AttentionGradCam : IExplainer
+{
+    public string Name => "gradcam";
+    public PassRequirements Requires => PassRequirements.Attention | PassRequirements.AttentionGradients;
+
+    public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
+    {
+        var c = pass.Config;
+        int last = c.Depth - 1, t0 = c.NumPrefixTokens, p = c.NumPatches, h = c.NumHeads;
+        var cam = new float[p];
+        for (int head = 0; head < h; head++)
+        {
+            var a = pass.HeadMatrix(pass.Attention[last], sample, head).Slice(t0, p);
+            var g = pass.HeadMatrix(pass.AttentionGradients![last]!, sample, head).Slice(t0, p);
+            float w = System.Numerics.Tensors.TensorPrimitives.Sum(g) / p;
+            for (int j = 0; j < p; j++) cam[j] += a[j] * w;
+        }
+        for (int j = 0; j < p; j++) cam[j] = Math.Max(0f, cam[j] / h);
+        MinMaxNormalise(cam);
+        yield return new(Name, new Heatmap(cam, c.GridHeight, c.GridWidth));
+    }
+
+    internal static void MinMaxNormalise(Span<float> values)
+    {
+        float min = System.Numerics.Tensors.TensorPrimitives.Min(values), max = System.Numerics.Tensors.TensorPrimitives.Max(values);
+        if (!(max > min)) { values.Clear(); return; }
+        for (int i = 0; i < values.Length; i++) values[i] = (values[i] - min) / (max - min);
+    }
+}

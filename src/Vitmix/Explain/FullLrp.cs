@@ -1,0 +1,19 @@
+namespace Vitmix.Explain;
+
+/// <summary>
+/// Full LRP (Chefer et al. 2021, "full"): the relevance pass continued through the position-embedding addition and
+/// the patch embedding (z^B rule) down to the pixels, summed over channels. A pixel map; values can be negative.
+/// </summary>
+public sealed class FullLrp : IExplainer
+{
+    public string Name => "fulllrp";
+    public PassRequirements Requires => PassRequirements.PixelRelevance;
+
+    public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
+    {
+        var c = pass.Config;
+        int plane = c.ImageHeight * c.ImageWidth;
+        var pixels = pass.PixelRelevance!.AsSpan(sample * plane, plane).ToArray();
+        yield return new(Name + ".pixels", new Heatmap(pixels, c.ImageHeight, c.ImageWidth));
+    }
+}

@@ -1,0 +1,18 @@
+namespace Vitmix.Model;
+
+/// <summary>Class probabilities from logits.</summary>
+public static class Probabilities
+{
+    /// <summary>softmax computed in double precision (stable: max subtracted).</summary>
+    public static float[] Softmax(ReadOnlySpan<float> logits)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        var e = new double[logits.Length];
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++) { e[i] = Math.Exp(logits[i] - max); sum += e[i]; }
+        var p = new float[logits.Length];
+        for (int i = 0; i < p.Length; i++) p[i] = (float)(e[i] / sum);
+        return p;
+    }
+}
