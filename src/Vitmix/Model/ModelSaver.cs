@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text.Json;
+using Vitmix.Data;
+using Vitmix.Model.Checkpoints;
+
+namespace Vitmix.Model;
+
+/// <summary>
+/// Saves a model the way timm's <c>save_for_hf</c> does: <c>model.safetensors</c> with timm key names and a
+/// hub-style <c>config.json</c> (architecture, num_classes, num_features, global_pool, label_names, model_args,
+/// pretrained_cfg), so any tool that reads timm checkpoints reads ours.
+/// </summary>
+public static class ModelSaver
+{
+    public static void Save(string directory, VisionTransformer model, Preprocessing preprocessing, IReadOnlyList<string>? classNames,
+        string weightsFile = "model.safetensors")
+    {
+        Directory.CreateDirectory(directory);
+        SafeTensorsWriter.WriteModel(Path.Combine(directory, weightsFile), model);
+        AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), ConfigJson(model.Config, preprocessing, classNames));
+    }
+
+    public static string ConfigJson(VitConfig c, Preprocessing p, IReadOnlyList<string>? classNames)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("architecture", c.Distilled ? "deit_tiny_distilled_patch16_224" : "vit_tiny_patch16_224");
+            w.WriteNumber("num_classes", c.NumClasses);
+            w.WriteNumber("num_features", c.EmbedDim);
+            w.WriteString("global_pool", c.Pool == GlobalPool.Token ? "token" : "avg");
+            if (classNames != null)
+            {
+                w.WriteStartArray("label_names");
+                foreach (var n in classNames) w.WriteStringValue(n);
+                w.WriteEndArray();
+            }
+            w.WriteStartObject("model_args");
+            TimmArgs.Write(w, c);
+            w.WriteEndObject();
+            w.WriteStartObject("pretrained_cfg");
+            w.WriteStartArray("input_size");
+            w.WriteNumberValue(c.InChannels); w.WriteNumberValue(p.InputHeight); w.WriteNumberValue(p.InputWidth);
+            w.WriteEndArray();
+            w.WriteBoolean("fixed_input_size", true);
+            w.WriteString("interpolation", p.Interpolation);
+            w.WriteNumber("crop_pct", p.CropPct);
+            w.WriteString("crop_mode", "center");
+            w.WriteStartArray("mean"); foreach (var v in p.Mean) w.WriteNumberValue(v); w.WriteEndArray();
+            w.WriteStartArray("std"); foreach (var v in p.Std) w.WriteNumberValue(v); w.WriteEndArray();
+            w.WriteNumber("num_classes", c.NumClasses);
+            w.WriteString("first_conv", "patch_embed.proj");
+            w.WriteString("classifier", "head");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+}

@@ -1,0 +1,79 @@
+using Vitmix.Data.Datasets;
+
+namespace Vitmix.Training;
+
+/// <summary>Random training augmentations, each off when its range is zero.</summary>
+public sealed record AugmentationOptions
+{
+    public bool HorizontalFlip { get; init; } = true;
+    public bool VerticalFlip { get; init; }
+    /// <summary>Maximum rotation in degrees (uniform in ±).</summary>
+    public float RotationDegrees { get; init; } = 15f;
+    /// <summary>Maximum translation as a fraction of the size (uniform in ±).</summary>
+    public float Translation { get; init; } = 0.1f;
+    /// <summary>RandomResizedCrop area range (torchvision's scale); (1, 1) disables it.</summary>
+    public float MinCropArea { get; init; } = 0.6f;
+    public float MaxCropArea { get; init; } = 1f;
+
+    public static AugmentationOptions None { get; } = new()
+    {
+        HorizontalFlip = false, RotationDegrees = 0, Translation = 0, MinCropArea = 1, MaxCropArea = 1,
+    };
+}
+
+/// <summary>
+/// Turns an RGB image into the model's normalised input (C,H,W): one inverse affine map (random resized crop,
+/// rotation, translation, flips) sampled bilinearly with edge clamping, then x/255 and (x − mean)/std. With no
+/// randomness it is a plain bilinear squash resize, used for validation.
+/// </summary>
+public static class Augmentation
+{
+    public static void Apply(RgbImage image, int outH, int outW, float[] mean, float[] std, AugmentationOptions options,
+        Random? rng, Span<float> output)
+    {
+        double sx = (double)image.Width / outW, sy = (double)image.Height / outH; // output px → source px
+        double cx = image.Width / 2.0, cy = image.Height / 2.0, ox = 0, oy = 0, angle = 0;
+        bool flipH = false, flipV = false;
+        if (rng != null)
+        {
+            if (options.MinCropArea < 1f || options.MaxCropArea < 1f)
+            {
+                double area = options.MinCropArea + rng.NextDouble() * (options.MaxCropArea - options.MinCropArea);
+                double logRatio = Math.Log(3.0 / 4) + rng.NextDouble() * (Math.Log(4.0 / 3) - Math.Log(3.0 / 4));
+                double ratio = Math.Exp(logRatio);
+                double w = Math.Min(1, Math.Sqrt(area * ratio)), h = Math.Min(1, Math.Sqrt(area / ratio));
+                sx *= w; sy *= h;
+                cx = image.Width * (w / 2 + rng.NextDouble() * (1 - w));
+                cy = image.Height * (h / 2 + rng.NextDouble() * (1 - h));
+            }
+            angle = (rng.NextDouble() * 2 - 1) * options.RotationDegrees * Math.PI / 180;
+            ox = (rng.NextDouble() * 2 - 1) * options.Translation * image.Width;
+            oy = (rng.NextDouble() * 2 - 1) * options.Translation * image.Height;
+            flipH = options.HorizontalFlip && rng.Next(2) == 1;
+            flipV = options.VerticalFlip && rng.Next(2) == 1;
+        }
+        double cos = Math.Cos(angle), sin = Math.Sin(angle);
+        int plane = outH * outW;
+        var px = image.Pixels;
+        for (int y = 0; y < outH; y++)
+            for (int x = 0; x < outW; x++)
+            {
+                // Output pixel centre relative to the output centre, in source pixels.
+                double u = (x + 0.5 - outW / 2.0) * sx, v = (y + 0.5 - outH / 2.0) * sy;
+                if (flipH) u = -u;
+                if (flipV) v = -v;
+                double srcX = cx + ox + cos * u - sin * v - 0.5, srcY = cy + oy + sin * u + cos * v - 0.5;
+                srcX = Math.Clamp(srcX, 0, image.Width - 1); srcY = Math.Clamp(srcY, 0, image.Height - 1);
+                int x0 = (int)srcX, y0 = (int)srcY;
+                int x1 = Math.Min(x0 + 1, image.Width - 1), y1 = Math.Min(y0 + 1, image.Height - 1);
+                double fx = srcX - x0, fy = srcY - y0;
+                for (int c = 0; c < 3; c++)
+                {
+                    double top = px[(y0 * image.Width + x0) * 3 + c] * (1 - fx) + px[(y0 * image.Width + x1) * 3 + c] * fx;
+                    double bottom = px[(y1 * image.Width + x0) * 3 + c] * (1 - fx) + px[(y1 * image.Width + x1) * 3 + c] * fx;
+                    double value = (top * (1 - fy) + bottom * fy) / 255.0;
+                    output[c * plane + y * outW + x] = (float)((value - mean[c]) / std[c]);
+                }
+            }
+    }
+}
