@@ -4,6 +4,8 @@ namespace Vitmix.Model;
 
 /// <summary>A named architecture: its network shape and the preprocessing of its pretrained weights.</summary>
 /// <param name="Name">timm (or torchvision) model name without a pretrained tag.</param>
+/// <param name="Config">Network shape (NumClasses is left at its default; the checkpoint decides it).</param>
+/// <param name="Preprocessing">The family's pretrained_cfg transform.</param>
 /// <param name="Layout">The key layout checkpoints of this name normally use.</param>
 public sealed record ArchitectureInfo(string Name, VitConfig Config, Preprocessing Preprocessing, CheckpointLayout Layout);
 

@@ -45,7 +45,7 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
     }
 
     /// <summary>
-    /// Resolves every field; <paramref name="fallback"/> supplies the layout's defaults (eps, preprocessing) and
+    /// Resolves every field; <paramref name="fallbackModel"/> and <paramref name="fallbackPrep"/> supply the layout's defaults (eps, preprocessing) and
     /// <paramref name="headsUnknown"/> is the error raised when no source states the number of heads.
     /// </summary>
     public ResolvedConfig Resolve(VitConfig fallbackModel, Preprocessing fallbackPrep, string fallbackOrigin, string path, Func<string> headsUnknown)

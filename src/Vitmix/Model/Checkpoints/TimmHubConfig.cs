@@ -10,7 +10,7 @@ internal static class TimmHubConfig
     public static bool Looks(JsonFields f) =>
         f.Has("architecture") || f.Has("pretrained_cfg") || f.Has("model_args") || f.Has("num_features");
 
-    /// <param name="architecture">The architecture name the file gives, or null.</param>
+    /// <summary>The partial configs of one file; <paramref name="architecture"/> is the name it gives, or null.</summary>
     public static List<PartialConfig> Read(JsonFields f, string fileName, out string? architecture)
     {
         var sources = new List<PartialConfig>();
