@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Vitmix.Data;
+using Vitmix.Engine;
+
+namespace Vitmix.Tests;
+
+/// <summary>The golden reference sets in shared/golden (found by walking up from the test binaries).</summary>
+public static class GoldenData
+{
+    public static readonly string[] Sets = ["vit32_p8_d48_l3_h3_c10", "vit64_p16_d64_l4_h4_c5"];
+    public static readonly string[] Images = ["disk", "square_disk"];
+
+    public static string Root { get; } = FindRoot();
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "golden");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("shared/golden not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string SetDir(string set) => Path.Combine(Root, set);
+    public static string ImageDir(string set, string image) => Path.Combine(Root, set, image);
+
+    public static JsonElement Manifest(string set) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(SetDir(set), "manifest.json"))).RootElement;
+
+    public static JsonElement ImageManifest(string set, string image) =>
+        Manifest(set).GetProperty("images").EnumerateArray().First(e => e.GetProperty("name").GetString() == image);
+
+    public static double Tolerance(string set, string image, string array) =>
+        ImageManifest(set, image).GetProperty("tolerance").GetProperty("arrays").GetProperty(array).GetDouble();
+
+    public static float[] Array(string set, string image, string name) => Npy.Read(Path.Combine(ImageDir(set, image), name + ".npy")).ToFloat();
+    public static double[] Array64(string set, string image, string name) => Npy.Read(Path.Combine(ImageDir(set, image), "f64", name + ".npy")).Values;
+
+    public static Tensor Input(string set, string image)
+    {
+        var a = Npy.Read(Path.Combine(ImageDir(set, image), "input.npy"));
+        return new Tensor(a.ToFloat(), a.Shape);
+    }
+}
