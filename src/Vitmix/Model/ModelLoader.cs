@@ -141,7 +141,8 @@ public static class ModelLoader
         if (o.Std is { } std && (std.Length != 3 || std.Any(s => !(s > 0))))
             throw new ArgumentException($"std [{string.Join(", ", std)}] must be 3 positive values");
         if (o.CropPct is { } crop && !(crop > 0 && crop <= 1)) throw new ArgumentException($"crop_pct {crop} must be in (0, 1]");
-        if (o.Interpolation != null) TimmArgs.ParseInterpolation(o.Interpolation, "--interpolation");
+        if (o.Interpolation is not (null or "bicubic" or "bilinear" or "nearest"))
+            throw new ArgumentException($"interpolation '{o.Interpolation}' is not supported (expected bicubic, bilinear or nearest)");
         return new PartialConfig
         {
             Origin = "overrides",
