@@ -24,6 +24,11 @@ public static class ModelLoader
         using var file = SafeTensorsFile.Open(weightsPath);
         var layout = KeyLayout.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
         var state = CanonicalStateDict.Map(file, layout);
+        if (layout.Kind == CheckpointLayout.Timm && !state.Has("patch_embed.proj.weight"))
+            throw new InvalidDataException(
+                $"{weightsPath}: no ViT patch embedding found (timm 'patch_embed.proj.weight', Hugging Face 'vit.embeddings.patch_embeddings.projection.weight' " +
+                $"or torchvision 'conv_proj.weight'); the file holds {file.Tensors.Count} tensors such as " +
+                string.Join(", ", file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal).Take(5).Select(n => $"'{n}'")));
         UnsupportedVariants.ThrowIfUnsupported(state, weightsPath);
 
         var sources = new List<PartialConfig>();

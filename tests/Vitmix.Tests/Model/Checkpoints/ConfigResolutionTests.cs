@@ -285,3 +285,49 @@ public class ConfigResolutionTests : IDisposable
         Assert.StartsWith(missing + ": ", Assert.Throws<InvalidDataException>(() => ModelLoader.Load(missing)).Message);
     }
 }
+
+public class NonViTAndHalfPrecisionCheckpointTests : IDisposable
+{
+    readonly TempDir dir = new();
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void AFileWithoutAPatchEmbeddingIsNotTakenForAViT()
+    {
+        string path = dir.File("resnet.safetensors");
+        SafeTensorsWriter.Write(path, [new SafeTensorEntry("module.conv1.weight", [2, 3, 1, 1], new float[6]), new SafeTensorEntry("module.fc.weight", [2, 2], new float[4])]);
+        var e = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path, new ModelOverrides { Heads = 1 }));
+        Assert.StartsWith(path + ": no ViT patch embedding found", e.Message);
+        Assert.Contains("'module.conv1.weight'", e.Message);
+    }
+
+    [Fact]
+    public void Bf16CheckpointLoadsAsTheTruncatedFloat32Weights()
+    {
+        // golden timm weights stored as BF16 (upper 16 bits), header written by hand
+        string set = GoldenData.Sets[0];
+        var timm = CheckpointTestFiles.ReadF32(GoldenCheckpointTests.Weights(set));
+        var header = new StringBuilder("{\"__metadata__\":{\"config\":\"{\\\"num_heads\\\": 3}\"}");
+        var data = new List<byte>();
+        foreach (var (name, (shape, values)) in timm)
+        {
+            header.Append($",\"{name}\":{{\"dtype\":\"BF16\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{data.Count},{data.Count + 2 * values.Length}]}}");
+            foreach (var v in values)
+            {
+                ushort top = (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16);
+                data.Add((byte)top);
+                data.Add((byte)(top >> 8));
+            }
+        }
+        header.Append('}');
+        string path = CheckpointTestFiles.Raw(dir.File("bf16.safetensors"), header.ToString(), data.ToArray());
+        var model = ModelLoader.Load(path);
+        Assert.Equal(3, model.Config.NumHeads);
+        var expected = timm["blocks.2.attn.qkv.weight"].Data.Select(v => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(v) & 0xFFFF0000u));
+        Assert.Equal(expected, model.Network.Weights.Blocks[2].QkvWeight);
+        var logits = model.Network.Forward(GoldenData.Input(set, "disk")).Data;
+        var want = GoldenData.Array(set, "disk", "logits");
+        // bf16 keeps 8 mantissa bits: the logits move, but stay close to the float32 ones
+        Assert.True(logits.Zip(want, (a, b) => Math.Abs(a - b)).Max() < 0.1f);
+    }
+}
