@@ -44,30 +44,5 @@ public static class GoldenData
         return new Tensor(a.ToFloat(), a.Shape);
     }
 
-    public static VisionTransformer Model(string set)
-    {
-        // Temporary minimal F32 reader until ModelLoader lands.
-        var bytes = File.ReadAllBytes(Path.Combine(SetDir(set), "weights.safetensors"));
-        long n = BitConverter.ToInt64(bytes, 0);
-        var header = JsonDocument.Parse(bytes.AsMemory(8, (int)n)).RootElement;
-        var state = new Dictionary<string, Tensor>();
-        foreach (var p in header.EnumerateObject())
-        {
-            if (p.Name == "__metadata__") continue;
-            var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var off = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var data = new float[(off[1] - off[0]) / 4];
-            Buffer.BlockCopy(bytes, (int)(8 + n + off[0]), data, 0, data.Length * 4);
-            state[p.Name] = new Tensor(data, shape);
-        }
-        var c = Manifest(set).GetProperty("config");
-        var config = new VitConfig
-        {
-            ImageHeight = c.GetProperty("img_size").GetInt32(), ImageWidth = c.GetProperty("img_size").GetInt32(),
-            PatchSize = c.GetProperty("patch_size").GetInt32(), EmbedDim = c.GetProperty("embed_dim").GetInt32(),
-            Depth = c.GetProperty("depth").GetInt32(), NumHeads = c.GetProperty("num_heads").GetInt32(),
-            NumClasses = c.GetProperty("num_classes").GetInt32(), MlpHidden = c.GetProperty("mlp_hidden").GetInt32(),
-        };
-        return new VisionTransformer(config, VitWeights.FromStateDict(config, state, set));
-    }
+    public static VisionTransformer Model(string set) => ModelLoader.Load(Path.Combine(SetDir(set), "weights.safetensors")).Network;
 }

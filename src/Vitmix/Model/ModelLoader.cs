@@ -1,12 +1,163 @@
+using Vitmix.Model.Checkpoints;
+
 namespace Vitmix.Model;
 
-/// <summary>Loads a ViT from a safetensors checkpoint (file or model folder) with its config. (stub: being written)</summary>
+/// <summary>
+/// Loads a ViT classifier from a safetensors checkpoint in timm, Hugging Face or torchvision key layout.
+/// The architecture is resolved field by field from, in priority order: <see cref="ModelOverrides"/>, config.json
+/// beside the weights (timm hub style: model_args, then pretrained_cfg/top level, then the named architecture; or
+/// Hugging Face ViTConfig style with preprocessor_config.json), an architecture name in the file or folder name,
+/// the safetensors <c>__metadata__["config"]</c>, and finally the tensor shapes. The number of heads cannot be read
+/// from shapes, so one of the other sources must state it.
+/// </summary>
 public static class ModelLoader
 {
     /// <summary>
     /// <paramref name="path"/> is a .safetensors file (config.json beside it is used when present) or a folder
     /// holding model.safetensors and config.json. Errors are <see cref="InvalidDataException"/> naming the file and the problem.
     /// </summary>
-    public static LoadedModel Load(string path, ModelOverrides? overrides = null) =>
-        throw new NotImplementedException("ModelLoader is being written");
+    public static LoadedModel Load(string path, ModelOverrides? overrides = null)
+    {
+        var (weightsPath, configPath) = Locate(path);
+        var overridePartial = overrides == null ? null : FromOverrides(overrides);
+
+        using var file = SafeTensorsFile.Open(weightsPath);
+        var layout = KeyLayout.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
+        var state = CanonicalStateDict.Map(file, layout);
+        if (layout.Kind == CheckpointLayout.Timm && !state.Has("patch_embed.proj.weight"))
+            throw new InvalidDataException(
+                $"{weightsPath}: no ViT patch embedding found (timm 'patch_embed.proj.weight', Hugging Face 'vit.embeddings.patch_embeddings.projection.weight' " +
+                $"or torchvision 'conv_proj.weight'); the file holds {file.Tensors.Count} tensors such as " +
+                string.Join(", ", file.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal).Take(5).Select(n => $"'{n}'")));
+        UnsupportedVariants.ThrowIfUnsupported(state, weightsPath);
+
+        var sources = new List<PartialConfig>();
+        if (overridePartial != null) sources.Add(overridePartial);
+        string? architecture = null;
+        bool hfConfig = false;
+        if (configPath != null)
+        {
+            using var doc = JsonFields.ParseFile(configPath);
+            var f = new JsonFields(doc.RootElement, configPath);
+            string name = Path.GetFileName(configPath);
+            if (HuggingFaceConfig.Looks(f))
+            {
+                string preprocessor = Path.Combine(Path.GetDirectoryName(configPath)!, "preprocessor_config.json");
+                sources.Add(HuggingFaceConfig.Read(f, name, File.Exists(preprocessor) ? preprocessor : null));
+                hfConfig = true;
+            }
+            else if (TimmHubConfig.Looks(f)) sources.AddRange(TimmHubConfig.Read(f, name, out architecture));
+            else
+                throw new InvalidDataException(
+                    $"{configPath}: neither a timm config (architecture, model_args, pretrained_cfg) nor a Hugging Face ViTConfig (model_type, hidden_size)");
+        }
+        if (architecture == null && !hfConfig && ArchitectureFromNames(weightsPath) is { } named)
+        {
+            architecture = named.Name;
+            sources.Add(ArchitectureTable.ToPartial(named, $"architecture {named.Name} (from the file name)"));
+        }
+        if (MetadataConfig.Read(file) is { } meta) sources.Add(meta);
+
+        int? Stated(Func<PartialConfig, int?> f) => sources.Select(f).FirstOrDefault(v => v != null);
+        sources.Add(ShapeInference.Infer(state, Stated(s => s.ImageHeight), Stated(s => s.ImageWidth), Stated(s => s.PatchSize), weightsPath));
+
+        var (fallbackModel, fallbackPrep) = LayoutDefaults(layout.Kind);
+        var resolved = new ConfigResolver(sources).Resolve(fallbackModel, fallbackPrep, $"{layout.Description} defaults", weightsPath,
+            () => HeadsUnknown(weightsPath, configPath, architecture));
+
+        state.Validate(resolved.Config, resolved.Source);
+        var weights = VitWeights.FromStateDict(resolved.Config, state.Read(resolved.Config), weightsPath);
+        return new LoadedModel
+        {
+            Network = new VisionTransformer(resolved.Config, weights),
+            Preprocessing = resolved.Preprocessing,
+            ClassNames = resolved.ClassNames,
+            Layout = layout.Kind,
+            WeightsPath = weightsPath,
+            ConfigSource = resolved.Source,
+        };
+    }
+
+    /// <summary>The weights file and the config.json beside it (null when absent).</summary>
+    static (string Weights, string? Config) Locate(string path)
+    {
+        string weights;
+        if (Directory.Exists(path))
+        {
+            weights = Path.Combine(path, "model.safetensors");
+            if (!File.Exists(weights))
+            {
+                if (File.Exists(Path.Combine(path, "model.safetensors.index.json")))
+                    throw new InvalidDataException($"{path}: sharded checkpoints (model.safetensors.index.json) are not supported; a ViT fits in one model.safetensors");
+                var candidates = Directory.GetFiles(path, "*.safetensors");
+                if (candidates.Length != 1)
+                    throw new InvalidDataException(candidates.Length == 0
+                        ? $"{path}: folder holds no model.safetensors"
+                        : $"{path}: folder holds no model.safetensors but {candidates.Length} other .safetensors files; pass one of them");
+                weights = candidates[0];
+            }
+        }
+        else if (File.Exists(path)) weights = path;
+        else throw new InvalidDataException($"{path}: no such file or folder");
+        string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, "config.json");
+        return (weights, File.Exists(config) ? config : null);
+    }
+
+    /// <summary>An architecture named by the weights file ("vit_base_patch16_224.augreg_in21k.safetensors") or its folder.</summary>
+    static ArchitectureInfo? ArchitectureFromNames(string weightsPath)
+    {
+        string full = Path.GetFullPath(weightsPath);
+        string stem = Path.GetFileNameWithoutExtension(full);
+        string folder = Path.GetFileName(Path.GetDirectoryName(full)) ?? "";
+        // Hugging Face cache folders read "models--timm--<name>"
+        if (folder.StartsWith("models--", StringComparison.Ordinal)) folder = folder[(folder.LastIndexOf("--", StringComparison.Ordinal) + 2)..];
+        return ArchitectureTable.Find(stem) ?? ArchitectureTable.Find(folder);
+    }
+
+    /// <summary>What each layout's own code does when nothing else is said: timm/torchvision eps 1e-6, Hugging Face 1e-12; each its own transform.</summary>
+    static (VitConfig, Preprocessing) LayoutDefaults(CheckpointLayout layout) => layout switch
+    {
+        CheckpointLayout.HuggingFace => (new VitConfig { LayerNormEps = 1e-12f },
+            new Preprocessing { Resize = ResizeMode.Squash, Interpolation = "bilinear", CropPct = 1.0 }),
+        CheckpointLayout.Torchvision => (new VitConfig { LayerNormEps = 1e-6f }, ArchitectureTable.Find("vit_b_16")!.Preprocessing),
+        _ => (new VitConfig { LayerNormEps = 1e-6f }, new Preprocessing()),
+    };
+
+    static string HeadsUnknown(string weightsPath, string? configPath, string? architecture)
+    {
+        string why = configPath == null
+            ? "there is no config.json beside it"
+            : architecture != null && ArchitectureTable.Find(architecture) == null
+                ? $"{Path.GetFileName(configPath)} names architecture '{architecture}', which is not in Vitmix's table, and has no model_args.num_heads"
+                : $"{Path.GetFileName(configPath)} does not state them";
+        return $"{weightsPath}: the number of attention heads is unknown: it cannot be read from tensor shapes, {why}, " +
+               "and the safetensors metadata has no \"config\" with num_heads. Pass --heads N, or put a config.json beside the weights " +
+               "(timm: \"architecture\" or \"model_args\": {\"num_heads\": N}; Hugging Face: \"num_attention_heads\"), " +
+               "or store __metadata__ \"config\" = {\"num_heads\": N, ...}";
+    }
+
+    static PartialConfig FromOverrides(ModelOverrides o)
+    {
+        Positive(o.Heads, "heads");
+        Positive(o.ImageSize, "image size");
+        Positive(o.PatchSize, "patch size");
+        if (o.LayerNormEps is { } eps && !(eps > 0 && float.IsFinite(eps))) throw new ArgumentException($"LayerNorm eps {eps} must be a positive number");
+        if (o.Mean is { } mean && mean.Length != 3) throw new ArgumentException($"mean has {mean.Length} values, expected 3 (one per channel)");
+        if (o.Std is { } std && (std.Length != 3 || std.Any(s => !(s > 0))))
+            throw new ArgumentException($"std [{string.Join(", ", std)}] must be 3 positive values");
+        if (o.CropPct is { } crop && !(crop > 0 && crop <= 1)) throw new ArgumentException($"crop_pct {crop} must be in (0, 1]");
+        if (o.Interpolation is not (null or "bicubic" or "bilinear" or "nearest"))
+            throw new ArgumentException($"interpolation '{o.Interpolation}' is not supported (expected bicubic, bilinear or nearest)");
+        return new PartialConfig
+        {
+            Origin = "overrides",
+            NumHeads = o.Heads, ImageHeight = o.ImageSize, ImageWidth = o.ImageSize, PatchSize = o.PatchSize, LayerNormEps = o.LayerNormEps,
+            Mean = o.Mean, Std = o.Std, Resize = o.Resize, Interpolation = o.Interpolation, CropPct = o.CropPct,
+        };
+
+        static void Positive(int? v, string what)
+        {
+            if (v is <= 0) throw new ArgumentException($"{what} {v} must be positive");
+        }
+    }
 }

@@ -1,0 +1,86 @@
+namespace Vitmix.Model.Checkpoints;
+
+/// <summary>
+/// A Hugging Face transformers ViTConfig config.json (configuration_vit.py; missing fields take ViTConfig's defaults,
+/// layer_norm_eps 1e-12) with the ViTImageProcessor preprocessing: squash-resize, bilinear, mean/std 0.5, unless a
+/// preprocessor_config.json beside it says otherwise.
+/// </summary>
+internal static class HuggingFaceConfig
+{
+    public static bool Looks(JsonFields f) =>
+        f.Has("model_type") || f.Has("hidden_size") || f.Has("architectures") || f.Has("num_attention_heads");
+
+    public static PartialConfig Read(JsonFields f, string fileName, string? preprocessorPath)
+    {
+        string? modelType = f.String("model_type");
+        if (modelType != null && modelType != "vit")
+            throw f.Error($"Hugging Face model_type '{modelType}' is not supported (only 'vit', ViTForImageClassification)");
+        string act = f.String("hidden_act") ?? "gelu";
+        // "gelu" is the exact erf GELU the engine runs; the tanh approximations would change the outputs
+        if (act != "gelu") throw f.Error($"hidden_act '{act}' is not supported (only 'gelu', the exact erf form)");
+
+        var p = new PartialConfig
+        {
+            Origin = fileName + " (Hugging Face)",
+            EmbedDim = f.Int("hidden_size") ?? 768,
+            Depth = f.Int("num_hidden_layers") ?? 12,
+            NumHeads = f.Int("num_attention_heads") ?? 12,
+            MlpHidden = f.Int("intermediate_size") ?? 3072,
+            PatchSize = f.Int("patch_size") ?? 16,
+            InChannels = f.Int("num_channels") ?? 3,
+            QkvBias = f.Bool("qkv_bias") ?? true,
+            LayerNormEps = (float)(f.Double("layer_norm_eps") ?? 1e-12),
+            ClassToken = true, Distilled = false, RegisterTokens = 0, LayerScale = false,
+            Pool = GlobalPool.Token, FcNorm = false, NoEmbedClass = false,
+            Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f],
+            Resize = ResizeMode.Squash, Interpolation = "bilinear", CropPct = 1.0,
+        };
+        var img = f.Size("image_size") ?? (224, 224);
+        p.ImageHeight = img.H;
+        p.ImageWidth = img.W;
+        if (f.Child("id2label") is { } labels) p.ClassNames = IndexedNames.FromObject(labels);
+        if (p.ClassNames != null) p.NumClasses = p.ClassNames.Length;
+        if (preprocessorPath != null) ReadPreprocessor(preprocessorPath, p);
+        return p;
+    }
+
+    /// <summary>preprocessor_config.json (ViTImageProcessor / ViTFeatureExtractor / DeiTImageProcessor fields).</summary>
+    static void ReadPreprocessor(string path, PartialConfig p)
+    {
+        using var doc = JsonFields.ParseFile(path);
+        var f = new JsonFields(doc.RootElement, path);
+        if (f.Bool("do_normalize") == false) { p.Mean = [0f, 0f, 0f]; p.Std = [1f, 1f, 1f]; }
+        else
+        {
+            p.Mean = f.Floats("image_mean", 3) ?? p.Mean;
+            p.Std = f.Floats("image_std", 3) ?? p.Std;
+        }
+        if (f.Int("resample") is { } resample)
+        {
+            // PIL resampling codes: NEAREST 0, BILINEAR 2, BICUBIC 3
+            p.Interpolation = resample switch
+            {
+                0 => "nearest", 2 => "bilinear", 3 => "bicubic",
+                _ => throw f.Error($"resample {resample} is not supported (0 nearest, 2 bilinear, 3 bicubic)"),
+            };
+        }
+        if (f.Bool("do_center_crop") == true)
+        {
+            // resize then centre-crop: the timm crop with crop_pct = crop / resize
+            double resize = SizeOf(f, "size") ?? throw f.Error("do_center_crop needs \"size\"");
+            double crop = SizeOf(f, "crop_size") ?? throw f.Error("do_center_crop needs \"crop_size\"");
+            p.Resize = ResizeMode.Crop;
+            p.CropPct = crop / resize;
+        }
+        p.Origin = p.Origin + " + " + Path.GetFileName(path);
+    }
+
+    /// <summary>A processor size: an int, {height, width} (the height is used) or {shortest_edge}.</summary>
+    static int? SizeOf(JsonFields f, string name)
+    {
+        if (f.Get(name) is not { } v) return null;
+        if (v.ValueKind == System.Text.Json.JsonValueKind.Number) return f.Int(name);
+        var c = f.Child(name)!.Value;
+        return c.Int("shortest_edge") ?? c.Int("height") ?? throw f.Bad(name, v, "an integer, {height, width} or {shortest_edge}");
+    }
+}

@@ -1,0 +1,38 @@
+namespace Vitmix.Model.Checkpoints;
+
+/// <summary>
+/// What one config source says about a model; null = this source is silent on it. Sources are merged field by
+/// field in priority order (overrides, config.json, architecture table, safetensors metadata, tensor shapes).
+/// </summary>
+internal sealed class PartialConfig
+{
+    /// <summary>Where these values come from, for <see cref="LoadedModel.ConfigSource"/>.</summary>
+    public required string Origin { get; set; }
+
+    public int? ImageHeight, ImageWidth, PatchSize, InChannels, EmbedDim, Depth, NumHeads, MlpHidden, NumClasses, RegisterTokens;
+    public double? MlpRatio;
+    public bool? QkvBias, ClassToken, Distilled, LayerScale, FcNorm, NoEmbedClass;
+    public float? LayerNormEps;
+    public GlobalPool? Pool;
+
+    public float[]? Mean, Std;
+    public double? CropPct;
+    public string? Interpolation;
+    public ResizeMode? Resize;
+
+    public string[]? ClassNames;
+
+    /// <summary>Sets both image sides.</summary>
+    public int? ImageSize { set { ImageHeight = value; ImageWidth = value; } }
+
+    /// <summary>Copies every field of a full config (the architecture table's entries).</summary>
+    public static PartialConfig FromFull(string origin, VitConfig c, Preprocessing p) => new()
+    {
+        Origin = origin,
+        ImageHeight = c.ImageHeight, ImageWidth = c.ImageWidth, PatchSize = c.PatchSize, InChannels = c.InChannels,
+        EmbedDim = c.EmbedDim, Depth = c.Depth, NumHeads = c.NumHeads, MlpHidden = c.MlpHidden, QkvBias = c.QkvBias,
+        ClassToken = c.ClassToken, Distilled = c.Distilled, RegisterTokens = c.RegisterTokens, LayerScale = c.LayerScale,
+        Pool = c.Pool, FcNorm = c.FcNorm, NoEmbedClass = c.NoEmbedClass,
+        Mean = p.Mean, Std = p.Std, CropPct = p.CropPct, Interpolation = p.Interpolation, Resize = p.Resize,
+    };
+}

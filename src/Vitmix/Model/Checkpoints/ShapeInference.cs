@@ -1,0 +1,65 @@
+namespace Vitmix.Model.Checkpoints;
+
+/// <summary>
+/// What the tensor shapes and key names reveal: width, depth, patch, MLP width, classes, qkv bias, prefix tokens,
+/// LayerScale, fc_norm and the position grid. The number of heads is not among them: q·kᵀ per head is invisible in
+/// the fused qkv shape (formats.md §3.1).
+/// </summary>
+internal static class ShapeInference
+{
+    /// <summary>Image size and patch, when stronger sources decided them, settle whether pos_embed covers the prefix tokens.</summary>
+    public static PartialConfig Infer(CanonicalStateDict state, int? imageHeight, int? imageWidth, int? patchSize, string path)
+    {
+        var p = new PartialConfig { Origin = "tensor shapes" };
+        if (state.Shape("patch_embed.proj.weight") is { Length: 4 } pw)
+        {
+            if (pw[2] != pw[3]) throw new InvalidDataException($"{path}: non-square patches {pw[2]}x{pw[3]} are not supported");
+            p.EmbedDim = (int)pw[0];
+            p.InChannels = (int)pw[1];
+            p.PatchSize = (int)pw[2];
+        }
+        int depth = 0;
+        foreach (var name in state.Names)
+        {
+            if (!name.StartsWith("blocks.", StringComparison.Ordinal)) continue;
+            int dot = name.IndexOf('.', 7);
+            if (dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int i)) depth = Math.Max(depth, i + 1);
+        }
+        if (depth > 0) p.Depth = depth;
+        if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1) p.MlpHidden = (int)fc1[0];
+        if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = (int)head[0];
+        p.QkvBias = state.Has("blocks.0.attn.qkv.bias");
+        p.ClassToken = state.Has("cls_token");
+        p.Distilled = state.Has("dist_token");
+        p.RegisterTokens = state.Shape("reg_token") is { Length: 3 } reg ? (int)reg[1] : 0;
+        p.LayerScale = state.Has("blocks.0.ls1.gamma");
+        p.FcNorm = state.Has("fc_norm.weight");
+        // No class token, or a norm after pooling, both mean timm pooled by averaging the patch tokens.
+        p.Pool = p.FcNorm == true || p.ClassToken == false ? GlobalPool.Average : GlobalPool.Token;
+
+        if (state.Shape("pos_embed") is { Length: 3 } pos)
+        {
+            long rows = pos[1];
+            int prefix = (p.ClassToken == true ? 1 : 0) + (p.Distilled == true ? 1 : 0) + p.RegisterTokens!.Value;
+            int? patch = patchSize ?? p.PatchSize;
+            if (imageHeight is { } h && imageWidth is { } w && patch is > 0)
+            {
+                long patches = (long)(h / patch.Value) * (w / patch.Value);
+                p.NoEmbedClass = prefix > 0 && rows == patches;
+            }
+            else if (patch is > 0)
+            {
+                // Square image assumed: the grid is whichever of rows-prefix or rows is a perfect square.
+                if (IsSquare(rows - prefix, out int g)) { p.NoEmbedClass = false; p.ImageSize = g * patch.Value; }
+                else if (prefix > 0 && IsSquare(rows, out g)) { p.NoEmbedClass = true; p.ImageSize = g * patch.Value; }
+            }
+        }
+        return p;
+    }
+
+    static bool IsSquare(long n, out int root)
+    {
+        root = n > 0 ? (int)Math.Round(Math.Sqrt(n)) : 0;
+        return n > 0 && (long)root * root == n;
+    }
+}

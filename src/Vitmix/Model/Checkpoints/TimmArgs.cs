@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vitmix.Model.Checkpoints;
+
+/// <summary>
+/// timm's VisionTransformer keyword arguments (img_size, patch_size, embed_dim, depth, num_heads, mlp_ratio, qkv_bias,
+/// num_classes, class_token, global_pool, reg_tokens, no_embed_class, init_values, fc_norm) as found in a hub
+/// config.json's model_args or a safetensors "config" metadata entry, plus the pretrained_cfg preprocessing fields.
+/// </summary>
+internal static class TimmArgs
+{
+    /// <summary>Reads the model arguments present in <paramref name="f"/> into <paramref name="into"/>.</summary>
+    public static void ReadModelArgs(JsonFields f, PartialConfig into)
+    {
+        if (f.Size("img_size") is { } img) { into.ImageHeight = img.H; into.ImageWidth = img.W; }
+        if (f.Size("patch_size") is { } patch)
+        {
+            if (patch.H != patch.W) throw f.Error($"non-square patch size {patch.H}x{patch.W} is not supported");
+            into.PatchSize = patch.H;
+        }
+        into.InChannels = f.Int("in_chans") ?? into.InChannels;
+        into.EmbedDim = f.Int("embed_dim") ?? into.EmbedDim;
+        into.Depth = f.Int("depth") ?? into.Depth;
+        into.NumHeads = f.Int("num_heads") ?? into.NumHeads;
+        into.MlpRatio = f.Double("mlp_ratio") ?? into.MlpRatio;
+        into.MlpHidden = f.Int("mlp_hidden") ?? into.MlpHidden;
+        into.NumClasses = f.Int("num_classes") ?? into.NumClasses;
+        into.QkvBias = f.Bool("qkv_bias") ?? into.QkvBias;
+        into.ClassToken = f.Bool("class_token") ?? into.ClassToken;
+        into.RegisterTokens = f.Int("reg_tokens") ?? into.RegisterTokens;
+        into.NoEmbedClass = f.Bool("no_embed_class") ?? into.NoEmbedClass;
+        into.FcNorm = f.Bool("fc_norm") ?? into.FcNorm;
+        into.Distilled = f.Bool("distilled") ?? into.Distilled;
+        if (f.Double("layer_norm_eps") is { } eps) into.LayerNormEps = (float)eps;
+        // init_values enables LayerScale (its value only initialises γ, which the checkpoint then overwrites)
+        if (f.Object.TryGetProperty("init_values", out var iv))
+            into.LayerScale = iv.ValueKind == JsonValueKind.Number ? true : iv.ValueKind == JsonValueKind.Null ? false : throw f.Bad("init_values", iv, "a number or null");
+        if (f.String("global_pool") is { } pool) into.Pool = ParsePool(pool, f);
+        foreach (var flag in new[] { "pre_norm", "qk_norm" })
+            if (f.Bool(flag) == true) throw f.Error($"unsupported ViT variant: {flag}=true");
+    }
+
+    /// <summary>Reads pretrained_cfg-style preprocessing fields (input_size, mean, std, crop_pct, interpolation, crop_mode).</summary>
+    public static void ReadPreprocessing(JsonFields f, PartialConfig into)
+    {
+        if (f.Get("input_size") is { } input)
+        {
+            if (input.ValueKind != JsonValueKind.Array || input.GetArrayLength() != 3 || input.EnumerateArray().Any(e => !e.TryGetInt32(out _)))
+                throw f.Bad("input_size", input, "[channels, height, width]");
+            into.InChannels ??= input[0].GetInt32();
+            into.ImageHeight ??= input[1].GetInt32();
+            into.ImageWidth ??= input[2].GetInt32();
+        }
+        into.Mean = f.Floats("mean", 3) ?? into.Mean;
+        into.Std = f.Floats("std", 3) ?? into.Std;
+        into.CropPct = f.Double("crop_pct") ?? into.CropPct;
+        if (f.String("interpolation") is { } interp) into.Interpolation = ParseInterpolation(interp, f.Where);
+        if (f.String("crop_mode") is { } mode)
+        {
+            into.Resize = mode switch
+            {
+                "center" => ResizeMode.Crop,
+                "squash" => ResizeMode.Squash,
+                _ => throw f.Error($"crop_mode '{mode}' is not supported (expected 'center' or 'squash')"),
+            };
+        }
+    }
+
+    public static GlobalPool ParsePool(string pool, JsonFields f) => pool switch
+    {
+        "token" => GlobalPool.Token,
+        "avg" => GlobalPool.Average,
+        _ => throw f.Error($"unsupported ViT variant: global_pool '{pool}' (supported: 'token', 'avg')"),
+    };
+
+    public static string ParseInterpolation(string interp, string where) => interp switch
+    {
+        "bicubic" or "bilinear" or "nearest" => interp,
+        _ => throw new InvalidDataException($"{where}: interpolation '{interp}' is not supported (expected bicubic, bilinear or nearest)"),
+    };
+
+    /// <summary>timm-style arguments describing <paramref name="c"/>, as <see cref="SafeTensorsWriter.WriteModel"/> stores them.</summary>
+    public static void Write(Utf8JsonWriter w, VitConfig c)
+    {
+        if (c.ImageHeight == c.ImageWidth) w.WriteNumber("img_size", c.ImageHeight);
+        else { w.WriteStartArray("img_size"); w.WriteNumberValue(c.ImageHeight); w.WriteNumberValue(c.ImageWidth); w.WriteEndArray(); }
+        w.WriteNumber("patch_size", c.PatchSize);
+        w.WriteNumber("in_chans", c.InChannels);
+        w.WriteNumber("embed_dim", c.EmbedDim);
+        w.WriteNumber("depth", c.Depth);
+        w.WriteNumber("num_heads", c.NumHeads);
+        w.WriteNumber("num_classes", c.NumClasses);
+        w.WriteNumber("mlp_ratio", (double)c.MlpHidden / c.EmbedDim);
+        w.WriteNumber("mlp_hidden", c.MlpHidden);
+        w.WriteBoolean("qkv_bias", c.QkvBias);
+        w.WriteBoolean("class_token", c.ClassToken);
+        w.WriteString("global_pool", c.Pool == GlobalPool.Token ? "token" : "avg");
+        w.WriteNumber("reg_tokens", c.RegisterTokens);
+        w.WriteBoolean("no_embed_class", c.NoEmbedClass);
+        if (c.LayerScale) w.WriteNumber("init_values", 1e-6); else w.WriteNull("init_values");
+        w.WriteBoolean("fc_norm", c.FcNorm);
+        w.WriteBoolean("distilled", c.Distilled);
+        // written in round-trip form so a reloaded model uses bit-identical eps
+        w.WritePropertyName("layer_norm_eps");
+        w.WriteRawValue(c.LayerNormEps.ToString("R", CultureInfo.InvariantCulture));
+    }
+}
