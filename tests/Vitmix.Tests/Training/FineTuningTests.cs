@@ -1,0 +1,99 @@
+using Vitmix.Data.Datasets;
+using Vitmix.Model;
+using Vitmix.Training;
+
+namespace Vitmix.Tests.Training;
+
+/// <summary>Fine-tuning a checkpoint to a new class count, saving, reloading and resuming.</summary>
+public class FineTuningTests
+{
+    // Two trivially separable classes: the bright square sits in the left or the right half.
+    static List<LabelledImage> TinyData(int count, int w, int h, int seed)
+    {
+        var rng = new Random(seed);
+        var list = new List<LabelledImage>();
+        for (int i = 0; i < count; i++)
+        {
+            int label = i % 2;
+            var px = new byte[w * h * 3];
+            for (int j = 0; j < px.Length; j++) px[j] = (byte)rng.Next(0, 60);
+            int x0 = label == 0 ? rng.Next(0, w / 2 - 6) : rng.Next(w / 2, w - 6), y0 = rng.Next(0, h - 6);
+            for (int y = y0; y < y0 + 6; y++)
+                for (int x = x0; x < x0 + 6; x++)
+                    for (int c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = 230;
+            var image = new RgbImage(px, w, h);
+            list.Add(new LabelledImage($"img{i}", label, () => image));
+        }
+        return list;
+    }
+
+    [Fact]
+    public void FineTunesANewHeadSavesReloadsAndResumes()
+    {
+        var pretrained = TinyModels.Random(TinyModels.Config(), seed: 3); // 4 classes
+        var model = HeadReplacement.WithNewHead(pretrained, classes: 2, seed: 1);
+        Assert.Equal(2, model.Config.NumClasses);
+        Assert.Same(pretrained.Weights.Blocks[0].QkvWeight, model.Weights.Blocks[0].QkvWeight); // backbone kept
+
+        var c = model.Config;
+        var data = TinyData(128, c.ImageWidth, c.ImageHeight, seed: 5);
+        var (train, val) = Trainer.StratifiedSplit(data, 0.25, seed: 0);
+        Assert.Equal(32, val.Count);
+        Assert.Equal(16, val.Count(v => v.Label == 0)); // stratified
+        Assert.Empty(train.Select(t => t.Name).Intersect(val.Select(v => v.Name)));
+
+        var pre = new Preprocessing { InputHeight = c.ImageHeight, InputWidth = c.ImageWidth, Resize = ResizeMode.Squash, Interpolation = "bilinear" };
+        var options = new TrainingOptions { Epochs = 20, BatchSize = 16, LearningRate = 5e-3f, WarmupEpochs = 1, Patience = 0, Augmentation = AugmentationOptions.None };
+        var dir = Directory.CreateTempSubdirectory("vitmix-ft").FullName;
+        try
+        {
+            var trainer = new Trainer(model, pre, options with { Epochs = 10 }, ["left", "right"]);
+            var before = trainer.Evaluate(val);
+            var first = trainer.Fit(train, val, dir);
+            Assert.Equal(10, first.Count);
+            // Resume continues from epoch 10 to 20 rather than starting over.
+            var resumed = new Trainer(model, pre, options, ["left", "right"]).Fit(train, val, dir, resume: true);
+            Assert.Equal(20, resumed.Count);
+            Assert.Equal(first.Select(e => e.Epoch), resumed.Take(10).Select(e => e.Epoch));
+            var after = trainer.Evaluate(val);
+            Assert.True(after.Accuracy >= 0.9, $"validation accuracy {after.Accuracy:P0} (before {before.Accuracy:P0})");
+            Assert.True(after.Loss < before.Loss);
+
+            // The best model is saved in timm layout with a config.json naming the classes, and reloads.
+            var loaded = ModelLoader.Load(dir);
+            Assert.Equal(CheckpointLayout.Timm, loaded.Layout);
+            Assert.Equal(["left", "right"], loaded.ClassNames!);
+            Assert.Equal(2, loaded.Config.NumClasses);
+            Assert.True(File.Exists(Path.Combine(dir, "last.safetensors")));
+            Assert.True(File.Exists(Path.Combine(dir, "optimizer.safetensors")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void CrossEntropyGradientIsSoftmaxMinusTarget()
+    {
+        float[] logits = [1f, 2f, 0.5f];
+        var grad = new float[3];
+        double loss = CrossEntropy.LossAndGradient(logits, [1], 3, grad);
+        double z = Math.Exp(1) + Math.Exp(2) + Math.Exp(0.5);
+        Assert.Equal(-Math.Log(Math.Exp(2) / z), loss, 6);
+        Assert.Equal(Math.Exp(1) / z, grad[0], 5);
+        Assert.Equal(Math.Exp(2) / z - 1, grad[1], 5);
+        // Class weights: torch's weighted mean.
+        var g2 = new float[6];
+        double l2 = CrossEntropy.LossAndGradient([1f, 2f, 0.5f, 0f, 0f, 3f], [1, 2], 3, g2, [1f, 1f, 3f]);
+        double z2 = 2 + Math.Exp(3);
+        Assert.Equal((-Math.Log(Math.Exp(2) / z) - 3 * Math.Log(Math.Exp(3) / z2)) / 4, l2, 6);
+    }
+
+    [Fact]
+    public void ScheduleWarmsUpThenDecays()
+    {
+        var s = new LearningRateSchedule(1e-3f, 10, 110, 0f);
+        Assert.Equal(1e-4f, s.At(0), 6);
+        Assert.Equal(1e-3f, s.At(9), 6);
+        Assert.Equal(5e-4f, s.At(60), 5);
+        Assert.Equal(0f, s.At(110), 6);
+    }
+}
