@@ -101,6 +101,36 @@ public class PositionEmbeddingResamplerTests
         Assert.Equal(expected1, result[1], 1e-2f);
     }
 
+    // Reference outputs of PyTorch 1.13 (Debian python3-torch) for input value k = 2·sin(k + 1) at flat index k:
+    // torch.cat([pe[:, :1], F.interpolate(grid, size, mode='bicubic', align_corners=False, antialias=aa)
+    //   .permute(0, 2, 3, 1).reshape(1, -1, D)], 1), grid = pe[:, 1:].reshape(1, H, W, D).permute(0, 3, 1, 2).
+    static readonly float[] Torch3x3To5x4Dim2Plain = [1.682942f, 1.818595f, 0.3838243f, -1.629467f, -1.497937f, -1.159358f, -0.9669545f, 0.5018814f, 1.594112f, 2.157054f, 0.6314741f, -1.432587f, -1.428817f, -1.26322f, -1.094548f, 0.3243367f, 1.393384f, 2.185987f, 1.026952f, -1.089111f, -1.294316f, -1.414076f, -1.286747f, 0.02913426f, 1.044204f, 2.200449f, 1.378254f, -0.6987869f, -1.104138f, -1.504104f, -1.423594f, -0.2673215f, 0.6501074f, 2.120256f, 1.58042f, -0.4536697f, -0.9776915f, -1.545336f, -1.494197f, -0.4461563f, 0.4031307f, 2.05173f];
+    static readonly float[] Torch3x3To5x4Dim2Antialiased = [1.682942f, 1.818595f, 0.3538039f, -1.599305f, -1.336872f, -1.078152f, -0.8454081f, 0.484519f, 1.52009f, 2.109049f, 0.5764468f, -1.422133f, -1.272949f, -1.158964f, -0.9532379f, 0.337007f, 1.335149f, 2.127936f, 0.9717707f, -1.08882f, -1.145126f, -1.292997f, -1.137989f, 0.0679272f, 0.9887087f, 2.140771f, 1.320302f, -0.7030787f, -0.9621629f, -1.364769f, -1.267943f, -0.2044235f, 0.5946595f, 2.050523f, 1.506485f, -0.4850553f, -0.8552762f, -1.397069f, -1.333076f, -0.3544841f, 0.3726237f, 1.98909f];
+    static readonly float[] Torch4x4To2x3Dim1Plain = [1.682942f, 0.7513524f, 0.9540046f, -0.4054279f, 0.2530383f, -1.038133f, -0.6294675f];
+    static readonly float[] Torch4x4To2x3Dim1Antialiased = [1.682942f, 0.4104799f, 0.2929396f, -0.2410963f, 0.1806708f, -0.3389911f, -0.3766823f];
+
+    [Theory]
+    [InlineData(3, 3, 5, 4, 2, false)]
+    [InlineData(3, 3, 5, 4, 2, true)]
+    [InlineData(4, 4, 2, 3, 1, false)]
+    [InlineData(4, 4, 2, 3, 1, true)]
+    public void MatchesPyTorchInterpolate(int oldH, int oldW, int newH, int newW, int dim, bool antialias)
+    {
+        float[] expected = (oldH, antialias) switch
+        {
+            (3, false) => Torch3x3To5x4Dim2Plain,
+            (3, true) => Torch3x3To5x4Dim2Antialiased,
+            (4, false) => Torch4x4To2x3Dim1Plain,
+            _ => Torch4x4To2x3Dim1Antialiased,
+        };
+        var pos = new float[(1 + oldH * oldW) * dim];
+        for (int k = 0; k < pos.Length; k++) pos[k] = (float)(2 * Math.Sin(k + 1.0));
+        float[] result = PositionEmbeddingResampler.Resample(pos, 1, oldH, oldW, newH, newW, dim, antialias);
+        Assert.Equal(expected.Length, result.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], result[i], 2e-5f);
+    }
+
     [Fact]
     public void PrefixRowsAreCopiedUntouched()
     {
