@@ -1,0 +1,88 @@
+using Vitmix.Data;
+
+namespace Vitmix.Model.Hub;
+
+/// <summary>
+/// One repository's folder in the huggingface_hub cache, laid out exactly as the Python library lays it out so that
+/// both share downloads:
+/// <code>
+/// {root}/models--{org}--{name}/refs/{revision}            text file holding the commit hash
+///                             /snapshots/{commit}/{file}  relative symlink → ../../blobs/{etag}
+///                             /blobs/{etag}               the bytes (etag = sha256 for LFS files, else the git blob id)
+///                             /.no_exist/{commit}/{file}  empty marker: the file does not exist at that commit
+/// {root}/.locks/models--{org}--{name}/{etag}.lock         held while a blob is being downloaded
+/// </code>
+/// </summary>
+internal sealed class HubCache(string root, HubModelId id)
+{
+    public string Root { get; } = root;
+    public HubModelId Id { get; } = id;
+    public string RepoFolder => Path.Combine(Root, Id.CacheFolderName);
+
+    public string RefPath(string revision) => Path.Combine(RepoFolder, "refs", revision);
+    public string SnapshotFolder(string commit) => Path.Combine(RepoFolder, "snapshots", commit);
+    public string SnapshotFile(string commit, string file) => Path.Combine(SnapshotFolder(commit), file);
+    public string BlobPath(string etag) => Path.Combine(RepoFolder, "blobs", etag);
+    public string IncompletePath(string etag) => BlobPath(etag) + ".incomplete";
+    public string NoExistPath(string commit, string file) => Path.Combine(RepoFolder, ".no_exist", commit, file);
+    public string LockPath(string etag) => Path.Combine(Root, ".locks", Id.CacheFolderName, etag + ".lock");
+
+    /// <summary>The commit a revision points to in the cache: the revision itself when it is a commit, else refs/.</summary>
+    public string? CommitFor(string revision)
+    {
+        if (HubModelId.IsCommitHash(revision)) return revision;
+        string path = RefPath(revision);
+        if (!File.Exists(path)) return null;
+        string commit = File.ReadAllText(path).Trim();
+        return HubModelId.IsCommitHash(commit) ? commit : null;
+    }
+
+    /// <summary>True when the snapshot entry exists and (if a symlink) its blob is there too.</summary>
+    public bool HasFile(string commit, string file)
+    {
+        var info = new FileInfo(SnapshotFile(commit, file));
+        if (info.LinkTarget == null) return info.Exists;
+        return info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
+    }
+
+    public bool IsKnownMissing(string commit, string file) => File.Exists(NoExistPath(commit, file));
+
+    public void MarkMissing(string commit, string file)
+    {
+        string path = NoExistPath(commit, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, []);
+    }
+
+    /// <summary>Points refs/{revision} at the commit (nothing to do when the revision is the commit).</summary>
+    public void WriteRef(string revision, string commit)
+    {
+        if (revision == commit) return;
+        string path = RefPath(revision);
+        if (File.Exists(path) && File.ReadAllText(path).Trim() == commit) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, commit);
+    }
+
+    /// <summary>
+    /// Makes snapshots/{commit}/{file} a relative symlink to blobs/{etag}, as huggingface_hub does; where symlinks
+    /// cannot be made (some Windows setups) the blob is copied, which the Python library also accepts.
+    /// </summary>
+    public void LinkSnapshot(string commit, string file, string etag)
+    {
+        string link = SnapshotFile(commit, file);
+        string blob = BlobPath(etag);
+        string folder = Path.GetDirectoryName(link)!;
+        Directory.CreateDirectory(folder);
+        var existing = new FileInfo(link);
+        if (existing.Exists || existing.LinkTarget != null) existing.Delete();
+        try
+        {
+            File.CreateSymbolicLink(link, Path.GetRelativePath(folder, blob));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            AtomicFile.Write(link, tmp => File.Copy(blob, tmp));
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace Vitmix.Model.Hub;
+
+/// <summary>
+/// A model could not be fetched from the Hugging Face Hub or found in its cache. The message names the repository, the
+/// file, the URL or cache path, and what to do about it.
+/// </summary>
+public sealed class HubException : IOException
+{
+    /// <summary>The HTTP status that caused it, when there was one.</summary>
+    public int? StatusCode { get; }
+
+    public HubException(string message, int? statusCode = null, Exception? inner = null) : base(message, inner) =>
+        StatusCode = statusCode;
+}

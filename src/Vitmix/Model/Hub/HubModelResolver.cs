@@ -1,0 +1,162 @@
+namespace Vitmix.Model.Hub;
+
+/// <summary>
+/// Turns a <c>--model</c> argument that names a Hugging Face Hub repository (<c>org/name[@revision]</c>) into a local
+/// snapshot folder holding <c>model.safetensors</c> (and <c>config.json</c> when the repository has one), using and
+/// filling the same cache as huggingface_hub, so models people already downloaded with timm or transformers load
+/// without a second download, and models fetched here are found by Python tools.
+/// </summary>
+/// <remarks>
+/// The cache is consulted first: when refs/{revision} (or the commit given as revision) has the files, no request is
+/// made at all. This means a branch such as <c>main</c> is not re-checked for new commits once cached; pass a
+/// different revision or delete the ref to update.
+/// </remarks>
+public static class HubModelResolver
+{
+    /// <summary>The weights file fetched. Only safetensors is read: pickle checkpoints can run code when loaded.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>The config fetched beside the weights when the repository has one.</summary>
+    public const string ConfigFile = "config.json";
+
+    const string PickleWeightsFile = "pytorch_model.bin";
+
+    static readonly string[] KnownFileExtensions = [".safetensors", ".json", ".bin", ".pth", ".pt", ".npz", ".ckpt", ".onnx"];
+
+    /// <summary>
+    /// True when <paramref name="modelArg"/> is not an existing file or folder and reads as <c>org/name[@revision]</c>.
+    /// Arguments ending in a checkpoint extension (.safetensors, .bin, .pth, …) stay local paths, so a mistyped file
+    /// name reports "file not found" rather than a hub error.
+    /// </summary>
+    public static bool IsHubId(string modelArg)
+    {
+        if (string.IsNullOrWhiteSpace(modelArg) || File.Exists(modelArg) || Directory.Exists(modelArg)) return false;
+        string repoPart = modelArg.Split('@')[0];
+        if (KnownFileExtensions.Any(ext => repoPart.EndsWith(ext, StringComparison.OrdinalIgnoreCase))) return false;
+        return HubModelId.TryParse(modelArg, out _);
+    }
+
+    /// <summary>
+    /// <paramref name="modelArg"/> unchanged when it is not a hub id (see <see cref="IsHubId"/>), else the snapshot
+    /// folder from <see cref="Resolve"/>. Meant for <c>ModelLoader.Load(HubModelResolver.ResolveIfHubId(arg))</c>.
+    /// </summary>
+    public static string ResolveIfHubId(string modelArg, HubOptions? options = null,
+        IProgress<(long done, long total)>? progress = null, CancellationToken cancellationToken = default) =>
+        IsHubId(modelArg) ? Resolve(modelArg, options, progress, cancellationToken) : modelArg;
+
+    /// <summary>
+    /// The local snapshot folder for a hub id <c>org/name[@revision]</c>: from the cache when it is there, else
+    /// downloaded into the cache. <paramref name="options"/> defaults to <see cref="HubOptions.FromEnvironment"/>.
+    /// <paramref name="progress"/> gets (bytes done, bytes total) over all files being downloaded.
+    /// Throws <see cref="HubException"/> with the repository, file, URL or cache path and a remedy.
+    /// </summary>
+    public static string Resolve(string modelArg, HubOptions? options = null,
+        IProgress<(long done, long total)>? progress = null, CancellationToken cancellationToken = default) =>
+        ResolveAsync(HubModelId.Parse(modelArg), options, progress, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Async form of <see cref="Resolve"/>.</summary>
+    public static async Task<string> ResolveAsync(HubModelId id, HubOptions? options = null,
+        IProgress<(long done, long total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= HubOptions.FromEnvironment();
+        var cache = new HubCache(options.CacheRoot, id);
+
+        if (FromCache(cache, id.Revision) is { } cached) return cached;
+        if (options.Offline)
+            throw new HubException(
+                $"{id}: {MissingFile(cache, id.Revision)} is not in the cache ({cache.RepoFolder}) and HF_HUB_OFFLINE is set, so nothing is downloaded; " +
+                "unset HF_HUB_OFFLINE to download it, or point HF_HUB_CACHE/HF_HOME at the cache that has it");
+
+        using var downloader = new HubDownloader(options);
+        try
+        {
+            return await DownloadAsync(downloader, cache, id, progress, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or HubDownloader.TransientDownloadException)
+        {
+            throw new HubException(
+                $"{id}: could not reach {options.Endpoint} ({e.Message}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the cache ({options.CacheRoot})", null, e);
+        }
+    }
+
+    static string? FromCache(HubCache cache, string revision)
+    {
+        string? commit = cache.CommitFor(revision);
+        if (commit == null) return null;
+        bool complete = cache.HasFile(commit, WeightsFile)
+            && (cache.HasFile(commit, ConfigFile) || cache.IsKnownMissing(commit, ConfigFile));
+        return complete ? cache.SnapshotFolder(commit) : null;
+    }
+
+    static string MissingFile(HubCache cache, string revision) =>
+        cache.CommitFor(revision) is { } commit && cache.HasFile(commit, WeightsFile) ? ConfigFile : WeightsFile;
+
+    static async Task<string> DownloadAsync(HubDownloader downloader, HubCache cache, HubModelId id,
+        IProgress<(long done, long total)>? progress, CancellationToken ct)
+    {
+        // The weights' HEAD fixes the commit; everything else is then asked for at that commit, so the files of
+        // one snapshot always belong together even if the branch moves meanwhile.
+        HubHeadResult weights = await downloader.HeadAsync(id, id.Revision, WeightsFile, ct);
+        if (!weights.Found)
+            throw await WeightsErrorAsync(downloader, id, weights, ct);
+        string commit = weights.Metadata!.Commit;
+
+        var wanted = new List<(string File, HubFileMetadata Meta)> { (WeightsFile, weights.Metadata) };
+        if (!cache.HasFile(commit, ConfigFile) && !cache.IsKnownMissing(commit, ConfigFile))
+        {
+            HubHeadResult config = await downloader.HeadAsync(id, commit, ConfigFile, ct);
+            if (config.Found) wanted.Add((ConfigFile, config.Metadata!));
+            else if (config.Status == 404 && config.ErrorCode is null or "EntryNotFound") cache.MarkMissing(commit, ConfigFile);
+            else throw downloader.StatusError(config.Url, config.Status, config.ErrorCode, config.ErrorMessage, $"{id}: {ConfigFile}");
+        }
+
+        var toFetch = wanted.Where(w => !cache.HasFile(commit, w.File) && !File.Exists(cache.BlobPath(w.Meta.Etag))).ToList();
+        long total = toFetch.Sum(w => w.Meta.Size ?? 0);
+        long finished = 0;
+        foreach (var (file, meta) in wanted)
+        {
+            if (cache.HasFile(commit, file)) continue;
+            if (!File.Exists(cache.BlobPath(meta.Etag)))
+            {
+                long before = finished;
+                await FetchBlobAsync(downloader, cache, id, file, meta,
+                    done => progress?.Report((before + done, Math.Max(total, before + done))), ct);
+                finished += meta.Size ?? new FileInfo(cache.BlobPath(meta.Etag)).Length;
+            }
+            cache.LinkSnapshot(commit, file, meta.Etag);
+        }
+        cache.WriteRef(id.Revision, commit);
+        progress?.Report((Math.Max(finished, total), Math.Max(finished, total)));
+        return cache.SnapshotFolder(commit);
+    }
+
+    static async Task FetchBlobAsync(HubDownloader downloader, HubCache cache, HubModelId id, string file,
+        HubFileMetadata meta, Action<long> onBytes, CancellationToken ct)
+    {
+        string blob = cache.BlobPath(meta.Etag);
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        using FileStream _ = await HubLock.AcquireAsync(cache.LockPath(meta.Etag), ct);
+        if (File.Exists(blob)) return; // another process finished it while we waited for the lock
+
+        string partial = cache.IncompletePath(meta.Etag);
+        await downloader.DownloadAsync(meta, partial, onBytes, ct);
+        HubDownloader.Verify(meta, partial, $"{id}: {file} ({meta.DownloadUrl})");
+        File.Move(partial, blob);
+    }
+
+    static async Task<HubException> WeightsErrorAsync(HubDownloader downloader, HubModelId id, HubHeadResult weights, CancellationToken ct)
+    {
+        if (weights.Status == 404 && weights.ErrorCode is null or "EntryNotFound")
+        {
+            HubHeadResult pickle = await downloader.HeadAsync(id, id.Revision, PickleWeightsFile, ct);
+            if (pickle.Found)
+                return new HubException(
+                    $"{id} has no {WeightsFile}, only {PickleWeightsFile} (a PyTorch pickle). Vitmix loads safetensors only: pickle " +
+                    "files can run arbitrary code when loaded, so they are not parsed. Convert it once in Python, e.g. " +
+                    "`from safetensors.torch import save_file; import torch; save_file(torch.load('pytorch_model.bin', weights_only=True), 'model.safetensors')`, " +
+                    "or pick a revision/repository that has model.safetensors (many hub repos have a 'refs/pr/N' conversion branch).", 404);
+            return new HubException($"{id}: {WeightsFile} not found ({weights.Url}, HTTP 404); the repository has neither {WeightsFile} nor {PickleWeightsFile} at this revision", 404);
+        }
+        return downloader.StatusError(weights.Url, weights.Status, weights.ErrorCode, weights.ErrorMessage, $"{id}: {WeightsFile}");
+    }
+}
