@@ -45,8 +45,9 @@ public sealed class ModelOptions
             ImageSize = parse.GetValue(ImageSize),
             PatchSize = parse.GetValue(PatchSize),
             LayerNormEps = parse.GetValue(Eps) is double eps ? (float)eps : null,
-            Mean = parse.GetValue(Mean),
-            Std = parse.GetValue(Std),
+            // an absent array option reads as empty, which means "keep the config's"
+            Mean = parse.GetValue(Mean) is { Length: 3 } mean ? mean : null,
+            Std = parse.GetValue(Std) is { Length: 3 } std ? std : null,
             Resize = resize switch { "crop" => ResizeMode.Crop, "squash" => ResizeMode.Squash, _ => null },
             Interpolation = parse.GetValue(Interpolation),
             CropPct = parse.GetValue(CropPct),

@@ -53,6 +53,7 @@ public static class OptionParsers
     {
         Description = description,
         HelpName = "R,G,B",
+        Arity = ArgumentArity.ExactlyOne,
         CustomParser = r =>
         {
             string text = Token(r);

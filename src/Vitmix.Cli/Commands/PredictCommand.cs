@@ -114,7 +114,9 @@ public static class PredictCommand
 
     static void RenderTable(IAnsiConsole console, string input, float[] probabilities, int[] order, LoadedModel model)
     {
-        var table = new Table { Title = new TableTitle(Markup.Escape(input)) }
+        // The input on its own line rather than as the table title, which Spectre would truncate to the table width.
+        console.Write(new Text(input + Environment.NewLine, new Style(decoration: Decoration.Bold)));
+        var table = new Table()
             .AddColumn(new TableColumn("rank").RightAligned())
             .AddColumn("class")
             .AddColumn(new TableColumn("index").RightAligned())
