@@ -6,6 +6,9 @@ namespace Vitmix.Cli;
 /// <summary>Spectre.Console bound to the writer the command was invoked with (the terminal, or a test's buffer).</summary>
 public static class ConsoleOutput
 {
+    /// <summary>Line width used when the output is a file or a pipe.</summary>
+    public const int RedirectedWidth = 160;
+
     public static TextWriter Out(ParseResult parse) => parse.InvocationConfiguration.Output;
     public static TextWriter Error(ParseResult parse) => parse.InvocationConfiguration.Error;
 
@@ -14,12 +17,15 @@ public static class ConsoleOutput
     {
         var writer = Out(parse);
         bool terminal = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
+        // Redirected output has no width; Spectre's default of 80 columns would wrap long paths and settings.
+        if (!terminal) console.Profile.Width = RedirectedWidth;
+        return console;
     }
 }
