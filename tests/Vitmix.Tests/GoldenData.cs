@@ -17,17 +17,17 @@ public static class GoldenData
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "golden");
+            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "golden");
             if (Directory.Exists(candidate)) return candidate;
         }
         throw new DirectoryNotFoundException("shared/golden not found above " + AppContext.BaseDirectory);
     }
 
-    public static string SetDir(string set) => Path.Combine(Root, set);
-    public static string ImageDir(string set, string image) => Path.Combine(Root, set, image);
+    public static string SetDir(string set) => System.IO.Path.Combine(Root, set);
+    public static string ImageDir(string set, string image) => System.IO.Path.Combine(Root, set, image);
 
     public static JsonElement Manifest(string set) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(SetDir(set), "manifest.json"))).RootElement;
+        JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(SetDir(set), "manifest.json"))).RootElement;
 
     public static JsonElement ImageManifest(string set, string image) =>
         Manifest(set).GetProperty("images").EnumerateArray().First(e => e.GetProperty("name").GetString() == image);
@@ -35,14 +35,20 @@ public static class GoldenData
     public static double Tolerance(string set, string image, string array) =>
         ImageManifest(set, image).GetProperty("tolerance").GetProperty("arrays").GetProperty(array).GetDouble();
 
-    public static float[] Array(string set, string image, string name) => Npy.Read(Path.Combine(ImageDir(set, image), name + ".npy")).ToFloat();
-    public static double[] Array64(string set, string image, string name) => Npy.Read(Path.Combine(ImageDir(set, image), "f64", name + ".npy")).Values;
+    public static float[] Array(string set, string image, string name) => Npy.Read(System.IO.Path.Combine(ImageDir(set, image), name + ".npy")).ToFloat();
+    public static double[] Array64(string set, string image, string name) => Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "f64", name + ".npy")).Values;
 
     public static Tensor Input(string set, string image)
     {
-        var a = Npy.Read(Path.Combine(ImageDir(set, image), "input.npy"));
+        var a = Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "input.npy"));
         return new Tensor(a.ToFloat(), a.Shape);
     }
 
-    public static VisionTransformer Model(string set) => ModelLoader.Load(Path.Combine(SetDir(set), "weights.safetensors")).Network;
+    public static VisionTransformer Model(string set) => ModelLoader.Load(System.IO.Path.Combine(SetDir(set), "weights.safetensors")).Network;
+
+    /// <summary>The golden folder.</summary>
+    public static string Dir => Root;
+
+    /// <summary>A path inside the golden folder, e.g. Path("vit32_p8_d48_l3_h3_c10", "disk", "input.npy").</summary>
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 }

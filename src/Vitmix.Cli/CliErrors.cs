@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Vitmix.Cli;
+
+/// <summary>How errors reach the user: one line <c>vitmix: error: message</c>, details only with --verbose.</summary>
+public static class CliErrors
+{
+    /// <summary>
+    /// Errors a user can cause and fix (bad files, bad values, missing permissions): reported by message alone.
+    /// Anything else is a bug and is reported as an internal error.
+    /// </summary>
+    public static bool IsExpected(Exception e) => e is InvalidDataException or IOException or ArgumentException
+        or UnauthorizedAccessException or FormatException or JsonException or NotSupportedException
+        or NotImplementedException or OutOfMemoryException;
+
+    /// <summary>The one-line form of an error message (newlines folded).</summary>
+    public static string Line(string message) =>
+        "vitmix: error: " + string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Writes the error line for <paramref name="e"/>, with the stack trace when <paramref name="verbose"/>.</summary>
+    public static void Report(Exception e, TextWriter error, bool verbose, string? subject = null)
+    {
+        string message = e is OutOfMemoryException ? "out of memory" : e.Message;
+        if (subject != null && !message.Contains(subject, StringComparison.Ordinal)) message = $"{subject}: {message}";
+        if (!IsExpected(e)) message = $"internal error: {e.GetType().Name}: {message}";
+        error.WriteLine(Line(message));
+        if (verbose) error.WriteLine(e.ToString());
+        else if (!IsExpected(e)) error.WriteLine("(run with --verbose for the stack trace)");
+    }
+}

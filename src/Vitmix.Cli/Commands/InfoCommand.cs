@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vitmix.Model;
+
+namespace Vitmix.Cli.Commands;
+
+/// <summary><c>vitmix info --model PATH</c>: what a checkpoint is and how its inputs are prepared.</summary>
+public static class InfoCommand
+{
+    /// <summary>How many class names are listed.</summary>
+    const int NamesShown = 5;
+
+    public static Command Create()
+    {
+        var model = new ModelOptions();
+        var command = new Command("info", "Show a checkpoint's architecture, parameter count, classes, preprocessing and layout");
+        model.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var loaded = model.Load(parse);
+            Render(ConsoleOutput.Create(parse), loaded);
+            return 0;
+        });
+        return command;
+    }
+
+    static void Render(IAnsiConsole console, LoadedModel m)
+    {
+        var c = m.Config;
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        void Row(string key, string value) => grid.AddRow(new Text(key, new Style(decoration: Decoration.Bold)), new Text(value));
+
+        Row("weights", m.WeightsPath);
+        Row("config source", m.ConfigSource);
+        Row("layout", m.Layout switch
+        {
+            CheckpointLayout.Timm => "timm",
+            CheckpointLayout.HuggingFace => "Hugging Face transformers",
+            CheckpointLayout.Torchvision => "torchvision",
+            _ => m.Layout.ToString(),
+        });
+        Row("architecture", c.ToString());
+        Row("input", $"{c.InChannels}x{c.ImageHeight}x{c.ImageWidth}, patch {c.PatchSize}, grid {c.GridHeight}x{c.GridWidth}");
+        Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), pooling {(c.Pool == GlobalPool.Token ? "class token" : "patch mean")}");
+        Row("parameters", FormatCount(m.ParameterCount));
+        Row("classes", ClassSummary(m));
+        Row("preprocessing", m.Preprocessing.ToString());
+        console.Write(grid);
+    }
+
+    /// <summary>"86,567,656 (86.6 M)".</summary>
+    internal static string FormatCount(long n) =>
+        n.ToString("N0", CultureInfo.InvariantCulture) + (n >= 1_000_000 ? $" ({(n / 1e6).ToString("0.0", CultureInfo.InvariantCulture)} M)" : "");
+
+    static string ClassSummary(LoadedModel m)
+    {
+        int k = m.Config.NumClasses;
+        if (m.ClassNames is not { Length: > 0 } names) return $"{k} (no names in the checkpoint; shown as 'class N')";
+        var shown = names.Take(NamesShown).Select((n, i) => $"{i}: {n}");
+        return $"{k}: " + string.Join("; ", shown) + (names.Length > NamesShown ? $"; … ({names.Length - NamesShown} more)" : "");
+    }
+}

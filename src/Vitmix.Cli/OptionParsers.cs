@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Vitmix.Cli;
+
+/// <summary>Options whose values are checked at parse time, with messages that say what was expected.</summary>
+public static class OptionParsers
+{
+    static string Token(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+
+    /// <summary>An optional positive integer option (null when absent).</summary>
+    public static Option<int?> PositiveInt(string name, string description, string helpName = "N") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r => ParsePositiveInt(r, name),
+    };
+
+    /// <summary>A positive integer option with a default.</summary>
+    public static Option<int> PositiveInt(string name, string description, int defaultValue, string helpName = "N") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r => ParsePositiveInt(r, name) ?? defaultValue,
+    };
+
+    static int? ParsePositiveInt(ArgumentResult r, string name)
+    {
+        string text = Token(r);
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0) return v;
+        r.AddError($"{name}: expected a positive integer, got '{text}'");
+        return null;
+    }
+
+    /// <summary>An optional number that must be finite and greater than zero.</summary>
+    public static Option<double?> PositiveNumber(string name, string description, string helpName = "X") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r =>
+        {
+            string text = Token(r);
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v)) return v;
+            r.AddError($"{name}: expected a positive number, got '{text}'");
+            return null;
+        },
+    };
+
+    /// <summary>Three comma-separated numbers (r,g,b), or one number for all channels.</summary>
+    public static Option<float[]?> Rgb(string name, string description, bool positive) => new(name)
+    {
+        Description = description,
+        HelpName = "R,G,B",
+        Arity = ArgumentArity.ExactlyOne,
+        CustomParser = r =>
+        {
+            string text = Token(r);
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            var values = new float[parts.Length];
+            bool ok = parts.Length is 1 or 3;
+            for (int i = 0; ok && i < parts.Length; i++)
+                ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])
+                     && float.IsFinite(values[i]) && (!positive || values[i] > 0);
+            if (!ok)
+            {
+                r.AddError($"{name}: expected three comma-separated {(positive ? "positive " : "")}numbers like 0.5,0.5,0.5, got '{text}'");
+                return null;
+            }
+            return values.Length == 3 ? values : [values[0], values[0], values[0]];
+        },
+    };
+
+    /// <summary>A string option restricted to <paramref name="choices"/> (case-insensitive), returned lower-case.</summary>
+    public static Option<string?> Choice(string name, string description, params string[] choices) => new(name)
+    {
+        Description = description,
+        HelpName = string.Join("|", choices),
+        CustomParser = r =>
+        {
+            string text = Token(r).Trim().ToLowerInvariant();
+            if (choices.Contains(text)) return text;
+            r.AddError($"{name}: expected one of {string.Join(", ", choices)}, got '{Token(r)}'");
+            return null;
+        },
+    };
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Vitmix.Cli.Commands;
+
+namespace Vitmix.Cli;
+
+/// <summary>The <c>vitmix</c> command tree and its one place of error handling.</summary>
+public static class VitmixApp
+{
+    /// <summary>Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int InterruptedExitCode = 130;
+
+    /// <summary>Builds the root command <c>vitmix</c> with every subcommand.</summary>
+    public static Command CreateRoot() => CreateRoot(out _);
+
+    static Command CreateRoot(out Option<bool> verbose)
+    {
+        // A plain Command named "vitmix" rather than RootCommand, whose name would be the host executable's
+        // (Vitmix.Cli, dotnet or testhost); it gets the help and version options RootCommand would add.
+        var root = new Command("vitmix",
+            "Vitmix: explain Vision Transformer decisions and fuse explanation maps into segmentation masks (ViTmiX).")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
+        verbose = GlobalOptions.CreateVerbose();
+        root.Options.Add(verbose);
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        // `vitmix` alone shows the help and fails, as a missing subcommand is a usage error.
+        root.SetAction(pr =>
+        {
+            new HelpAction().Invoke(pr);
+            return 1;
+        });
+        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.
+    /// Returns 0 on success, 1 on any error (one line <c>vitmix: error: …</c> on <paramref name="error"/>),
+    /// 130 when <paramref name="cancellation"/> fires.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        var root = CreateRoot(out var verboseOption);
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Program.cs owns Ctrl-C
+        };
+        bool verbose = false;
+        try { verbose = parse.GetValue(verboseOption); } catch (InvalidOperationException) { }
+
+        // Usage errors: one line, no help dump (unless help was asked for, which wins).
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            error.WriteLine(CliErrors.Line($"{string.Join("; ", messages)} (see '{CommandPath(parse)} --help')"));
+            return 1;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(config, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            error.WriteLine("vitmix: interrupted");
+            return InterruptedExitCode;
+        }
+        catch (Exception e)
+        {
+            CliErrors.Report(e, error, verbose);
+            return 1;
+        }
+        finally
+        {
+            output.Flush();
+            error.Flush();
+        }
+    }
+
+    static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r != null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Add(r.Command.Name);
+        names.Reverse();
+        return string.Join(" ", names);
+    }
+}
