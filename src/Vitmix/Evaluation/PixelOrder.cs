@@ -10,18 +10,11 @@ public static class PixelOrder
     public static int[] Descending(ReadOnlySpan<float> values)
     {
         int n = values.Length;
-        var keys = new float[n];
-        var idx = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            // Negated so an ascending sort ranks descending; NaN becomes +inf (last).
-            keys[i] = float.IsNaN(values[i]) ? float.PositiveInfinity : -values[i];
-            idx[i] = i;
-        }
-        // Array.Sort is unstable: sort (key, index) pairs so equal keys stay in index order.
+        // Array.Sort is unstable: sort (negated key, index) pairs so equal keys stay in index order; NaN → +inf (last).
         var pairs = new (float Key, int Index)[n];
-        for (int i = 0; i < n; i++) pairs[i] = (keys[i], i);
+        for (int i = 0; i < n; i++) pairs[i] = (float.IsNaN(values[i]) ? float.PositiveInfinity : -values[i], i);
         Array.Sort(pairs, static (a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Index.CompareTo(b.Index));
+        var idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = pairs[i].Index;
         return idx;
     }
