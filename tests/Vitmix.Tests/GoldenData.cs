@@ -51,4 +51,11 @@ public static class GoldenData
 
     /// <summary>A path inside the golden folder, e.g. Path("vit32_p8_d48_l3_h3_c10", "disk", "input.npy").</summary>
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    public static JsonElement ImageEntry(string set, string image) => ImageManifest(set, image);
+
+    public static NpyArray Npy(string set, string image, string relative) => Data.Npy.Read(System.IO.Path.Combine(SetDir(set), image, relative));
+
+    /// <summary>(set, image) pairs for xunit theories.</summary>
+    public static IEnumerable<object[]> SetImages() => from s in Sets from i in Images select new object[] { s, i };
 }
