@@ -8,7 +8,11 @@ public static class ReportPlots
     const int Width = 640, Height = 400;
 
     /// <summary>Mean perturbation curves, one line per map, x = fraction of pixels removed/inserted.</summary>
-    public static byte[] Curves(IReadOnlyList<CurveSeries> curves, string title, string xLabel)
+    /// <param name="curves">One curve per map.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xLabel">X axis label.</param>
+    /// <param name="legendAtBottom">Put the legend lower right (insertion curves end high on the right).</param>
+    public static byte[] Curves(IReadOnlyList<CurveSeries> curves, string title, string xLabel, bool legendAtBottom = false)
     {
         var plot = new Plot();
         for (int i = 0; i < curves.Count; i++)
@@ -26,7 +30,7 @@ public static class ReportPlots
         plot.XLabel(xLabel);
         plot.YLabel("mean class probability");
         plot.Axes.SetLimitsX(0, 1);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legendAtBottom ? Alignment.LowerRight : Alignment.UpperRight);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 

@@ -16,7 +16,7 @@ public static class ReportWriter
         body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
         table{border-collapse:collapse;font-size:.9em}
-        th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
+        th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}
         th{background:#f3f3f3}td.name,th.name{text-align:left}
         td.best{font-weight:bold;background:#e6f4e6}
         .ci{color:#777;font-size:.85em}
@@ -109,7 +109,7 @@ public static class ReportWriter
         if (data.DeletionCurves.Count > 0)
             plots.Add(("Deletion curves", ReportPlots.Curves(data.DeletionCurves, "Deletion (lower is better)", "fraction of pixels removed")));
         if (data.InsertionCurves.Count > 0)
-            plots.Add(("Insertion curves", ReportPlots.Curves(data.InsertionCurves, "Insertion (higher is better)", "fraction of pixels inserted")));
+            plots.Add(("Insertion curves", ReportPlots.Curves(data.InsertionCurves, "Insertion (higher is better)", "fraction of pixels inserted", legendAtBottom: true)));
         if (plots.Count == 0) return;
         h.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");
