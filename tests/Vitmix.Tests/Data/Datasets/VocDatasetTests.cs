@@ -128,4 +128,15 @@ public class VocDatasetTests
         var e = Assert.Throws<InvalidDataException>(() => sample.LoadMasks());
         Assert.Contains("42", e.Message);
     }
+
+    [Fact]
+    public void SpecOpensVocWithClassFilterByName()
+    {
+        using var tmp = new TempDir();
+        MakeVoc(tmp);
+        var ds = DatasetSpec.Open("voc:" + tmp.Path, new DatasetOptions(Classes: ["person"]));
+        Assert.Equal(["2007_000032"], ds.Samples().Select(s => s.Name));
+        Assert.Empty(DatasetSpec.Open("voc:" + tmp.Path, new DatasetOptions(Classes: ["aeroplane"])).Samples());
+        Assert.Equal(["2007_000039"], DatasetSpec.Open("voc:" + tmp.Path, new DatasetOptions(VocSplit: "train", First: 5)).Samples().Select(s => s.Name));
+    }
 }
