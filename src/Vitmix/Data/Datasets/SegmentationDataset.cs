@@ -16,8 +16,34 @@ public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, strin
 public sealed class SegmentationSample
 {
     public required string Name { get; init; }
+    int? _classLabel;
+    Func<int?>? _loadClassLabel;
+    int _classLabelState; // 0 = not computed, 1 = computed
+
     /// <summary>The class the dataset assigns to the image, or null (then the model's prediction is explained).</summary>
-    public int? ClassLabel { get; init; }
+    public int? ClassLabel
+    {
+        get
+        {
+            if (Volatile.Read(ref _classLabelState) == 0 && _loadClassLabel is { } load)
+            {
+                _classLabel = load();
+                Volatile.Write(ref _classLabelState, 1);
+            }
+            return _classLabel;
+        }
+        init { _classLabel = value; _loadClassLabel = null; }
+    }
+
+    /// <summary>
+    /// Computes <see cref="ClassLabel"/> on first use, for datasets whose label comes from the mask (VOC: the largest
+    /// object class), so that listing samples does not decode every mask.
+    /// </summary>
+    public Func<int?>? LoadClassLabel
+    {
+        get => _loadClassLabel;
+        init { _loadClassLabel = value; _classLabelState = 0; }
+    }
     public required Func<RgbImage> LoadImage { get; init; }
     /// <summary>One mask per annotator (usually one, Annotator = "").</summary>
     public required Func<IReadOnlyList<GroundTruthMask>> LoadMasks { get; init; }

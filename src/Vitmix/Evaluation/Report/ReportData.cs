@@ -1,0 +1,74 @@
+namespace Vitmix.Evaluation.Report;
+
+/// <summary>Everything one evaluation report shows; plain data, filled by the evaluator.</summary>
+public sealed record ReportData
+{
+    /// <summary>Page title, e.g. "Vitmix evaluation: vit_base_patch16_224 on VOC 2012 val".</summary>
+    public required string Title { get; init; }
+
+    /// <summary>Model, dataset and run facts shown as a key/value list, in order.</summary>
+    public IReadOnlyList<ReportInfo> Info { get; init; } = [];
+
+    /// <summary>One row per map (a method, or a fusion of methods).</summary>
+    public required IReadOnlyList<SummaryRow> Summary { get; init; }
+
+    /// <summary>Mean deletion curve per map (probability after removing i/(n−1) of the pixels, i = 0..n−1).</summary>
+    public IReadOnlyList<CurveSeries> DeletionCurves { get; init; } = [];
+
+    /// <summary>Mean insertion curve per map (same x axis as deletion).</summary>
+    public IReadOnlyList<CurveSeries> InsertionCurves { get; init; } = [];
+
+    /// <summary>Optional predicted-vs-measured table (e.g. fused-mask precision from the theory).</summary>
+    public IReadOnlyList<TheoryRow>? Theory { get; init; }
+
+    /// <summary>Optional caption above the theory table (what is predicted and from what).</summary>
+    public string? TheoryCaption { get; init; }
+
+    /// <summary>Per-image grid rows: image, ground truth, then each map's overlay and mask.</summary>
+    public IReadOnlyList<ImageEntry> Images { get; init; } = [];
+}
+
+/// <summary>A key/value fact about the run (model, checkpoint, dataset, images, threshold, …).</summary>
+public sealed record ReportInfo(string Key, string Value);
+
+/// <summary>A summary-table row. <paramref name="Metrics"/> is keyed by <see cref="ReportMetrics"/> names; missing keys show as "–".</summary>
+/// <param name="Map">The map's name (unique in the report), e.g. "rollout" or "gm(rollout,gradcam)".</param>
+/// <param name="Method">Explanation method(s) the map comes from.</param>
+/// <param name="Fusion">Fusion rule, or "" for a single method.</param>
+/// <param name="N">Number of images evaluated.</param>
+/// <param name="Metrics">Per metric: mean and confidence interval over images.</param>
+public sealed record SummaryRow(string Map, string Method, string Fusion, int N, IReadOnlyDictionary<string, MeanInterval> Metrics);
+
+/// <summary>A curve for one map; x is implied as i/(Values.Length−1).</summary>
+public sealed record CurveSeries(string Map, double[] Values);
+
+/// <summary>A predicted-vs-measured comparison for one map.</summary>
+public sealed record TheoryRow(string Map, string Quantity, double Predicted, double Measured);
+
+/// <summary>One grid row: PNG tiles shown left to right under their labels.</summary>
+/// <param name="Name">Image name (dataset sample name).</param>
+/// <param name="Caption">Optional line under the name, e.g. "pred: tabby (0.83); target: tabby".</param>
+/// <param name="Tiles">PNG thumbnails, e.g. "image", "ground truth", "rollout overlay", "rollout mask".</param>
+public sealed record ImageEntry(string Name, string? Caption, IReadOnlyList<ImageTile> Tiles);
+
+/// <summary>A labelled PNG thumbnail (the encoded file's bytes).</summary>
+public sealed record ImageTile(string Label, byte[] Png);
+
+/// <summary>The summary-table metric columns, in order, with which direction is better.</summary>
+public static class ReportMetrics
+{
+    public const string IoU = "iou";
+    public const string F1 = "f1";
+    public const string PixelAccuracy = "pixel_accuracy";
+    public const string Recall = "recall";
+    public const string Precision = "precision";
+    public const string DeletionAuc = "deletion_auc";
+    public const string InsertionAuc = "insertion_auc";
+
+    /// <summary>Columns in table order; deletion AUC is better when lower (the class probability falls faster).</summary>
+    public static IReadOnlyList<(string Name, bool HigherIsBetter)> Columns { get; } =
+    [
+        (IoU, true), (F1, true), (PixelAccuracy, true), (Recall, true), (Precision, true),
+        (DeletionAuc, false), (InsertionAuc, true),
+    ];
+}

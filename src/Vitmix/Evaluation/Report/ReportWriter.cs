@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Vitmix.Data;
+
+namespace Vitmix.Evaluation.Report;
+
+/// <summary>
+/// Writes one self-contained report.html: inline CSS, images as base64 <c>data:</c> URIs, no scripts, no external
+/// resources, so the file can be mailed or archived alone. The markup is well-formed XML (every element closed,
+/// attributes quoted, numeric entities only) so tools can parse it.
+/// </summary>
+public static class ReportWriter
+{
+    const string Css = """
+        body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
+        h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
+        table{border-collapse:collapse;font-size:.9em}
+        th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}
+        th{background:#f3f3f3}td.name,th.name{text-align:left}
+        td.best{font-weight:bold;background:#e6f4e6}
+        .ci{color:#777;font-size:.85em}
+        dl.info{display:grid;grid-template-columns:max-content auto;gap:2px 16px}
+        dl.info dt{font-weight:bold}dl.info dd{margin:0}
+        .plots img{margin:4px;border:1px solid #ddd}
+        .grid td{vertical-align:top;text-align:center;padding:4px}
+        .grid img{width:128px;height:auto;image-rendering:pixelated}
+        .tile-label{font-size:.75em;color:#555}
+        """;
+
+    /// <summary>Renders <paramref name="data"/> and writes it atomically to <paramref name="path"/>.</summary>
+    public static void Write(string path, ReportData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(path, Render(data));
+    }
+
+    /// <summary>The report's HTML text.</summary>
+    public static string Render(ReportData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var maps = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in data.Summary)
+            if (!maps.Add(row.Map)) throw new ArgumentException($"Summary row for map '{row.Map}' appears twice; map names must be unique.", nameof(data));
+
+        var h = new StringBuilder();
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
+        h.Append("<title>").Append(E(data.Title)).Append("</title>\n<style>").Append(Css).Append("</style>\n</head>\n<body>\n");
+        h.Append("<h1>").Append(E(data.Title)).Append("</h1>\n");
+        if (data.Info.Count > 0)
+        {
+            h.Append("<dl class=\"info\">\n");
+            foreach (var info in data.Info) h.Append("<dt>").Append(E(info.Key)).Append("</dt><dd>").Append(E(info.Value)).Append("</dd>\n");
+            h.Append("</dl>\n");
+        }
+        AppendSummary(h, data.Summary);
+        AppendPlots(h, data);
+        if (data.Theory is { Count: > 0 }) AppendTheory(h, data.Theory, data.TheoryCaption);
+        if (data.Images.Count > 0) AppendGrid(h, data.Images);
+        h.Append("</body>\n</html>\n");
+        return h.ToString();
+    }
+
+    static void AppendSummary(StringBuilder h, IReadOnlyList<SummaryRow> rows)
+    {
+        var columns = ReportMetrics.Columns;
+        // Best per column: highest mean (lowest for deletion AUC); ties all marked.
+        var best = new double[columns.Count];
+        for (int c = 0; c < columns.Count; c++)
+        {
+            var means = rows.Select(r => r.Metrics.TryGetValue(columns[c].Name, out var m) ? m.Mean : double.NaN)
+                .Where(double.IsFinite).ToList();
+            best[c] = means.Count == 0 ? double.NaN : columns[c].HigherIsBetter ? means.Max() : means.Min();
+        }
+        h.Append("<h2>Summary</h2>\n<p>Mean over images with the 95% Student-t confidence interval in brackets; ");
+        h.Append("the best value of each column is bold (lowest for deletion_auc, highest otherwise).</p>\n");
+        h.Append("<table class=\"summary\">\n<thead><tr><th class=\"name\">map</th><th class=\"name\">method</th><th class=\"name\">fusion</th><th>n</th>");
+        foreach (var (name, _) in columns) h.Append("<th>").Append(E(name)).Append("</th>");
+        h.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            h.Append("<tr><td class=\"name\">").Append(E(row.Map)).Append("</td><td class=\"name\">").Append(E(row.Method))
+             .Append("</td><td class=\"name\">").Append(E(row.Fusion)).Append("</td><td>").Append(row.N.ToString(CultureInfo.InvariantCulture)).Append("</td>");
+            for (int c = 0; c < columns.Count; c++)
+            {
+                if (!row.Metrics.TryGetValue(columns[c].Name, out var m) || double.IsNaN(m.Mean))
+                {
+                    h.Append("<td>&#8211;</td>");
+                    continue;
+                }
+                bool isBest = m.Mean == best[c];
+                h.Append(isBest ? "<td class=\"best\"><strong>" : "<td>").Append(F(m.Mean));
+                if (!double.IsNaN(m.Low))
+                    h.Append(" <span class=\"ci\">[").Append(F(m.Low)).Append(", ").Append(F(m.High)).Append("]</span>");
+                h.Append(isBest ? "</strong></td>" : "</td>");
+            }
+            h.Append("</tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    static void AppendPlots(StringBuilder h, ReportData data)
+    {
+        var plots = new List<(string Alt, byte[] Png)>();
+        if (data.Summary.Any(r => r.Metrics.ContainsKey(ReportMetrics.IoU)))
+            plots.Add(("Mean IoU by map", ReportPlots.MeanBars(data.Summary, ReportMetrics.IoU, "Mean IoU by map")));
+        if (data.DeletionCurves.Count > 0)
+            plots.Add(("Deletion curves", ReportPlots.Curves(data.DeletionCurves, "Deletion (lower is better)", "fraction of pixels removed")));
+        if (data.InsertionCurves.Count > 0)
+            plots.Add(("Insertion curves", ReportPlots.Curves(data.InsertionCurves, "Insertion (higher is better)", "fraction of pixels inserted", legendAtBottom: true)));
+        if (plots.Count == 0) return;
+        h.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
+        foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");
+        h.Append("</div>\n");
+    }
+
+    static void AppendTheory(StringBuilder h, IReadOnlyList<TheoryRow> rows, string? caption)
+    {
+        h.Append("<h2>Theory vs measurement</h2>\n");
+        if (!string.IsNullOrEmpty(caption)) h.Append("<p>").Append(E(caption)).Append("</p>\n");
+        h.Append("<table class=\"theory\">\n<thead><tr><th class=\"name\">map</th><th class=\"name\">quantity</th><th>predicted</th><th>measured</th><th>measured &#8722; predicted</th></tr></thead>\n<tbody>\n");
+        foreach (var r in rows)
+            h.Append("<tr><td class=\"name\">").Append(E(r.Map)).Append("</td><td class=\"name\">").Append(E(r.Quantity))
+             .Append("</td><td>").Append(F(r.Predicted)).Append("</td><td>").Append(F(r.Measured))
+             .Append("</td><td>").Append(F(r.Measured - r.Predicted)).Append("</td></tr>\n");
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    static void AppendGrid(StringBuilder h, IReadOnlyList<ImageEntry> images)
+    {
+        h.Append("<h2>Images</h2>\n<table class=\"grid\">\n<tbody>\n");
+        foreach (var entry in images)
+        {
+            h.Append("<tr><td class=\"name\"><strong>").Append(E(entry.Name)).Append("</strong>");
+            if (!string.IsNullOrEmpty(entry.Caption)) h.Append("<br />").Append(E(entry.Caption));
+            h.Append("</td>");
+            foreach (var tile in entry.Tiles)
+            {
+                h.Append("<td>");
+                AppendImage(h, tile.Png, $"{entry.Name}: {tile.Label}", cssClass: "tile");
+                h.Append("<br /><span class=\"tile-label\">").Append(E(tile.Label)).Append("</span></td>");
+            }
+            h.Append("</tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    static void AppendImage(StringBuilder h, byte[] png, string alt, string cssClass)
+    {
+        if (png.Length < 8 || png[0] != 0x89 || png[1] != (byte)'P' || png[2] != (byte)'N' || png[3] != (byte)'G')
+            throw new ArgumentException($"Image '{alt}' is not PNG data (expected the PNG signature).");
+        h.Append("<img class=\"").Append(cssClass).Append("\" alt=\"").Append(E(alt)).Append("\" src=\"data:image/png;base64,")
+         .Append(Convert.ToBase64String(png)).Append("\" />");
+    }
+
+    static string F(double v) => double.IsNaN(v) ? "&#8211;" : v.ToString("0.000", CultureInfo.InvariantCulture);
+
+    static string E(string s) => WebUtility.HtmlEncode(s);
+}
