@@ -23,6 +23,7 @@ public static class SynthCommand
             string? dir = r.GetValueOrDefault<string>();
             if (string.IsNullOrWhiteSpace(dir)) r.AddError("--out: expected a directory path, got an empty value");
             else if (File.Exists(dir)) r.AddError($"--out: '{dir}' is a file, expected a directory");
+            else if (FileAncestor(dir) is { } file) r.AddError($"--out: cannot create '{dir}': '{file}' is a file, not a directory");
         });
 
         var count = new Option<long>("--count", "-n")
@@ -85,5 +86,16 @@ public static class SynthCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    /// <summary>The nearest existing ancestor of <paramref name="dir"/> when it is a file (the directory can't be made).</summary>
+    static string? FileAncestor(string dir)
+    {
+        for (string? p = Path.GetDirectoryName(Path.GetFullPath(dir)); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+        {
+            if (Directory.Exists(p)) return null;
+            if (File.Exists(p)) return p;
+        }
+        return null;
     }
 }

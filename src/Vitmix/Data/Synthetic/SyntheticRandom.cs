@@ -30,7 +30,11 @@ internal struct SyntheticRandom
         return new SyntheticRandom(a ^ c);
     }
 
-    static ulong SplitMix64(ref ulong state)
+    /// <summary>A generator with the given raw state (for checking against the reference implementation).</summary>
+    internal static SyntheticRandom FromState(ulong s0, ulong s1, ulong s2, ulong s3) =>
+        new() { _s0 = s0, _s1 = s1, _s2 = s2, _s3 = s3 };
+
+    internal static ulong SplitMix64(ref ulong state)
     {
         ulong z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
