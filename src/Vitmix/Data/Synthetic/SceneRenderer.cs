@@ -42,6 +42,11 @@ internal static class SceneRenderer
         Math.Max(0, (int)Math.Floor(s.CenterX - s.Radius) - 1), Math.Min(size, (int)Math.Ceiling(s.CenterX + s.Radius) + 1),
         Math.Max(0, (int)Math.Floor(s.CenterY - s.Radius) - 1), Math.Min(size, (int)Math.Ceiling(s.CenterY + s.Radius) + 1));
 
+    /// <summary>Pixel rows/columns whose centres may fall in [x0, x1] × [y0, y1], clipped to the image.</summary>
+    static (int X0, int X1, int Y0, int Y1) Clip(double x0, double x1, double y0, double y1, int size) => (
+        Math.Clamp((int)Math.Floor(x0), 0, size), Math.Clamp((int)Math.Ceiling(x1) + 1, 0, size),
+        Math.Clamp((int)Math.Floor(y0), 0, size), Math.Clamp((int)Math.Ceiling(y1) + 1, 0, size));
+
     static void PaintObject(SceneObject o, int size, double[] canvas)
     {
         var shape = o.Placement;
@@ -73,19 +78,24 @@ internal static class SceneRenderer
             }
 
         foreach (var b in bg.Blobs)
-            for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++)
+        {
+            var (bx0, bx1, by0, by1) = Clip(b.CenterX - b.Radius, b.CenterX + b.Radius, b.CenterY - b.Radius, b.CenterY + b.Radius, size);
+            for (int y = by0; y < by1; y++)
+                for (int x = bx0; x < bx1; x++)
                 {
                     double dx = x + 0.5 - b.CenterX, dy = y + 0.5 - b.CenterY;
                     double f = 1 - (dx * dx + dy * dy) / (b.Radius * b.Radius);
                     if (f > 0) Blend(canvas, (y * size + x) * 3, b.Colour, b.Alpha * f * f);
                 }
+        }
 
         foreach (var s in bg.Strokes)
         {
-            double vx = s.X1 - s.X0, vy = s.Y1 - s.Y0, len2 = vx * vx + vy * vy;
-            for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++)
+            double vx = s.X1 - s.X0, vy = s.Y1 - s.Y0, len2 = vx * vx + vy * vy, reach = s.Width / 2 + 1;
+            var (sx0, sx1, sy0, sy1) = Clip(Math.Min(s.X0, s.X1) - reach, Math.Max(s.X0, s.X1) + reach,
+                Math.Min(s.Y0, s.Y1) - reach, Math.Max(s.Y0, s.Y1) + reach, size);
+            for (int y = sy0; y < sy1; y++)
+                for (int x = sx0; x < sx1; x++)
                 {
                     // Distance from the pixel centre to the segment; coverage ramps over one pixel at the edge.
                     double px = x + 0.5 - s.X0, py = y + 0.5 - s.Y0;
