@@ -1,0 +1,4 @@
+namespace Vitmix.Data.Synthetic;
+
+/// <summary>A shape with its fill.</summary>
+internal sealed record SceneObject(ShapePlacement Placement, ObjectTexture Texture);

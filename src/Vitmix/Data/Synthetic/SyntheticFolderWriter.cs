@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+
+namespace Vitmix.Data.Synthetic;
+
+/// <summary>
+/// Writes a benchmark in the generic folder layout: DIR/images/NAME.png (RGB), DIR/masks/NAME.png (0/255, labelled
+/// object only), DIR/labels.csv ("name,class" with the class name), DIR/classes.txt (class names in index order, one
+/// per line) and DIR/synthetic.json (the generator's parameters). Every file is written atomically; labels.csv comes
+/// last, so a folder with a labels file holds every image it lists.
+/// </summary>
+public static class SyntheticFolderWriter
+{
+    /// <summary>Writes images [0, count). <paramref name="imageWritten"/> is called (from any thread) after each image.</summary>
+    public static void Write(SyntheticBenchmark benchmark, string directory, long count,
+        int maxDegreeOfParallelism = -1, Action<long>? imageWritten = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "synthetic image count must be positive");
+
+        string images = Path.Combine(directory, "images"), masks = Path.Combine(directory, "masks");
+        foreach (var dir in new[] { directory, images, masks })
+        {
+            if (File.Exists(dir))
+                throw new IOException($"cannot write the synthetic benchmark to '{dir}': it is a file, expected a directory");
+            try { Directory.CreateDirectory(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"cannot create the directory '{dir}' for the synthetic benchmark: {e.Message}", e);
+            }
+        }
+
+        var classes = new int[count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancellationToken };
+        Parallel.For(0L, count, options, i =>
+        {
+            var s = benchmark.Generate(i);
+            AtomicFile.WriteAllBytes(Path.Combine(images, s.Name + ".png"), SyntheticPng.EncodeRgb(s.Image));
+            AtomicFile.WriteAllBytes(Path.Combine(masks, s.Name + ".png"), SyntheticPng.EncodeMask(s.Mask, s.Image.Width, s.Image.Height));
+            classes[i] = s.ClassIndex;
+            imageWritten?.Invoke(i);
+        });
+
+        var names = benchmark.ClassNames;
+        AtomicFile.WriteAllText(Path.Combine(directory, "classes.txt"), string.Concat(names.Select(n => n + "\n")));
+        AtomicFile.WriteAllText(Path.Combine(directory, "synthetic.json"), string.Create(CultureInfo.InvariantCulture,
+            $"{{\n  \"generator\": \"vitmix-synthetic\",\n  \"version\": 1,\n  \"size\": {benchmark.Size},\n  \"seed\": {benchmark.Seed},\n  \"count\": {count}\n}}\n"));
+        var labels = new StringBuilder("name,class\n");
+        for (long i = 0; i < count; i++)
+            labels.Append(SyntheticBenchmark.SampleName(i)).Append(',').Append(names[classes[i]]).Append('\n');
+        AtomicFile.WriteAllText(Path.Combine(directory, "labels.csv"), labels.ToString());
+    }
+}
