@@ -1,3 +1,4 @@
+using Vitmix.Model.Hub;
 using System.CommandLine;
 using Vitmix.Data;
 using Vitmix.Model;
@@ -12,7 +13,7 @@ public sealed class ModelOptions
 {
     public Option<string> Model { get; } = new("--model", "-m")
     {
-        Description = "Checkpoint: a .safetensors file (config.json beside it is used) or a folder with model.safetensors and config.json",
+        Description = "Checkpoint: a .safetensors file (config.json beside it is used), a folder with model.safetensors and config.json, or a Hugging Face hub id org/name[@revision] (cache shared with Python tools)",
         HelpName = "PATH",
         Required = true,
     };
@@ -59,7 +60,11 @@ public sealed class ModelOptions
     {
         string path = parse.GetRequiredValue(Model);
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file or a model folder)", path);
+        {
+            if (!HubModelResolver.IsHubId(path))
+                throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", path);
+            path = HubModelResolver.Resolve(path, HubOptions.FromEnvironment(), HubProgress.Create(parse));
+        }
         return ModelLoader.Load(path, Overrides(parse));
     }
 }

@@ -35,12 +35,12 @@ public static class GoldenData
     public static double Tolerance(string set, string image, string array) =>
         ImageManifest(set, image).GetProperty("tolerance").GetProperty("arrays").GetProperty(array).GetDouble();
 
-    public static float[] Array(string set, string image, string name) => Npy.Read(System.IO.Path.Combine(ImageDir(set, image), name + ".npy")).ToFloat();
-    public static double[] Array64(string set, string image, string name) => Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "f64", name + ".npy")).Values;
+    public static float[] Array(string set, string image, string name) => Vitmix.Data.Npy.Read(System.IO.Path.Combine(ImageDir(set, image), name + ".npy")).ToFloat();
+    public static double[] Array64(string set, string image, string name) => Vitmix.Data.Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "f64", name + ".npy")).Values;
 
     public static Tensor Input(string set, string image)
     {
-        var a = Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "input.npy"));
+        var a = Vitmix.Data.Npy.Read(System.IO.Path.Combine(ImageDir(set, image), "input.npy"));
         return new Tensor(a.ToFloat(), a.Shape);
     }
 
@@ -54,7 +54,7 @@ public static class GoldenData
 
     public static JsonElement ImageEntry(string set, string image) => ImageManifest(set, image);
 
-    public static NpyArray Npy(string set, string image, string relative) => Data.Npy.Read(System.IO.Path.Combine(SetDir(set), image, relative));
+    public static NpyArray Npy(string set, string image, string relative) => Vitmix.Data.Npy.Read(System.IO.Path.Combine(SetDir(set), image, relative));
 
     /// <summary>(set, image) pairs for xunit theories.</summary>
     public static IEnumerable<object[]> SetImages() => from s in Sets from i in Images select new object[] { s, i };

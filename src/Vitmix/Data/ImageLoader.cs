@@ -71,7 +71,7 @@ public static class ImageLoader
         bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         if (origin == SKEncodedOrigin.TopLeft) return image;
         int ow = swap ? h : w, oh = swap ? w : h;
-        var src = image.Rgb;
+        var src = image.Pixels;
         var dst = new byte[src.Length];
         for (int y = 0; y < oh; y++)
         {
@@ -103,9 +103,9 @@ public static class ImageLoader
         var rgba = new byte[(long)width * height * 4];
         for (long i = 0, n = (long)width * height; i < n; i++)
         {
-            rgba[i * 4] = image.Rgb[i * 3];
-            rgba[i * 4 + 1] = image.Rgb[i * 3 + 1];
-            rgba[i * 4 + 2] = image.Rgb[i * 3 + 2];
+            rgba[i * 4] = image.Pixels[i * 3];
+            rgba[i * 4 + 1] = image.Pixels[i * 3 + 1];
+            rgba[i * 4 + 2] = image.Pixels[i * 3 + 2];
             rgba[i * 4 + 3] = 255;
         }
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -124,5 +124,5 @@ public static class ImageLoader
     }
 
     /// <summary>Writes an RGB image as PNG atomically.</summary>
-    public static void SavePng(string path, RgbImage image) => SavePng(path, image.Rgb, image.Width, image.Height);
+    public static void SavePng(string path, RgbImage image) => SavePng(path, image.Pixels, image.Width, image.Height);
 }

@@ -66,7 +66,7 @@ public static class ImagePreprocessor
                 int sx = x + left;
                 if (sx < 0 || sx >= image.Width) continue;
                 int s = (sy * image.Width + sx) * 3, d = (y * width + x) * 3;
-                dst[d] = image.Rgb[s]; dst[d + 1] = image.Rgb[s + 1]; dst[d + 2] = image.Rgb[s + 2];
+                dst[d] = image.Pixels[s]; dst[d + 1] = image.Pixels[s + 1]; dst[d + 2] = image.Pixels[s + 2];
             }
         }
         return new RgbImage(dst, width, height);
@@ -89,7 +89,7 @@ public static class ImagePreprocessor
         if (pre.Mean.Length != 3 || pre.Std.Length != 3)
             throw new ArgumentException($"mean and std need 3 values each, got {pre.Mean.Length} and {pre.Std.Length}");
         bool hf = pre.Resize == ResizeMode.Squash;
-        var rgb = image.Rgb;
+        var rgb = image.Pixels;
         for (int c = 0; c < 3; c++)
         {
             float mean = pre.Mean[c], std = pre.Std[c];

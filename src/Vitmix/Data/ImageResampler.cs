@@ -21,7 +21,7 @@ public static class ImageResampler
     public static RgbImage Resize(RgbImage image, int width, int height, ResampleFilter filter)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"resize target {width}x{height}: both sides must be positive");
-        if (width == image.Width && height == image.Height) return image with { Rgb = (byte[])image.Rgb.Clone() };
+        if (width == image.Width && height == image.Height) return image with { Pixels = (byte[])image.Pixels.Clone() };
         if (filter == ResampleFilter.Nearest) return Nearest(image, width, height);
 
         var (support, kernel) = Kernel(filter);
@@ -125,7 +125,7 @@ public static class ImageResampler
 
     static RgbImage Horizontal(RgbImage image, int firstRow, int rows, int outWidth, int[] bounds, int[] weights, int kSize)
     {
-        var src = image.Rgb;
+        var src = image.Pixels;
         var dst = new byte[outWidth * rows * 3];
         int inStride = image.Width * 3;
         for (int y = 0; y < rows; y++)
@@ -152,7 +152,7 @@ public static class ImageResampler
 
     static RgbImage Vertical(RgbImage image, int outHeight, int[] bounds, int[] weights, int kSize)
     {
-        var src = image.Rgb;
+        var src = image.Pixels;
         int w = image.Width, stride = w * 3;
         var dst = new byte[w * outHeight * 3];
         for (int yy = 0; yy < outHeight; yy++)
@@ -187,7 +187,7 @@ public static class ImageResampler
             for (int x = 0; x < width; x++)
             {
                 int s = (ys[y] * image.Width + xs[x]) * 3, d = (y * width + x) * 3;
-                dst[d] = image.Rgb[s]; dst[d + 1] = image.Rgb[s + 1]; dst[d + 2] = image.Rgb[s + 2];
+                dst[d] = image.Pixels[s]; dst[d + 1] = image.Pixels[s + 1]; dst[d + 2] = image.Pixels[s + 2];
             }
         }
         return new RgbImage(dst, width, height);

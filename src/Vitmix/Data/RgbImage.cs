@@ -1,10 +1,10 @@
 namespace Vitmix.Data;
 
 /// <summary>
-/// An 8-bit RGB image, row-major and interleaved: pixel (x, y) channel c is <c>Rgb[(y * Width + x) * 3 + c]</c>.
+/// An 8-bit RGB image, row-major and interleaved: pixel (x, y) channel c is <c>Pixels[(y * Width + x) * 3 + c]</c>.
 /// Deconstructs as <c>var (rgb, w, h) = image</c>.
 /// </summary>
-public sealed record RgbImage(byte[] Rgb, int Width, int Height)
+public sealed record RgbImage(byte[] Pixels, int Width, int Height)
 {
     /// <summary>Checks that the buffer holds exactly Width × Height × 3 bytes.</summary>
     public static RgbImage Create(byte[] rgb, int width, int height)

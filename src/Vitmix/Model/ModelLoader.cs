@@ -18,6 +18,48 @@ public static class ModelLoader
     /// </summary>
     public static LoadedModel Load(string path, ModelOverrides? overrides = null)
     {
+        // A requested input size is applied after loading at the checkpoint's own grid, by resampling the
+        // position embeddings (timm's resample_abs_pos_embed), so a 224 model can run on 384 images.
+        int? requestedSize = overrides?.ImageSize;
+        if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
+        var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null });
+        return requestedSize is int s ? AtImageSize(native, s) : native;
+    }
+
+    /// <summary>
+    /// The same model run at another (square) input size: position embeddings of the patch grid resampled with
+    /// PyTorch's bicubic F.interpolate (align_corners = false, A = −0.75), prefix-token rows kept.
+    /// </summary>
+    public static LoadedModel AtImageSize(LoadedModel model, int size)
+    {
+        var c = model.Config;
+        if (size == c.ImageHeight && size == c.ImageWidth) return model;
+        if (size % c.PatchSize != 0)
+            throw new ArgumentException($"image size {size} is not a multiple of the patch size {c.PatchSize}");
+        var config = c with { ImageHeight = size, ImageWidth = size };
+        int prefixRows = c.NoEmbedClass ? 0 : c.NumPrefixTokens;
+        var w = model.Network.Weights;
+        var resized = new VitWeights
+        {
+            PatchWeight = w.PatchWeight, PatchBias = w.PatchBias, ClassToken = w.ClassToken, DistToken = w.DistToken,
+            RegisterTokens = w.RegisterTokens,
+            PosEmbed = PositionEmbeddingResampler.Resample(w.PosEmbed, prefixRows, c.GridHeight, c.GridWidth,
+                config.GridHeight, config.GridWidth, c.EmbedDim, antialias: false),
+            Blocks = w.Blocks, NormWeight = w.NormWeight, NormBias = w.NormBias, FcNormWeight = w.FcNormWeight,
+            FcNormBias = w.FcNormBias, HeadWeight = w.HeadWeight, HeadBias = w.HeadBias,
+            HeadDistWeight = w.HeadDistWeight, HeadDistBias = w.HeadDistBias,
+        };
+        return new LoadedModel
+        {
+            Network = new VisionTransformer(config, resized),
+            Preprocessing = model.Preprocessing with { InputHeight = size, InputWidth = size },
+            ClassNames = model.ClassNames, Layout = model.Layout, WeightsPath = model.WeightsPath,
+            ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} (bicubic)",
+        };
+    }
+
+    static LoadedModel LoadNative(string path, ModelOverrides? overrides)
+    {
         var (weightsPath, configPath) = Locate(path);
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
 
@@ -71,7 +113,8 @@ public static class ModelLoader
         {
             Network = new VisionTransformer(resolved.Config, weights),
             Preprocessing = resolved.Preprocessing,
-            ClassNames = resolved.ClassNames,
+            // A 1000-class model that names none is an ImageNet-1k classifier: the standard ILSVRC names.
+            ClassNames = resolved.ClassNames ?? (resolved.Config.NumClasses == ImageNetClasses.Count ? ImageNetClasses.Names : null),
             Layout = layout.Kind,
             WeightsPath = weightsPath,
             ConfigSource = resolved.Source,

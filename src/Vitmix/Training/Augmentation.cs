@@ -1,4 +1,4 @@
-using Vitmix.Data.Datasets;
+using Vitmix.Data;
 
 namespace Vitmix.Training;
 

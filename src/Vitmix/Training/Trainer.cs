@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vitmix.Data.Datasets;
+using Vitmix.Data;
 using Vitmix.Model;
 
 namespace Vitmix.Training;

@@ -29,7 +29,7 @@ public sealed class ImageLoaderTests : IDisposable
     {
         string path = _files.Write("p.webp", ImageFixtures.Encode(ImageFixtures.ToRgba(Pattern), 3, 2, SKEncodedImageFormat.Webp));
         var image = ImageLoader.LoadRgb(path);
-        Assert.Equal(Pattern, image.Rgb);
+        Assert.Equal(Pattern, image.Pixels);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ImageLoaderTests : IDisposable
         string path = _files.Write("p.bmp", ImageFixtures.Bmp(Pattern, 3, 2));
         var image = ImageLoader.LoadRgb(path);
         Assert.Equal((3, 2), (image.Width, image.Height));
-        Assert.Equal(Pattern, image.Rgb);
+        Assert.Equal(Pattern, image.Pixels);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class ImageLoaderTests : IDisposable
         string path = _files.Write("p.jpg", ImageFixtures.Encode(ImageFixtures.ToRgba(rgb), 16, 16, SKEncodedImageFormat.Jpeg));
         var image = ImageLoader.LoadRgb(path);
         Assert.Equal((16, 16), (image.Width, image.Height));
-        for (int i = 0; i < rgb.Length; i++) Assert.InRange(image.Rgb[i] - rgb[i], -6, 6);
+        for (int i = 0; i < rgb.Length; i++) Assert.InRange(image.Pixels[i] - rgb[i], -6, 6);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class ImageLoaderTests : IDisposable
         rgba[3] = 0;     // pixel a fully transparent
         rgba[7] = 128;   // pixel b half transparent
         string path = _files.Write("a.png", ImageFixtures.Encode(rgba, 3, 2, SKEncodedImageFormat.Png));
-        Assert.Equal(Pattern, ImageLoader.LoadRgb(path).Rgb);
+        Assert.Equal(Pattern, ImageLoader.LoadRgb(path).Pixels);
     }
 
     [Fact]
@@ -81,8 +81,8 @@ public sealed class ImageLoaderTests : IDisposable
 
         var shown = ImageLoader.LoadRgb(path);
         Assert.Equal((8, 16), (shown.Width, shown.Height));
-        Assert.True(shown.Rgb[(2 * 8 + 4) * 3] > 200 && shown.Rgb[(2 * 8 + 4) * 3 + 2] < 60, "top should be red");
-        Assert.True(shown.Rgb[(13 * 8 + 4) * 3] < 60 && shown.Rgb[(13 * 8 + 4) * 3 + 2] > 200, "bottom should be blue");
+        Assert.True(shown.Pixels[(2 * 8 + 4) * 3] > 200 && shown.Pixels[(2 * 8 + 4) * 3 + 2] < 60, "top should be red");
+        Assert.True(shown.Pixels[(13 * 8 + 4) * 3] < 60 && shown.Pixels[(13 * 8 + 4) * 3 + 2] > 200, "bottom should be blue");
 
         var stored = ImageLoader.LoadRgb(path, applyExifOrientation: false);
         Assert.Equal((16, 8), (stored.Width, stored.Height));
@@ -106,7 +106,7 @@ public sealed class ImageLoaderTests : IDisposable
         var oriented = ImageLoader.Orient(new RgbImage(rgb, 3, 2), origin);
         Assert.Equal(width, oriented.Width);
         Assert.Equal(6 / width, oriented.Height);
-        var letters = string.Concat(Enumerable.Range(0, 6).Select(i => (char)('a' + oriented.Rgb[i * 3])));
+        var letters = string.Concat(Enumerable.Range(0, 6).Select(i => (char)('a' + oriented.Pixels[i * 3])));
         Assert.Equal(layout, letters);
     }
 
@@ -151,10 +151,10 @@ public sealed class ImageLoaderTests : IDisposable
     {
         string path = _files.PathFor("out.png");
         ImageLoader.SavePng(path, Pattern, 3, 2);
-        Assert.Equal(Pattern, ImageLoader.LoadRgb(path).Rgb);
+        Assert.Equal(Pattern, ImageLoader.LoadRgb(path).Pixels);
         Assert.Single(Directory.GetFiles(_files.Dir));
         ImageLoader.SavePng(path, new RgbImage([9, 9, 9], 1, 1)); // overwrite in place
-        Assert.Equal(new byte[] { 9, 9, 9 }, ImageLoader.LoadRgb(path).Rgb);
+        Assert.Equal(new byte[] { 9, 9, 9 }, ImageLoader.LoadRgb(path).Pixels);
     }
 
     [Fact]

@@ -52,8 +52,8 @@ public sealed class ImagePreprocessorTests
         for (int y = 0; y < 4; y++)
             for (int x = 0; x < 4; x++)
             {
-                Assert.Equal(x + 3, cropped.Rgb[(y * 4 + x) * 3]);
-                Assert.Equal(y + 2, cropped.Rgb[(y * 4 + x) * 3 + 1]);
+                Assert.Equal(x + 3, cropped.Pixels[(y * 4 + x) * 3]);
+                Assert.Equal(y + 2, cropped.Pixels[(y * 4 + x) * 3 + 1]);
             }
     }
 
@@ -64,7 +64,7 @@ public sealed class ImagePreprocessorTests
         var padded = ImagePreprocessor.CenterCrop(one, 3, 3);
         var expected = new byte[27];
         expected[12] = 7; expected[13] = 8; expected[14] = 9; // pixel (1,1)
-        Assert.Equal(expected, padded.Rgb);
+        Assert.Equal(expected, padded.Pixels);
     }
 
     [Fact]
@@ -73,9 +73,9 @@ public sealed class ImagePreprocessorTests
         // size 4, crop_pct 0.5 → scale 8 = the shorter side, so no resize; crop 4x4 at top 2, left 3
         var pre = new Preprocessing { InputHeight = 4, InputWidth = 4, CropPct = 0.5, Interpolation = "bicubic", Resize = ResizeMode.Crop };
         var result = ImagePreprocessor.ResizeAndCrop(Indexed(10, 8), pre);
-        Assert.Equal(ImagePreprocessor.CenterCrop(Indexed(10, 8), 4, 4).Rgb, result.Rgb);
-        Assert.Equal(3, result.Rgb[0]);
-        Assert.Equal(2, result.Rgb[1]);
+        Assert.Equal(ImagePreprocessor.CenterCrop(Indexed(10, 8), 4, 4).Pixels, result.Pixels);
+        Assert.Equal(3, result.Pixels[0]);
+        Assert.Equal(2, result.Pixels[1]);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class ImagePreprocessorTests
         for (int i = 0; i < 8; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = values[i];
         var pre = new Preprocessing { InputHeight = 1, InputWidth = 2, Interpolation = "bilinear", Resize = ResizeMode.Squash };
         var result = ImagePreprocessor.ResizeAndCrop(new RgbImage(rgb, 4, 2), pre);
-        Assert.Equal(new byte[] { 37, 37, 37, 53, 53, 53 }, result.Rgb);
+        Assert.Equal(new byte[] { 37, 37, 37, 53, 53, 53 }, result.Pixels);
     }
 
     [Fact]

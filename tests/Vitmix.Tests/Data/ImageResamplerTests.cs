@@ -20,9 +20,9 @@ public sealed class ImageResamplerTests
         var v = new byte[image.Width * image.Height];
         for (int i = 0; i < v.Length; i++)
         {
-            Assert.Equal(image.Rgb[i * 3], image.Rgb[i * 3 + 1]);
-            Assert.Equal(image.Rgb[i * 3], image.Rgb[i * 3 + 2]);
-            v[i] = image.Rgb[i * 3];
+            Assert.Equal(image.Pixels[i * 3], image.Pixels[i * 3 + 1]);
+            Assert.Equal(image.Pixels[i * 3], image.Pixels[i * 3 + 2]);
+            v[i] = image.Pixels[i * 3];
         }
         return v;
     }
@@ -82,8 +82,8 @@ public sealed class ImageResamplerTests
     {
         var image = Grey(2, 2, 1, 2, 3, 4);
         var copy = ImageResampler.Resize(image, 2, 2, ResampleFilter.Bicubic);
-        Assert.Equal(image.Rgb, copy.Rgb);
-        Assert.NotSame(image.Rgb, copy.Rgb);
+        Assert.Equal(image.Pixels, copy.Pixels);
+        Assert.NotSame(image.Pixels, copy.Pixels);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class ImageResamplerTests
         var outImage = ImageResampler.Resize(new RgbImage(rgb, 4, 1), 2, 1, ResampleFilter.Bilinear);
         // weights 3/7 3/7 1/7 and 1/7 3/7 3/7 per channel: R [255 0 255 0] → 4/7·255 = 145.7, 3/7·255 = 109.3;
         // G [0 255 0 255] → 109.3, 145.7; B [10 20 30 40] → 120/7 = 17.1, 230/7 = 32.9
-        Assert.Equal(new byte[] { 146, 109, 17, 109, 146, 33 }, outImage.Rgb);
+        Assert.Equal(new byte[] { 146, 109, 17, 109, 146, 33 }, outImage.Pixels);
     }
 
     [Theory]
@@ -117,7 +117,7 @@ public sealed class ImageResamplerTests
         var naive = NaiveResize(image, ow, oh, filter);
         Assert.Equal((ow, oh), (fast.Width, fast.Height));
         int worst = 0;
-        for (int i = 0; i < naive.Length; i++) worst = Math.Max(worst, Math.Abs(fast.Rgb[i] - (int)Math.Round(Math.Clamp(naive[i], 0, 255))));
+        for (int i = 0; i < naive.Length; i++) worst = Math.Max(worst, Math.Abs(fast.Pixels[i] - (int)Math.Round(Math.Clamp(naive[i], 0, 255))));
         // the twin keeps full precision between the passes; Pillow rounds to 8 bits in between
         Assert.InRange(worst, 0, 2);
     }
@@ -168,7 +168,7 @@ public sealed class ImageResamplerTests
                     {
                         if (wy[y, sy] == 0) continue;
                         for (int sx = 0; sx < image.Width; sx++)
-                            s += wy[y, sy] * wx[x, sx] * image.Rgb[(sy * image.Width + sx) * 3 + c];
+                            s += wy[y, sy] * wx[x, sx] * image.Pixels[(sy * image.Width + sx) * 3 + c];
                     }
                     result[(y * ow + x) * 3 + c] = s;
                 }

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using SkiaSharp;
 using Vitmix.Data.Datasets;
 using Vitmix.Fusion;

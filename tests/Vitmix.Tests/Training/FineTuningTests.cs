@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using Vitmix.Data.Datasets;
 using Vitmix.Model;
 using Vitmix.Training;

@@ -1,8 +1,5 @@
 namespace Vitmix.Data.Datasets;
 
-/// <summary>An RGB image, 8 bits per channel, row-major, 3 bytes per pixel.</summary>
-public sealed record RgbImage(byte[] Pixels, int Width, int Height);
-
 /// <summary>
 /// A ground-truth object mask at the image's resolution: 0 = background, 1 = object, 255 = void
 /// (excluded from every metric, as VOC's boundary label).
