@@ -24,6 +24,39 @@ public static class InputLoader
     }
 
     /// <summary>True for a path ending in .npy (any case).</summary>
+    /// <summary>
+    /// The model input and the picture it shows at model resolution (the resized, cropped image; for a .npy input the
+    /// tensor mapped back through mean and std), for overlays.
+    /// </summary>
+    public static (Tensor Input, RgbImage Display) LoadWithDisplay(string path, Preprocessing pre, int expectedHeight, int expectedWidth)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not an input file" : $"{path}: file not found", path);
+        if (IsNpy(path))
+        {
+            var t = LoadNpy(path, expectedHeight, expectedWidth);
+            return (t, Denormalize(t.Data, pre, expectedHeight, expectedWidth));
+        }
+        var shown = ImagePreprocessor.ResizeAndCrop(ImageLoader.LoadRgb(path), pre);
+        if (shown.Height != expectedHeight || shown.Width != expectedWidth)
+            throw new ArgumentException(
+                $"{path}: preprocessing gives {shown.Height}x{shown.Width} but the model expects {expectedHeight}x{expectedWidth} (check --image-size)");
+        var tensor = new Tensor(1, 3, expectedHeight, expectedWidth);
+        ImagePreprocessor.Normalize(shown, pre, tensor.Data);
+        return (tensor, shown);
+    }
+
+    /// <summary>x·std + mean, scaled to 0..255 and clamped: the picture a normalised (3,H,W) tensor shows.</summary>
+    public static RgbImage Denormalize(ReadOnlySpan<float> chw, Preprocessing pre, int height, int width)
+    {
+        int plane = height * width;
+        var rgb = new byte[plane * 3];
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < plane; i++)
+                rgb[i * 3 + c] = (byte)Math.Clamp(Math.Round((chw[c * plane + i] * pre.Std[c] + pre.Mean[c]) * 255.0), 0, 255);
+        return new RgbImage(rgb, width, height);
+    }
+
     public static bool IsNpy(string path) => path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
 
     static Tensor LoadNpy(string path, int expectedHeight, int expectedWidth)

@@ -26,6 +26,27 @@ public sealed class LoadedModel
     public string ClassName(int index) =>
         ClassNames != null && index >= 0 && index < ClassNames.Length ? ClassNames[index] : $"class {index}";
 
+    /// <summary>
+    /// A class given as an index ("207") or a name: the full name, or one of its comma-separated synonyms
+    /// ("tabby" for "tabby, tabby cat"), case-insensitive. Ambiguous names are an error listing the candidates.
+    /// </summary>
+    public int ResolveClass(string text)
+    {
+        int k = Config.NumClasses;
+        string t = text.Trim();
+        if (int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            return index < k ? index : throw new ArgumentException($"class {index} is outside the model's {k} classes (0..{k - 1})");
+        if (ClassNames == null) throw new ArgumentException($"class '{t}': the model names no classes, give an index 0..{k - 1}");
+        var exact = Enumerable.Range(0, ClassNames.Length).Where(i => string.Equals(ClassNames[i], t, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (exact.Count == 1) return exact[0];
+        var synonym = Enumerable.Range(0, ClassNames.Length)
+            .Where(i => ClassNames[i].Split(',').Any(s => string.Equals(s.Trim(), t, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (exact.Count == 0 && synonym.Count == 1) return synonym[0];
+        var candidates = exact.Count > 0 ? exact : synonym;
+        if (candidates.Count == 0) throw new ArgumentException($"class '{t}' is not one of the model's class names (give an index 0..{k - 1})");
+        throw new ArgumentException($"class '{t}' is ambiguous: {string.Join(", ", candidates.Select(i => $"{i} ({ClassNames[i]})"))}; give the index");
+    }
+
     public long ParameterCount => Network.Weights.Named().Sum(p => (long)p.Data.Length);
 }
 

@@ -106,7 +106,7 @@ public sealed class Trainer
         {
             if (_o.Patience > 0 && sinceBest >= _o.Patience) break;
             var sw = Stopwatch.StartNew();
-            var rng = new Random(HashCode.Combine(_o.Seed, epoch));
+            var rng = new Random(unchecked(_o.Seed * 1_000_003 + epoch)); // not HashCode.Combine: it is salted per process
             var order = Enumerable.Range(0, train.Count).ToArray();
             Shuffle(order, rng);
             double lossSum = 0; int correct = 0, seen = 0;

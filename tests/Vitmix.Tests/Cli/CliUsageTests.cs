@@ -78,7 +78,7 @@ public sealed class CliUsageTests : IDisposable
             var r = CliRunner.Run(args);
             Assert.Equal(1, r.ExitCode);
             var line = Assert.Single(r.ErrLines);
-            Assert.Equal($"vitmix: error: {model}: model not found (expected a .safetensors file or a model folder)", line);
+            Assert.Equal($"vitmix: error: {model}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", line);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Vitmix.Tests.Training;
 /// <summary>Fine-tuning a checkpoint to a new class count, saving, reloading and resuming.</summary>
 public class FineTuningTests
 {
-    // Two trivially separable classes: the bright square sits in the left or the right half.
+    // Two easily separable classes: the left or the right half of the image is the bright one.
     static List<LabelledImage> TinyData(int count, int w, int h, int seed)
     {
         var rng = new Random(seed);
@@ -18,10 +18,10 @@ public class FineTuningTests
             int label = i % 2;
             var px = new byte[w * h * 3];
             for (int j = 0; j < px.Length; j++) px[j] = (byte)rng.Next(0, 60);
-            int x0 = label == 0 ? rng.Next(0, w / 2 - 6) : rng.Next(w / 2, w - 6), y0 = rng.Next(0, h - 6);
-            for (int y = y0; y < y0 + 6; y++)
-                for (int x = x0; x < x0 + 6; x++)
-                    for (int c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = 230;
+            int x0 = label == 0 ? 0 : w / 2;
+            for (int y = 0; y < h; y++)
+                for (int x = x0; x < x0 + w / 2; x++)
+                    for (int c = 0; c < 3; c++) px[(y * w + x) * 3 + c] += 150;
             var image = new RgbImage(px, w, h);
             list.Add(new LabelledImage($"img{i}", label, () => image));
         }

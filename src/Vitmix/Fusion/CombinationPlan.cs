@@ -1,0 +1,51 @@
+namespace Vitmix.Fusion;
+
+/// <summary>
+/// Which maps a run produces: every single grid method, then the combinations the user asked for —
+/// a list of specs ("lrp+rollout,gmean(lrp,saliency)"), combination sizes ("1,2,3": every k-way combination of the
+/// methods), or a file of specs ("@combos.txt" or an existing path) — each expanded with every --fusion rule.
+/// </summary>
+public static class CombinationPlan
+{
+    public static IReadOnlyList<FusionSpec> Build(IReadOnlyList<string> gridMethods, string? combos, string fusions)
+    {
+        var rules = FusionSpecParser.ParseFusions(fusions);
+        var specs = new List<FusionSpec>();
+        specs.AddRange(gridMethods.Select(m => new FusionSpec([m], FusionRules.Single)));
+        if (!string.IsNullOrWhiteSpace(combos))
+        {
+            string text = combos.Trim();
+            IReadOnlyList<FusionSpec> extra;
+            if (text.StartsWith('@') || File.Exists(text))
+            {
+                string path = text.TrimStart('@');
+                if (!File.Exists(path)) throw new FileNotFoundException($"{path}: combination file not found", path);
+                extra = FusionSpecParser.ParseFile(path, rules, gridMethods.ToList());
+            }
+            else if (text.All(ch => char.IsDigit(ch) || ch is ',' or '-' or ' '))
+                extra = FusionSpecParser.Combinations(gridMethods, FusionSpecParser.ParseSizes(text), rules);
+            else extra = FusionSpecParser.ParseMany(SplitTopLevel(text), rules, gridMethods.ToList());
+            foreach (var s in extra)
+                if (!specs.Any(x => x.Name == s.Name)) specs.Add(s);
+        }
+        return specs;
+    }
+
+    /// <summary>Splits on commas outside parentheses: "a+b,gmean(a,b)" → ["a+b", "gmean(a,b)"].</summary>
+    public static IReadOnlyList<string> SplitTopLevel(string text)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '(') depth++;
+            else if (text[i] == ')') depth--;
+            else if (text[i] == ',' && depth == 0) { parts.Add(text[start..i]); start = i + 1; }
+        }
+        parts.Add(text[start..]);
+        return parts.Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+    }
+
+    /// <summary>File stem of a spec's outputs: "lrp" for a single map, "lrp+rollout.gmean" for a fusion.</summary>
+    public static string FileStem(FusionSpec spec) => spec.Fusion == FusionRules.Single ? spec.Methods[0] : spec.Name;
+}
