@@ -27,6 +27,7 @@ public static class VitmixApp
         root.Options.Add(verbose);
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(FetchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         // `vitmix` alone shows the help and fails, as a missing subcommand is a usage error.
