@@ -27,9 +27,10 @@ public class ElementwiseTests
         {
             double v = x[i];
             double expected = 0.5 * v * (1 + Erf.Evaluate(v / Math.Sqrt(2)));
-            // A-S 7.1.26 has |erf error| ≤ 1.5e-7 and 1 - poly·exp(-z²) rounds at ~1.2e-7 in float;
-            // GELU scales that erf error by 0.5·|x|, plus its own rounding.
-            Assert.True(Math.Abs(y[i] - expected) <= 0.5 * Math.Abs(v) * 3e-7 + 1.2e-7 * Math.Abs(expected) + 1e-12,
+            // A-S 7.1.26 has |erf error| ≤ 1.5e-7 in exact arithmetic; evaluated in float (rounded
+            // coefficients, Horner steps, 1 - poly·exp(-z²)) it stays within 5e-7. GELU scales that
+            // erf error by 0.5·|x|, plus its own rounding.
+            Assert.True(Math.Abs(y[i] - expected) <= 0.5 * Math.Abs(v) * 5e-7 + 1.2e-7 * Math.Abs(expected) + 1e-12,
                 $"GELU({v}) = {y[i]}, expected {expected}");
         }
     }
