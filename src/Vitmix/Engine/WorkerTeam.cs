@@ -9,7 +9,7 @@ internal abstract class TeamJob
 /// <summary>
 /// A fixed team of background threads (one per core beyond the caller's) for the engine's kernels.
 /// Parallel.For costs more than a small GEMM takes, so workers are woken by a semaphore and the
-/// caller joins by spinning briefly. One run at a time: a caller that finds the team busy (another
+/// caller joins by spinning briefly, then blocking. One run at a time: a caller that finds the team busy (another
 /// thread's run, or a kernel nested inside a job) gets <c>false</c> from <see cref="TryBegin"/> and
 /// works alone.
 /// </summary>
@@ -21,6 +21,9 @@ internal static class WorkerTeam
     static TeamJob? current;
     static int total, next, pending;
     static Exception? failure;
+    // Set by the last worker to finish; the caller spins on it briefly, then blocks (on a busy machine a
+    // spinning caller would take the core from the very worker it waits for).
+    static readonly ManualResetEventSlim done = new(false, spinCount: 200);
 
     /// <summary>Threads a run uses: the workers plus the caller.</summary>
     public static int Size => workerCount + 1;
@@ -46,11 +49,11 @@ internal static class WorkerTeam
         total = count;
         Volatile.Write(ref next, 0);
         int helpers = Math.Min(workerCount, count - 1);
+        done.Reset();
         Volatile.Write(ref pending, helpers);
         for (int i = 0; i < helpers; i++) wake[i].Release();
         Drain();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        if (helpers > 0) done.Wait();
         current = null;
         if (failure is { } e) throw new AggregateException("a worker thread failed", e);
     }
@@ -84,7 +87,7 @@ internal static class WorkerTeam
             sem.Wait();
             try { Drain(); }
             catch (Exception e) { failure = e; }
-            Interlocked.Decrement(ref pending);
+            if (Interlocked.Decrement(ref pending) == 0) done.Set();
         }
     }
 }
