@@ -1,0 +1,49 @@
+namespace Vitmix.Engine;
+
+/// <summary>Pointers and sizes an element-wise kernel needs, copied into the job of a parallel run.</summary>
+internal unsafe struct RangeArgs
+{
+    public float* P0, P1, P2, P3, P4, P5;
+    public int Dim;
+    public float S0;
+}
+
+/// <summary>
+/// Splits [0, count) into one contiguous range per team thread and calls body(args, start, end) on each;
+/// runs the whole range on the caller when the work is small or the team is busy.
+/// </summary>
+internal static unsafe class TeamFor
+{
+    // Element-wise work below this many elements is done before a worker would be awake.
+    const long MinWork = 1 << 16;
+
+    public static void Run(delegate*<in RangeArgs, int, int, void> body, in RangeArgs args, int count, long work)
+    {
+        if (count >= 2 && work >= MinWork && WorkerTeam.TryBegin())
+        {
+            try
+            {
+                var job = Job.Instance;
+                job.Body = body; job.Args = args; job.Count = count; job.Parts = Math.Min(WorkerTeam.Size, count);
+                WorkerTeam.Run(job, job.Parts);
+            }
+            finally { WorkerTeam.End(); }
+            return;
+        }
+        body(in args, 0, count);
+    }
+
+    sealed class Job : TeamJob
+    {
+        public static readonly Job Instance = new();
+        public delegate*<in RangeArgs, int, int, void> Body;
+        public RangeArgs Args;
+        public int Count, Parts;
+
+        internal override void Execute(int index)
+        {
+            int start = (int)((long)Count * index / Parts), end = (int)((long)Count * (index + 1) / Parts);
+            if (end > start) Body(in Args, start, end);
+        }
+    }
+}
