@@ -28,8 +28,11 @@ public static class VitmixApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(FetchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         // `vitmix` alone shows the help and fails, as a missing subcommand is a usage error.
         root.SetAction(pr =>
         {

@@ -18,7 +18,7 @@ public sealed record DatasetOptions(
 public static class DatasetSpec
 {
     /// <summary>The recognised kinds.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["voc", "ph2", "imagenet-seg", "folder"];
+    public static IReadOnlyList<string> Kinds { get; } = ["voc", "ph2", "imagenet-seg", "folder", "synth"];
 
     /// <summary>Opens the dataset named by <paramref name="spec"/> and applies the filters of <paramref name="options"/>.</summary>
     public static ISegmentationDataset Open(string spec, DatasetOptions? options = null)
@@ -36,6 +36,7 @@ public static class DatasetSpec
             "ph2" => new Ph2Dataset(location),
             "imagenet-seg" => new ImageNetSegmentationDataset(location),
             "folder" => new FolderDataset(location, options.LabelNames),
+            "synth" => Synthetic(location, spec),
             _ => throw new ArgumentException(
                 $"Unknown dataset kind '{kind}' in spec '{spec}'; expected one of {string.Join(", ", Kinds)}.", nameof(spec)),
         };
@@ -44,5 +45,18 @@ public static class DatasetSpec
             ? FilteredDataset.ResolveClasses(options.Classes, dataset.ClassNames, dataset.Name)
             : null;
         return new FilteredDataset(dataset, options.First, classes);
+    }
+
+    /// <summary>"COUNT[:SEED[:SIZE[:FIRST]]]": the synthetic shape benchmark streamed without files.</summary>
+    static ISegmentationDataset Synthetic(string location, string spec)
+    {
+        var parts = location.Split(':');
+        long Part(int i, long fallback) => i >= parts.Length ? fallback
+            : long.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) ? v
+            : throw new ArgumentException($"Dataset spec '{spec}': '{parts[i]}' is not a non-negative integer (synth:COUNT[:SEED[:SIZE[:FIRST]]])", nameof(spec));
+        long count = Part(0, 0);
+        if (count <= 0 || parts.Length > 4) throw new ArgumentException($"Dataset spec '{spec}' must be synth:COUNT[:SEED[:SIZE[:FIRST]]] with COUNT > 0", nameof(spec));
+        var benchmark = new Vitmix.Data.Synthetic.SyntheticBenchmark((int)Part(2, Vitmix.Data.Synthetic.SyntheticBenchmark.DefaultSize), Part(1, 0));
+        return new Vitmix.Data.Synthetic.SyntheticDataset(benchmark, count, Part(3, 0));
     }
 }

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Spectre.Console;
+using Vitmix.Evaluation;
+using Vitmix.Evaluation.Report;
+
+namespace Vitmix.Cli;
+
+/// <summary>The paper-style table of an evaluation: one row per map, mean ± 95% interval per metric, best per column in bold.</summary>
+static class EvaluationConsole
+{
+    public static readonly (string Key, string Header, bool HigherIsBetter)[] Columns =
+    [
+        (ReportMetrics.IoU, "IoU", true), (ReportMetrics.F1, "F1", true), (ReportMetrics.PixelAccuracy, "pixel acc.", true),
+        (ReportMetrics.Recall, "recall", true), (ReportMetrics.Precision, "precision", true),
+        (ReportMetrics.DeletionAuc, "deletion AUC ↓", false), (ReportMetrics.InsertionAuc, "insertion AUC", true),
+    ];
+
+    public static void PrintTable(IAnsiConsole console, EvaluationSummary summary, string title)
+    {
+        var table = new Table { Title = new TableTitle(Markup.Escape(title)) }.AddColumn("map").AddColumn(new TableColumn("n").RightAligned());
+        var present = Columns.Where(c => summary.Rows.Any(r => !double.IsNaN(r.Metrics[c.Key].Mean))).ToList();
+        foreach (var c in present) table.AddColumn(new TableColumn(c.Header).RightAligned());
+        var best = present.ToDictionary(c => c.Key, c =>
+        {
+            var values = summary.Rows.Select(r => r.Metrics[c.Key].Mean).Where(v => !double.IsNaN(v)).ToList();
+            return values.Count == 0 ? double.NaN : c.HigherIsBetter ? values.Max() : values.Min();
+        });
+        foreach (var row in summary.Rows)
+        {
+            var cells = new List<string> { Markup.Escape(row.Map), row.N.ToString(CultureInfo.InvariantCulture) };
+            foreach (var c in present)
+            {
+                var m = row.Metrics[c.Key];
+                string text = double.IsNaN(m.Mean) ? "–" : double.IsNaN(m.HalfWidth)
+                    ? m.Mean.ToString("0.000", CultureInfo.InvariantCulture)
+                    : $"{m.Mean.ToString("0.000", CultureInfo.InvariantCulture)} ± {m.HalfWidth.ToString("0.000", CultureInfo.InvariantCulture)}";
+                cells.Add(m.Mean == best[c.Key] ? $"[bold green]{text}[/]" : text);
+            }
+            table.AddRow(cells.ToArray());
+        }
+        console.Write(table);
+        foreach (var w in summary.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+    }
+
+    /// <summary>"best single map: X (IoU …); best fusion: Y (IoU …)", by mean IoU.</summary>
+    public static string Verdict(EvaluationSummary summary)
+    {
+        var singles = summary.Rows.Where(r => r.Fusion == "single").OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
+        var fused = summary.Rows.Where(r => r.Fusion != "single").OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
+        string F(SummaryRow r) => $"{r.Map} (mean IoU {r.Metrics[ReportMetrics.IoU].Mean.ToString("0.000", CultureInfo.InvariantCulture)})";
+        var parts = new List<string>();
+        if (singles.Count > 0) parts.Add($"best single map: {F(singles[0])}");
+        if (fused.Count > 0)
+        {
+            parts.Add($"best fusion: {F(fused[0])}");
+            if (singles.Count > 0)
+                parts.Add(fused[0].Metrics[ReportMetrics.IoU].Mean > singles[0].Metrics[ReportMetrics.IoU].Mean
+                    ? "the best fusion beats every single map" : "no fusion beats the best single map");
+        }
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>Writes summary.csv and report.html into <paramref name="outDir"/> and prints the table.</summary>
+    public static EvaluationSummary Finish(IReadOnlyList<string> runDirs, string outDir, string title, IAnsiConsole console, TextWriter output)
+    {
+        var summary = EvaluationReport.Summarise(runDirs);
+        Directory.CreateDirectory(outDir);
+        EvaluationReport.WriteSummaryCsv(Path.Combine(outDir, "summary.csv"), summary);
+        EvaluationReport.WriteReport(Path.Combine(outDir, "report.html"), summary, runDirs, title);
+        PrintTable(console, summary, title);
+        output.WriteLine(Verdict(summary));
+        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, {Path.Combine(outDir, "summary.csv")}, {Path.Combine(outDir, "report.html")}");
+        return summary;
+    }
+}

@@ -1,0 +1,48 @@
+using Vitmix.Explain;
+using Vitmix.Fusion;
+using Vitmix.Fusion.Thresholds;
+
+namespace Vitmix.Evaluation;
+
+/// <summary>Which class an evaluation explains.</summary>
+public enum TargetPolicy
+{
+    /// <summary>The model's top-1 class (ViTmiX and Chefer et al.).</summary>
+    Predicted,
+    /// <summary>The dataset's label for the image, when its classes are the model's.</summary>
+    Label,
+}
+
+/// <summary>How deletion curves rank pixels.</summary>
+public enum DeletionRanking
+{
+    /// <summary>By the continuous normalised map (RISE; the default).</summary>
+    Continuous,
+    /// <summary>By the binary mask with ties in index order: the ViTmiX script's variant, for reproducing its tables.</summary>
+    Mask,
+}
+
+/// <summary>Everything `vitmix evaluate` varies.</summary>
+public sealed record EvaluationSettings
+{
+    public required ExplainerSet Explainers { get; init; }
+    /// <summary>Singles and combinations, in output order.</summary>
+    public required IReadOnlyList<FusionSpec> Maps { get; init; }
+    public IMaskThreshold Threshold { get; init; } = new OtsuThreshold();
+    /// <summary>Deletion/insertion steps (0 = skip the perturbation curves).</summary>
+    public int PerturbationSteps { get; init; } = 100;
+    public DeletionRanking DeletionRanking { get; init; } = DeletionRanking.Continuous;
+    public bool Insertion { get; init; } = true;
+    public int PerturbationBatchSize { get; init; } = 32;
+    /// <summary>Skip images whose top-1 probability is below this (ViTmiX's VOC rule uses 0.85).</summary>
+    public double MinConfidence { get; init; }
+    public TargetPolicy Target { get; init; } = TargetPolicy.Predicted;
+    /// <summary>Process images i with i mod Count == Index.</summary>
+    public (int Index, int Count) Shard { get; init; } = (0, 1);
+    public bool Resume { get; init; }
+    /// <summary>Images whose overlays and masks are kept for the report's per-image grid.</summary>
+    public int ReportImages { get; init; } = 24;
+    /// <summary>Keep the single-method masks per image for the precision-gain check (ViTmiX talk, equation 1).</summary>
+    public bool Theory { get; init; }
+    public string Colormap { get; init; } = "oklab";
+}
