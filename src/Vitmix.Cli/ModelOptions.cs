@@ -13,9 +13,8 @@ public sealed class ModelOptions
 {
     public Option<string> Model { get; } = new("--model", "-m")
     {
-        Description = "Checkpoint: a .safetensors file (config.json beside it is used), a folder with model.safetensors and config.json, or a Hugging Face hub id org/name[@revision] (cache shared with Python tools)",
+        Description = "Checkpoint: a .safetensors file (config.json beside it is used), a folder with model.safetensors and config.json, or a Hugging Face hub id org/name[@revision] (cache shared with Python tools); default: the embedded model",
         HelpName = "PATH",
-        Required = true,
     };
     public Option<int?> Heads { get; } = OptionParsers.PositiveInt("--heads", "Override the number of attention heads (not recoverable from weight shapes)");
     public Option<int?> ImageSize { get; } = OptionParsers.PositiveInt("--image-size", "Override the input image size (square)", "PIXELS");
@@ -58,7 +57,9 @@ public sealed class ModelOptions
     /// <summary>Loads the model named by --model with the overrides applied.</summary>
     public LoadedModel Load(ParseResult parse)
     {
-        string path = parse.GetRequiredValue(Model);
+        string? given = parse.GetValue(Model);
+        if (given == null) return DefaultModel.Load(Overrides(parse)); // the embedded model (models/README.md)
+        string path = given;
         if (!File.Exists(path) && !Directory.Exists(path))
         {
             if (!HubModelResolver.IsHubId(path))

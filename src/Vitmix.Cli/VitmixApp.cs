@@ -28,6 +28,7 @@ public static class VitmixApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(FetchCommand.Create());

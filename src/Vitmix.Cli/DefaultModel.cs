@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using Vitmix.Model;
+
+namespace Vitmix.Cli;
+
+/// <summary>
+/// The small ViT shipped inside the tool (trained by Vitmix on its synthetic shape benchmark; models/README.md is its
+/// model card). It is an embedded resource, extracted once to a cache folder keyed by its hash and loaded from there.
+/// </summary>
+static class DefaultModel
+{
+    const string WeightsResource = "Vitmix.Cli.DefaultModel.model.safetensors";
+    const string ConfigResource = "Vitmix.Cli.DefaultModel.config.json";
+
+    public static bool IsAvailable => typeof(DefaultModel).Assembly.GetManifestResourceInfo(WeightsResource) != null;
+
+    /// <summary>The folder holding the extracted model.safetensors and config.json.</summary>
+    public static string Folder()
+    {
+        var asm = typeof(DefaultModel).Assembly;
+        using var weights = asm.GetManifestResourceStream(WeightsResource)
+            ?? throw new InvalidDataException("this vitmix build has no embedded default model; pass --model PATH");
+        using var config = asm.GetManifestResourceStream(ConfigResource)
+            ?? throw new InvalidDataException("this vitmix build has no embedded default model config; pass --model PATH");
+        var wBytes = ReadAll(weights);
+        var cBytes = ReadAll(config);
+        string hash = Convert.ToHexString(SHA256.HashData([.. wBytes, .. cBytes]))[..16].ToLowerInvariant();
+        string root = Environment.GetEnvironmentVariable("VITMIX_CACHE")
+            ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "vitmix");
+        string dir = Path.Combine(root, "default-model-" + hash);
+        if (!File.Exists(Path.Combine(dir, "model.safetensors")) || !File.Exists(Path.Combine(dir, "config.json")))
+        {
+            Directory.CreateDirectory(dir);
+            Vitmix.Data.AtomicFile.WriteAllBytes(Path.Combine(dir, "config.json"), cBytes);
+            Vitmix.Data.AtomicFile.WriteAllBytes(Path.Combine(dir, "model.safetensors"), wBytes);
+        }
+        return dir;
+    }
+
+    public static LoadedModel Load(ModelOverrides? overrides = null) => ModelLoader.Load(Folder(), overrides);
+
+    static byte[] ReadAll(Stream s)
+    {
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+}
