@@ -20,7 +20,7 @@ public class FolderDatasetTests
     /// images: cat.jpg, cat_2.png, dog.bmp; masks: cat_alice/bob/carol (3 annotators), cat_2.png (single, an image
     /// whose name looks like an annotator suffix), dog.png (greyscale single-channel PNG).
     /// </summary>
-    static void MakeFolder(TempDir tmp, string? labels)
+    internal static void MakeFolder(TempDir tmp, string? labels)
     {
         string images = tmp.Dir("images"), masks = tmp.Dir("masks");
         FixtureImages.WriteRgb(Path.Combine(images, "cat.jpg"), FixtureImages.Pattern(W, H, 1), W, H, SKEncodedImageFormat.Jpeg);

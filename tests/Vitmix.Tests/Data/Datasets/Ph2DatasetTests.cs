@@ -8,7 +8,7 @@ public class Ph2DatasetTests
         "|| Name || Histological Diagnosis || Clinical Diagnosis || Asymmetry | Pigment Network | Dots/Globules | Streaks | Regression Areas | Blue-Whitish Veil || Colors ||";
 
     /// <summary>PH2Dataset with IMD003 (7x5, melanoma) and IMD010 (6x4, common nevus), sizes differing as in PH2.</summary>
-    static void MakePh2(TempDir tmp, bool withText = true, bool withSecondMask = true)
+    internal static void MakePh2(TempDir tmp, bool withText = true, bool withSecondMask = true)
     {
         string images = tmp.Dir("PH2Dataset", "PH2 Dataset images");
         foreach (var (name, w, h) in new[] { ("IMD003", 7, 5), ("IMD010", 6, 4) })

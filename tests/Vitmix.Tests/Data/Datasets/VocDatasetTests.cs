@@ -11,7 +11,7 @@ public class VocDatasetTests
     /// VOCdevkit/VOC2012 with two val images: "2007_000032" has 10 px of class 1 (aeroplane), 14 px of class 15
     /// (person), a void border; "2007_000039" has only background and void.
     /// </summary>
-    static string MakeVoc(TempDir tmp, bool withSecondMask = true)
+    internal static string MakeVoc(TempDir tmp, bool withSecondMask = true)
     {
         string voc = tmp.Dir("VOCdevkit", "VOC2012");
         tmp.Dir("VOCdevkit", "VOC2012", "ImageSets", "Segmentation");

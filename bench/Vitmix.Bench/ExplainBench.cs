@@ -1,0 +1,77 @@
+using Vitmix.Evaluation;
+using Vitmix.Explain;
+using Vitmix.Model;
+using Vitmix.Model.Checkpoints;
+
+namespace Vitmix.Bench;
+
+/// <summary>
+/// Cost of the explanations on ViT-B/16 at 224 (random weights): one forward, forward+backward, forward+relevance,
+/// each method alone, all methods from one shared pass, and the same methods as separate passes; batch 1 and 16.
+/// Also a 100-step deletion curve (batched) against 101 batch-1 forwards. `quick explain [deletion] [write-vitb PATH]`.
+/// </summary>
+public static class ExplainBench
+{
+    public static int Run(string[] args)
+    {
+        var model = RandomVit.Create(new VitConfig(), seed: 1);
+        if (args.Contains("write-vitb"))
+        {
+            // A ViT-B/16 checkpoint (346 MB of F32, timm names) for load-time and memory measurements.
+            string path = args[Array.IndexOf(args, "write-vitb") + 1];
+            SafeTensorsWriter.WriteModel(path, model);
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        }
+        var methods = new (string Name, IExplainer Explainer)[]
+        {
+            ("rollout", new AttentionRollout()), ("gradcam", new AttentionGradCam()), ("saliency", new Saliency()),
+            ("lrp", new TransformerAttribution()), ("fulllrp", new FullLrp()),
+        };
+        foreach (int batch in args.Contains("batch16") ? new[] { 16 } : args.Contains("batch1") ? new[] { 1 } : new[] { 1, 16 })
+        {
+            var images = RandomVit.Images(model.Config, batch, seed: 2);
+            double target = batch == 1 ? 6000 : 30000;
+            Console.WriteLine($"ViT-B/16 224, batch {batch} (median ms)");
+            double T(Action a) => QuickBench.Median(a, target);
+            double forward = T(() => model.Forward(images));
+            double withBackward = T(() => ExplanationPass.Compute(model, images, PassRequirements.InputGradient | PassRequirements.AttentionGradients));
+            double withRelevance = T(() => ExplanationPass.Compute(model, images, PassRequirements.AttentionRelevance));
+            double threePasses = withBackward + withRelevance - forward;
+            Console.WriteLine($"  forward                                {forward,9:F1}");
+            Console.WriteLine($"  forward + backward                     {withBackward,9:F1}");
+            Console.WriteLine($"  forward + relevance                    {withRelevance,9:F1}");
+            Console.WriteLine($"  one forward + backward + relevance     {threePasses,9:F1}  (= the two above minus one forward)");
+            double separate = 0;
+            foreach (var (name, e) in methods)
+            {
+                var set = new ExplainerSet([e]);
+                double ms = T(() => set.Explain(model, images));
+                separate += name == "fulllrp" ? 0 : ms;
+                Console.WriteLine($"  {name,-38} {ms,9:F1}  ({ms / forward:F2} forwards)");
+            }
+            var four = new ExplainerSet(methods.Take(4).Select(m => m.Explainer));
+            var all = new ExplainerSet(methods.Select(m => m.Explainer));
+            double fourMs = T(() => four.Explain(model, images));
+            double allMs = T(() => all.Explain(model, images));
+            Console.WriteLine($"  four ViTmiX maps, one shared pass      {fourMs,9:F1}  ({fourMs / threePasses:F2} x one forward+backward+relevance; {fourMs / forward:F2} forwards)");
+            Console.WriteLine($"  four ViTmiX maps, as separate passes   {separate,9:F1}  ({separate / fourMs:F2} x the shared pass)");
+            Console.WriteLine($"  all five methods, one shared pass      {allMs,9:F1}  ({allMs / threePasses:F2} x one forward+backward+relevance)");
+        }
+        if (args.Contains("deletion"))
+        {
+            var image = RandomVit.Images(model.Config, 1, seed: 3);
+            var map = new float[224 * 224];
+            var rng = new Random(4);
+            for (int i = 0; i < map.Length; i++) map[i] = (float)rng.NextDouble();
+            double forward = QuickBench.Median(() => model.Forward(image), 6000);
+            foreach (int bs in new[] { 16, 32 })
+            {
+                var curve = new DeletionCurve(model, new PerturbationOptions { Steps = 100, BatchSize = bs });
+                double ms = QuickBench.Median(() => curve.Compute(image, map), 1);
+                Console.WriteLine($"  deletion curve, 100 steps, batches of {bs,2}: {ms,9:F1} ms = {ms / forward:F1} batch-1 forwards (forward {forward:F1} ms; 101 forwards = {101 * forward:F0} ms)");
+            }
+        }
+        return 0;
+    }
+}
