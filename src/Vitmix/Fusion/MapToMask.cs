@@ -21,7 +21,9 @@ public static class MapToMask
         if (map.Values.Length != map.Height * map.Width)
             throw new ArgumentException($"map claims {map.Height}x{map.Width} but holds {map.Values.Length} values");
         if (map.Height == height && map.Width == width) return (float[])map.Values.Clone();
-        return MapUpsampler.Resize(map.Values, map.Height, map.Width, height, width);
+        var dst = new float[height * width];
+        Engine.BilinearResize.Resize(map.Values, map.Height, map.Width, dst, height, width);
+        return dst;
     }
 
     /// <summary>Upsampled and min-max normalised map (the reference's KEY__norm).</summary>

@@ -42,7 +42,13 @@ public static class MaskImageWriter
         if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentException($"{path}: overlay alpha {alpha} is outside [0, 1]");
         int w = image.Width, h = image.Height;
         if (image.Pixels.Length != w * h * 3) throw new ArgumentException($"{path}: image holds {image.Pixels.Length} bytes, expected {w}x{h}x3");
-        ReadOnlySpan<float> m = mapWidth == w && mapHeight == h ? normalized : MapUpsampler.Resize(normalized, mapHeight, mapWidth, h, w);
+        ReadOnlySpan<float> m = normalized;
+        if (mapWidth != w || mapHeight != h)
+        {
+            var up = new float[w * h];
+            Engine.BilinearResize.Resize(normalized, mapHeight, mapWidth, up, h, w);
+            m = up;
+        }
         if (!maskOutline.IsEmpty && maskOutline.Length != w * h) throw new ArgumentException($"{path}: outline mask has {maskOutline.Length} pixels, expected {w}x{h}");
         var lut = Colormaps.Get(colormap);
         var rgba = new byte[w * h * 4];

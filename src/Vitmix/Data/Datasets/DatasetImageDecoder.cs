@@ -9,20 +9,8 @@ namespace Vitmix.Data.Datasets;
 internal static class DatasetImageDecoder
 {
     /// <summary>Decodes an image file to 8-bit RGB.</summary>
-    public static RgbImage DecodeRgb(string path)
-    {
-        using var bitmap = DecodeRgba(path);
-        int w = bitmap.Width, h = bitmap.Height;
-        ReadOnlySpan<byte> rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[w * h * 3];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
-        {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
-        }
-        return new RgbImage(rgb, w, h);
-    }
+    // Dataset masks are stored unrotated, so the image's EXIF orientation is not applied either.
+    public static RgbImage DecodeRgb(string path) => ImageLoader.LoadRgb(path, applyExifOrientation: false);
 
     /// <summary>
     /// Decodes a mask file to labels 0/1: a pixel is object when its value exceeds <paramref name="threshold"/>
