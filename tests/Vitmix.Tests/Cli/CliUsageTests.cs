@@ -46,7 +46,7 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "predict", "x.png" }, "--model")]
+    [InlineData(new[] { "predict", "x.png" }, "x.png: file not found")] // --model is optional: the embedded model
     [InlineData(new[] { "predict", "--model", "m" }, "predict")]
     [InlineData(new[] { "predict", "x.png", "--model", "m", "--top", "0" }, "--top: expected a positive integer, got '0'")]
     [InlineData(new[] { "predict", "x.png", "--model", "m", "--batch-size", "many" }, "--batch-size: expected a positive integer, got 'many'")]

@@ -60,6 +60,25 @@ public class ChromiumReportTests
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The page's console messages as Chromium logs them with --enable-logging=stderr ("INFO:CONSOLE:line] ...").</summary>
+    static List<string> ConsoleMessages(string stderr) =>
+        stderr.Split('\n').Where(l => l.Contains(":CONSOLE:") || l.Contains(":CONSOLE(") || l.Contains("Uncaught")).ToList();
+
+    [ChromiumFact]
+    public void ConsoleErrorsAreDetected()
+    {
+        // The check above must be able to fail: a page that logs an error is caught.
+        string dir = Directory.CreateTempSubdirectory("vitmix-chromium-").FullName;
+        try
+        {
+            string page = Path.Combine(dir, "bad.html");
+            File.WriteAllText(page, "<!DOCTYPE html><html><body><script>console.error('broken report');</script></body></html>");
+            var dom = RunChromium(Path.Combine(dir, "profile"), "--enable-logging=stderr", "--v=0", "--dump-dom", new Uri(page).AbsoluteUri);
+            Assert.Contains(ConsoleMessages(dom.Stderr), l => l.Contains("broken report"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [ChromiumFact]
     public void ReportRendersInHeadlessChromium()
     {
@@ -71,8 +90,9 @@ public class ChromiumReportTests
             string url = new Uri(report).AbsoluteUri;
 
             // The DOM as the browser parsed it: the summary table and every image element survive.
-            var dom = RunChromium(Path.Combine(dir, "profile1"), "--dump-dom", url);
+            var dom = RunChromium(Path.Combine(dir, "profile1"), "--enable-logging=stderr", "--v=0", "--dump-dom", url);
             Assert.True(dom.ExitCode == 0, $"chromium --dump-dom exit {dom.ExitCode}: {dom.Stderr}");
+            Assert.Empty(ConsoleMessages(dom.Stderr));
             Assert.Contains("class=\"summary\"", dom.Stdout);
             Assert.Contains("gm(rollout,gradcam)", dom.Stdout);
             Assert.Equal(9, dom.Stdout.Split("<img ").Length - 1);
