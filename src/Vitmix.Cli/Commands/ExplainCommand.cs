@@ -109,7 +109,7 @@ public static class ExplainCommand
                 }
                 if (ok.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
-                var batch = Stack(ok.Select(o => o.Input).ToList(), h, w);
+                var batch = TensorBatch.Stack(ok.Select(o => o.Input).ToList(), h, w);
                 int[]? chosen = ok.All(o => targets[o.Index] is null) ? null
                     : ok.Select(o => targets[o.Index] ?? -1).ToArray();
                 IReadOnlyList<ImageExplanation> explanations;
@@ -166,11 +166,4 @@ public static class ExplainCommand
         return best;
     }
 
-    static Tensor Stack(List<Tensor> inputs, int h, int w)
-    {
-        int size = 3 * h * w;
-        var batch = new Tensor(inputs.Count, 3, h, w);
-        for (int i = 0; i < inputs.Count; i++) inputs[i].Data.AsSpan().CopyTo(batch.Data.AsSpan(i * size, size));
-        return batch;
-    }
 }

@@ -74,7 +74,7 @@ public static class PredictCommand
             if (tensors.Count == 0) continue;
 
             cancel.ThrowIfCancellationRequested();
-            var logits = model.Network.Forward(Stack(tensors, h, w));
+            var logits = model.Network.Forward(TensorBatch.Stack(tensors, h, w));
             for (int i = 0; i < names.Count; i++)
             {
                 var row = logits.Data.AsSpan(i * k, k);
@@ -87,13 +87,6 @@ public static class PredictCommand
         return failures > 0 ? 1 : 0;
     }
 
-    static Tensor Stack(List<Tensor> inputs, int h, int w)
-    {
-        int size = 3 * h * w;
-        var batch = new Tensor(inputs.Count, 3, h, w);
-        for (int i = 0; i < inputs.Count; i++) inputs[i].Data.AsSpan().CopyTo(batch.Data.AsSpan(i * size, size));
-        return batch;
-    }
 
     /// <summary>Softmax in double (max subtracted), rounded to float at the end.</summary>
     internal static float[] Softmax(ReadOnlySpan<float> logits)
