@@ -123,3 +123,23 @@ public class EvaluateCommandTests
         Assert.True(File.Exists(tmp.Combine("merged", "report.html")));
     }
 }
+
+public class UntrainedHeadWarningTests
+{
+    [Fact]
+    public void ARandomHeadIsFlagged()
+    {
+        // A head of zeros gives uniform probabilities on every image: explaining it is meaningless.
+        var config = new Vitmix.Model.VitConfig { ImageHeight = 32, ImageWidth = 32, PatchSize = 8, EmbedDim = 12, Depth = 1, NumHeads = 3, MlpHidden = 24, NumClasses = 4 };
+        var model = TinyModels.Random(config, seed: 2);
+        Array.Clear(model.Weights.HeadWeight);
+        Array.Clear(model.Weights.HeadBias);
+        using var tmp = new TempDir();
+        string weights = tmp.Combine("model.safetensors");
+        Vitmix.Model.Checkpoints.SafeTensorsWriter.WriteModel(weights, model);
+        var r = CliRunner.Run("evaluate", "--model", weights, "--dataset", "synth:2:1:32", "--out", tmp.Combine("o"), "--deletion-steps", "0", "--combos", "1");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("untrained", r.Out);
+        Assert.Contains("untrained", File.ReadAllText(tmp.Combine("o", "report.html")));
+    }
+}
