@@ -110,16 +110,9 @@ public static class ExplainCommand
                 if (ok.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
                 var batch = TensorBatch.Stack(ok.Select(o => o.Input).ToList(), h, w);
-                int[]? chosen = ok.All(o => targets[o.Index] is null) ? null
-                    : ok.Select(o => targets[o.Index] ?? -1).ToArray();
+                // -1: the shared pass explains that input's predicted class.
+                int[]? chosen = ok.All(o => targets[o.Index] is null) ? null : ok.Select(o => targets[o.Index] ?? -1).ToArray();
                 IReadOnlyList<ImageExplanation> explanations;
-                if (chosen != null && chosen.Contains(-1))
-                {
-                    // Mixed: predicted class where none was given.
-                    var logits = model.Network.Forward(batch).Data;
-                    int k = model.Config.NumClasses;
-                    chosen = chosen.Select((v, j) => v >= 0 ? v : ArgMax(logits.AsSpan(j * k, k))).ToArray();
-                }
                 explanations = set.Explain(model.Network, batch, chosen);
                 for (int j = 0; j < ok.Count; j++)
                 {
@@ -159,11 +152,5 @@ public static class ExplainCommand
         }).ToArray();
     }
 
-    static int ArgMax(ReadOnlySpan<float> v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
 
 }

@@ -78,7 +78,7 @@ public static class PredictCommand
             for (int i = 0; i < names.Count; i++)
             {
                 var row = logits.Data.AsSpan(i * k, k);
-                var probabilities = Softmax(row);
+                var probabilities = Probabilities.Softmax(row);
                 var order = TopK(probabilities, settings.Top);
                 if (settings.Json) output.WriteLine(JsonLine(names[i], row, probabilities, order, model));
                 else RenderTable(console!, names[i], probabilities, order, model);
@@ -87,19 +87,6 @@ public static class PredictCommand
         return failures > 0 ? 1 : 0;
     }
 
-
-    /// <summary>Softmax in double (max subtracted), rounded to float at the end.</summary>
-    internal static float[] Softmax(ReadOnlySpan<float> logits)
-    {
-        double max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v);
-        var e = new double[logits.Length];
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) sum += e[i] = Math.Exp(logits[i] - max);
-        var p = new float[logits.Length];
-        for (int i = 0; i < p.Length; i++) p[i] = (float)(e[i] / sum);
-        return p;
-    }
 
     /// <summary>Indices of the <paramref name="k"/> largest values, largest first, ties by lower index.</summary>
     internal static int[] TopK(float[] values, int k) =>

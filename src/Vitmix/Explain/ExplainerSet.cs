@@ -68,7 +68,7 @@ public sealed class ExplainerSet
     };
 
     /// <summary>Explains every image of a normalised batch (B,C,H,W) with one shared pass.</summary>
-    /// <param name="targets">Class per image, or null for the predicted class of each.</param>
+    /// <param name="targets">Class per image (negative: its predicted class), or null for the predicted class of each.</param>
     public IReadOnlyList<ImageExplanation> Explain(VisionTransformer model, Tensor batch, int[]? targets = null)
     {
         var pass = ExplanationPass.Compute(model, batch, Requirements, targets);

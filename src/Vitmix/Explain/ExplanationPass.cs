@@ -30,14 +30,14 @@ public sealed class ExplanationPass
     public VitConfig Config => Model.Config;
 
     /// <summary>Runs the passes <paramref name="requirements"/> call for on a normalised batch (B,C,H,W).</summary>
-    /// <param name="targets">Class per sample, or null for each sample's predicted class.</param>
+    /// <param name="targets">Class per sample (a negative entry: that sample's predicted class), or null for every sample's predicted class.</param>
     public static ExplanationPass Compute(VisionTransformer model, Tensor batch, PassRequirements requirements, int[]? targets = null)
     {
         var c = model.Config;
         var trace = model.Run(batch, record: true);
         int b = trace.Batch, k = c.NumClasses;
-        var t = targets ?? Enumerable.Range(0, b).Select(i => ArgMax(trace.Logits.AsSpan(i * k, k))).ToArray();
-        if (t.Length != b) throw new ArgumentException($"{t.Length} targets for a batch of {b}");
+        if (targets != null && targets.Length != b) throw new ArgumentException($"{targets.Length} targets for a batch of {b}");
+        var t = Enumerable.Range(0, b).Select(i => targets != null && targets[i] >= 0 ? targets[i] : ArgMax(trace.Logits.AsSpan(i * k, k))).ToArray();
         foreach (var target in t)
             if (target < 0 || target >= k) throw new ArgumentException($"target class {target} is outside the model's {k} classes");
 

@@ -27,7 +27,7 @@ public sealed class PredictOutputTests
     public void Softmax_is_stable_for_large_logits()
     {
         // e^0 : e^-1 : e^-1000 after subtracting the max 1000
-        var p = PredictCommand.Softmax([1000f, 999f, 0f]);
+        var p = Vitmix.Model.Probabilities.Softmax([1000f, 999f, 0f]);
         double e1 = Math.Exp(-1);
         Assert.Equal(1 / (1 + e1), p[0], 1e-7);
         Assert.Equal(e1 / (1 + e1), p[1], 1e-7);

@@ -49,3 +49,18 @@ public class BatchedExplanationTests
         Assert.Equal(config.GridHeight * config.GridWidth, grid.Values.Length);
     }
 }
+
+public class MixedTargetTests
+{
+    [Fact]
+    public void ANegativeTargetMeansThePredictedClass()
+    {
+        var config = TinyModels.Config();
+        var model = TinyModels.Random(config, seed: 3);
+        var batch = TinyModels.RandomInput(config, 2, seed: 4);
+        var predicted = ExplanationPass.Compute(model, batch, PassRequirements.Attention).Targets;
+        var mixed = ExplanationPass.Compute(model, batch, PassRequirements.Attention, [-1, (predicted[1] + 1) % config.NumClasses]).Targets;
+        Assert.Equal(predicted[0], mixed[0]);
+        Assert.Equal((predicted[1] + 1) % config.NumClasses, mixed[1]);
+    }
+}
