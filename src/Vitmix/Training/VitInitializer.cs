@@ -8,7 +8,12 @@ namespace Vitmix.Training;
 /// MAE (He et al. 2022) / MoCo v3 (Chen et al. 2021): the position embedding starts as the fixed 2-D sine-cosine
 /// embedding (still learned), and the patch embedding is Xavier-uniform. With timm's std-0.02 position embedding a
 /// small ViT trained on a few thousand images sees an almost position-free bag of patches and stays at chance for
-/// many epochs; the sine-cosine start gives it positions from the first step. Deterministic per seed.
+/// many epochs; the sine-cosine start gives it positions from the first step. On top of that the attention layers
+/// start "mimetic" (Trockman &amp; Kolter, "Mimetic Initialization of Self-Attention Layers", ICML 2023): per block,
+/// W_q W_kᵀ ≈ 0.7·I and W_proj W_v ≈ −0.4·I, so from the first step each token attends to tokens like itself (with
+/// the sine-cosine positions: its neighbours) and subtracts their mean, a convolution-like local contrast a ViT
+/// trained from scratch otherwise has to discover; it measurably shortens the initial plateau at chance
+/// (docs/benchmarks.md). Deterministic per seed.
 /// </summary>
 public static class VitInitializer
 {
@@ -31,8 +36,59 @@ public static class VitInitializer
             else for (int i = 0; i < t.Length; i++) t.Data[i] = TruncatedNormal(rng, 0.02);
             state[name] = t;
         }
+        foreach (var block in Enumerable.Range(0, config.Depth))
+            Mimetic(config.EmbedDim, state[$"blocks.{block}.attn.qkv.weight"].Data, state[$"blocks.{block}.attn.proj.weight"].Data, rng);
         return VitWeights.FromStateDict(config, state, "initialiser");
     }
+
+    // The paper's α = β = 0.7 for query-key and 0.4 for value-projection; the random parts (α·Z) are the truncated
+    // normal weights already in place.
+    const double QueryKeyIdentity = 0.7, ValueProjectionIdentity = 0.4;
+
+    /// <summary>
+    /// Adds √β·R to both W_q and W_k (R a random orthogonal d×d matrix, so each head's rows are orthonormal and
+    /// W_q W_kᵀ gains β·I over all heads), √β'·R' to W_v and −√β'·R'ᵀ to W_proj (so W_proj W_v gains −β'·I).
+    /// qkv is timm's fused (3d, d) weight: rows [0, d) query, [d, 2d) key, [2d, 3d) value.
+    /// </summary>
+    static void Mimetic(int d, float[] qkv, float[] proj, Random rng)
+    {
+        var queryKey = RandomOrthogonal(d, rng);
+        var value = RandomOrthogonal(d, rng);
+        float sq = (float)Math.Sqrt(QueryKeyIdentity), sv = (float)Math.Sqrt(ValueProjectionIdentity);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+            {
+                qkv[i * d + j] += sq * queryKey[i * d + j];
+                qkv[(d + i) * d + j] += sq * queryKey[i * d + j];
+                qkv[(2 * d + i) * d + j] += sv * value[i * d + j];
+                proj[j * d + i] -= sv * value[i * d + j];
+            }
+    }
+
+    /// <summary>A random orthogonal matrix (rows orthonormal): Gram-Schmidt on a Gaussian matrix, row-major.</summary>
+    static float[] RandomOrthogonal(int d, Random rng)
+    {
+        var m = new double[d * d];
+        for (int i = 0; i < m.Length; i++) m[i] = Gaussian(rng);
+        for (int i = 0; i < d; i++)
+        {
+            var row = m.AsSpan(i * d, d);
+            for (int k = 0; k < i; k++)
+            {
+                var previous = m.AsSpan(k * d, d);
+                double dot = 0;
+                for (int j = 0; j < d; j++) dot += row[j] * previous[j];
+                for (int j = 0; j < d; j++) row[j] -= dot * previous[j];
+            }
+            double norm = 0;
+            for (int j = 0; j < d; j++) norm += row[j] * row[j];
+            norm = Math.Sqrt(norm);
+            for (int j = 0; j < d; j++) row[j] /= norm;
+        }
+        return Array.ConvertAll(m, v => (float)v);
+    }
+
+    static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     /// <summary>
     /// MAE's 2-D sine-cosine embedding: half the channels encode the row, half the column, each as sin/cos of the
@@ -63,7 +119,7 @@ public static class VitInitializer
     {
         while (true)
         {
-            double g = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            double g = Gaussian(rng);
             if (Math.Abs(g) <= 2) return (float)(g * std);
         }
     }

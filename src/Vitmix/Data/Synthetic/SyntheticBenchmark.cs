@@ -4,7 +4,8 @@ namespace Vitmix.Data.Synthetic;
 
 /// <summary>
 /// A procedural segmentation benchmark with exact masks: each image shows one labelled shape (random size, position,
-/// rotation, colour and texture) on a cluttered background, sometimes with smaller shapes of other classes beside it.
+/// rotation, hue and texture; always bright) on a dark cluttered background (gradients, blobs, strokes, noise),
+/// sometimes with smaller shapes of other classes beside it.
 /// Image i depends only on (size, seed, i), so any image can be generated on its own, in any order or in parallel,
 /// and a longer run extends a shorter one. Classes are balanced: every block of <see cref="ClassCount"/> consecutive
 /// indices holds each class once, in an order shuffled per block.
