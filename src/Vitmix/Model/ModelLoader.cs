@@ -27,8 +27,8 @@ public static class ModelLoader
     }
 
     /// <summary>
-    /// The same model run at another (square) input size: position embeddings of the patch grid resampled with
-    /// PyTorch's bicubic F.interpolate (align_corners = false, A = −0.75), prefix-token rows kept.
+    /// The same model run at another (square) input size: position embeddings of the patch grid resampled the way the
+    /// checkpoint's library does it (<see cref="PositionEmbeddingInterpolations.For"/>), prefix-token rows kept.
     /// </summary>
     public static LoadedModel AtImageSize(LoadedModel model, int size)
     {
@@ -39,12 +39,13 @@ public static class ModelLoader
         var config = c with { ImageHeight = size, ImageWidth = size };
         int prefixRows = c.NoEmbedClass ? 0 : c.NumPrefixTokens;
         var w = model.Network.Weights;
+        var interpolation = PositionEmbeddingInterpolations.For(model.Layout);
         var resized = new VitWeights
         {
             PatchWeight = w.PatchWeight, PatchBias = w.PatchBias, ClassToken = w.ClassToken, DistToken = w.DistToken,
             RegisterTokens = w.RegisterTokens,
             PosEmbed = PositionEmbeddingResampler.Resample(w.PosEmbed, prefixRows, c.GridHeight, c.GridWidth,
-                config.GridHeight, config.GridWidth, c.EmbedDim, antialias: false),
+                config.GridHeight, config.GridWidth, c.EmbedDim, interpolation),
             Blocks = w.Blocks, NormWeight = w.NormWeight, NormBias = w.NormBias, FcNormWeight = w.FcNormWeight,
             FcNormBias = w.FcNormBias, HeadWeight = w.HeadWeight, HeadBias = w.HeadBias,
             HeadDistWeight = w.HeadDistWeight, HeadDistBias = w.HeadDistBias,
@@ -54,7 +55,7 @@ public static class ModelLoader
             Network = new VisionTransformer(config, resized),
             Preprocessing = model.Preprocessing with { InputHeight = size, InputWidth = size },
             ClassNames = model.ClassNames, Layout = model.Layout, WeightsPath = model.WeightsPath,
-            ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} (bicubic)",
+            ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} ({interpolation.Describe()})",
         };
     }
 

@@ -3,24 +3,23 @@ using System.Numerics.Tensors;
 namespace Vitmix.Model;
 
 /// <summary>
-/// Resizes a learned absolute position embedding to another patch grid, as timm's
-/// <c>resample_abs_pos_embed</c> does when a checkpoint trained at one resolution is loaded at another
-/// (Dosovitskiy et al., 2021, §3.2 "2D interpolation of the pre-trained position embeddings"): the prefix-token rows
-/// (class / distillation / register tokens) are kept as they are, the patch rows are viewed as an (oldH, oldW, D)
-/// image and resized per channel with bicubic <c>F.interpolate(size=(newH, newW), align_corners=False)</c>.
+/// Resizes a learned absolute position embedding to another patch grid, as timm, transformers and torchvision do when
+/// a checkpoint trained at one resolution is run at another (Dosovitskiy et al., 2021, §3.2 "2D interpolation of the
+/// pre-trained position embeddings"): the prefix-token rows (class / distillation / register tokens) are kept as they
+/// are, the patch rows are viewed as an (oldH, oldW, D) image and resized per channel with bicubic
+/// <c>F.interpolate(size=(newH, newW))</c> in the library's flavour.
 /// </summary>
 /// <remarks>
-/// Two flavours of PyTorch's bicubic exist and give different numbers even when upsampling:
+/// The three flavours of <see cref="PositionEmbeddingInterpolation"/>, all separable (width first, then height):
 /// <list type="bullet">
-/// <item><c>antialias: true</c> — timm's default (<c>resample_abs_pos_embed(..., antialias=True)</c>, also the default
-/// of <c>checkpoint_filter_fn</c>): PyTorch's anti-aliased kernel, the same as PIL's: Keys cubic with a = -0.5,
+/// <item>antialiased (timm): PyTorch's anti-aliased kernel, the same as PIL's: Keys cubic with a = -0.5,
 /// support 2·max(1, in/out) source pixels around the centre (dst + 0.5)·in/out, taps outside the image dropped and
 /// the remaining weights renormalised to sum 1.</item>
-/// <item><c>antialias: false</c> — plain <c>F.interpolate(mode='bicubic')</c>, as HF transformers'
-/// <c>interpolate_pos_encoding</c> uses: cubic convolution with a = -0.75, source coordinate
-/// (dst + 0.5)·in/out − 0.5 (not clamped at 0), four taps with indices clamped to the border.</item>
+/// <item>plain (transformers): cubic convolution with a = -0.75, source coordinate (dst + 0.5)·in/out − 0.5 (not
+/// clamped at 0), four taps with indices clamped to the border.</item>
+/// <item>align corners (torchvision): the same four clamped taps, source coordinate dst·(in − 1)/(out − 1)
+/// (0 when out = 1), so the first and last rows and columns land exactly on the old ones.</item>
 /// </list>
-/// Both are separable: the grid is resized along the width first, then along the height.
 /// </remarks>
 public static class PositionEmbeddingResampler
 {
@@ -29,7 +28,7 @@ public static class PositionEmbeddingResampler
     /// raster order, to (numPrefix + newH·newW, dim). Returns a new array; equal grids return a copy.
     /// </summary>
     public static float[] Resample(float[] posEmbed, int numPrefix, int oldH, int oldW, int newH, int newW, int dim,
-        bool antialias = true)
+        PositionEmbeddingInterpolation interpolation = PositionEmbeddingInterpolation.AntialiasedBicubic)
     {
         ArgumentNullException.ThrowIfNull(posEmbed);
         if (numPrefix < 0 || oldH <= 0 || oldW <= 0 || newH <= 0 || newW <= 0 || dim <= 0)
@@ -48,8 +47,8 @@ public static class PositionEmbeddingResampler
         posEmbed.AsSpan(0, numPrefix * dim).CopyTo(result);
 
         ReadOnlySpan<float> grid = posEmbed.AsSpan(numPrefix * dim);
-        AxisWeights alongW = antialias ? AxisWeights.Antialiased(oldW, newW) : AxisWeights.Cubic(oldW, newW);
-        AxisWeights alongH = antialias ? AxisWeights.Antialiased(oldH, newH) : AxisWeights.Cubic(oldH, newH);
+        AxisWeights alongW = AxisWeights.For(interpolation, oldW, newW);
+        AxisWeights alongH = AxisWeights.For(interpolation, oldH, newH);
 
         // Width pass: (oldH, oldW, D) → (oldH, newW, D).
         var wide = new float[oldH * newW * dim];
@@ -80,19 +79,29 @@ public static class PositionEmbeddingResampler
         public readonly int[] Index = index;
         public readonly float[] Weight = weight;
 
-        /// <summary>PyTorch <c>upsample_bicubic2d</c>, align_corners=False: A = -0.75, four border-clamped taps.</summary>
-        public static AxisWeights Cubic(int inSize, int outSize)
+        public static AxisWeights For(PositionEmbeddingInterpolation interpolation, int inSize, int outSize) =>
+            interpolation switch
+            {
+                PositionEmbeddingInterpolation.AntialiasedBicubic => Antialiased(inSize, outSize),
+                PositionEmbeddingInterpolation.Bicubic => Cubic(inSize, outSize, alignCorners: false),
+                PositionEmbeddingInterpolation.BicubicAlignCorners => Cubic(inSize, outSize, alignCorners: true),
+                _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "unknown interpolation"),
+            };
+
+        /// <summary>PyTorch <c>upsample_bicubic2d</c>: A = -0.75, four border-clamped taps.</summary>
+        static AxisWeights Cubic(int inSize, int outSize, bool alignCorners)
         {
             const float A = -0.75f;
-            float scale = (float)inSize / outSize;
+            // area_pixel_compute_scale: (in − 1)/(out − 1) with align_corners (0 for a single output), else in/out.
+            float scale = alignCorners ? (outSize > 1 ? (inSize - 1f) / (outSize - 1) : 0f) : (float)inSize / outSize;
             var start = new int[outSize + 1];
             var index = new int[outSize * 4];
             var weight = new float[outSize * 4];
             for (int i = 0; i < outSize; i++)
             {
                 // area_pixel_compute_source_index with cubic=true: no clamp at 0, so the first outputs of an
-                // upsampling look left of pixel 0 and lean on the clamped border taps.
-                float real = scale * (i + 0.5f) - 0.5f;
+                // upsampling without aligned corners look left of pixel 0 and lean on the clamped border taps.
+                float real = alignCorners ? scale * i : scale * (i + 0.5f) - 0.5f;
                 int floor = Math.Min((int)MathF.Floor(real), inSize - 1);
                 float t = Math.Clamp(real - floor, 0f, 1f);
                 ReadOnlySpan<float> w = [Far(t + 1, A), Near(t, A), Near(1 - t, A), Far(2 - t, A)];
@@ -108,7 +117,7 @@ public static class PositionEmbeddingResampler
         }
 
         /// <summary>PyTorch <c>_upsample_bicubic2d_aa</c> (PIL's resampling): Keys a = -0.5, renormalised window.</summary>
-        public static AxisWeights Antialiased(int inSize, int outSize)
+        static AxisWeights Antialiased(int inSize, int outSize)
         {
             const double A = -0.5;
             double scale = (double)inSize / outSize;

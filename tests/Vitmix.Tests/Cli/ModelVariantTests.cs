@@ -45,33 +45,35 @@ public class ModelVariantTests
     }
 
     [Fact]
-    public void ANonNativeImageSizeResamplesThePositionEmbeddingBicubically()
+    public void ANonNativeImageSizeResamplesThePositionEmbeddingAsTimmDoes()
     {
-        string weights = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors"); // 32 px, patch 8: a 4x4 grid
+        string weights = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors"); // timm keys, 32 px, patch 8: 4x4 grid
         var native = ModelLoader.Load(weights);
         var big = ModelLoader.Load(weights, new ModelOverrides { ImageSize = 48 });   // 6x6 grid
         Assert.Equal(48, big.Config.ImageHeight);
         Assert.Equal(48, big.Preprocessing.InputHeight);
+        Assert.Contains("antialiased as timm", big.ConfigSource);
         int d = native.Config.EmbedDim;
         var pos = big.Network.Weights.PosEmbed;
         Assert.Equal((1 + 36) * d, pos.Length);
         // The class token's row is kept as it was.
         Assert.Equal(native.Network.Weights.PosEmbed.AsSpan(0, d).ToArray(), pos.AsSpan(0, d).ToArray());
-        // Output (0, 0) of a 4→6 bicubic resize (align_corners = false, A = -0.75): source coordinate
-        // (0 + 0.5)·(4/6) − 0.5 = −1/6 in both axes; taps at −2..1 clamped to the border, cubic weights by hand.
-        double t = 5.0 / 6; // fractional offset from floor(−1/6) = −1
-        double A = -0.75;
+        // Output (0, 0) of timm's 4→6 antialiased bicubic (PIL's kernel, Keys a = −0.5): scale 4/6 < 1, so support 2
+        // around the centre (0 + 0.5)·(4/6) = 1/3; taps j = 0, 1 (j = −1 lies outside the image and is dropped) at
+        // distances |j + 0.5 − 1/3| = 1/6 and 7/6, weights renormalised to sum 1.
+        double A = -0.5;
         double W1(double x) => ((A + 2) * x - (A + 3)) * x * x + 1;           // |x| <= 1
         double W2(double x) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;      // 1 < |x| < 2
-        double[] w = [W2(1 + t), W1(t), W1(1 - t), W2(2 - t)];
-        int[] taps = [0, 0, 0, 1]; // indices −2, −1, 0, 1 clamped to [0, 3]
+        double[] w = [W1(1.0 / 6), W2(7.0 / 6)];
+        double sum = w[0] + w[1];
+        w = [w[0] / sum, w[1] / sum];
         var src = native.Network.Weights.PosEmbed;
         for (int ch = 0; ch < d; ch += 7)
         {
             double expected = 0;
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
-                    expected += w[i] * w[j] * src[(1 + taps[i] * 4 + taps[j]) * d + ch];
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++)
+                    expected += w[i] * w[j] * src[(1 + i * 4 + j) * d + ch];
             Assert.Equal(expected, pos[d + ch], 5);
         }
         // And the model runs at the new size.

@@ -1,4 +1,5 @@
 using Vitmix.Model;
+using static Vitmix.Model.PositionEmbeddingInterpolation;
 
 namespace Vitmix.Tests.Model;
 
@@ -25,7 +26,7 @@ public class PositionEmbeddingResamplerTests
     public void CubicOneDimensionalUpsampleMatchesHandWeights()
     {
         // A 1x2 grid with dim 1: values 0 and 1, so each output is the weight of source 1 = 1 - weight of source 0.
-        float[] result = PositionEmbeddingResampler.Resample([0f, 1f], 0, 1, 2, 1, 4, 1, antialias: false);
+        float[] result = PositionEmbeddingResampler.Resample([0f, 1f], 0, 1, 2, 1, 4, 1, Bicubic);
         Assert.Equal(4, result.Length);
         for (int i = 0; i < 4; i++)
             Assert.Equal(1 - CubicWeightOfSource0[i], result[i], Tol);
@@ -37,7 +38,7 @@ public class PositionEmbeddingResamplerTests
         // 4 → 2: scale 2, coords 0.5 and 2.5, t = 0.5: weights [f2(1.5), f1(0.5), f1(0.5), f2(1.5)]
         // = [-0.09375, 0.59375, 0.59375, -0.09375]. Out 0 taps -1,0,1,2 → 0,0,1,2; out 1 taps 1,2,3,4 → 1,2,3,3.
         float[] v = [1f, 10f, 100f, 1000f];
-        float[] result = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 2, 1, antialias: false);
+        float[] result = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 2, 1, Bicubic);
         Assert.Equal(0.5f * 1 + 0.59375f * 10 - 0.09375f * 100, result[0], 1e-4f);
         Assert.Equal(-0.09375f * 10 + 0.59375f * 100 + 0.5f * 1000, result[1], 1e-3f);
     }
@@ -47,7 +48,7 @@ public class PositionEmbeddingResamplerTests
     {
         // Grid [[1,0],[0,0]]: output (i,j) = w_i(src row 0) · w_j(src col 0). Prefix row and dim 2 ride along.
         float[] pos = [7f, -7f, /* patches: */ 1f, 2f, 0f, 0f, 0f, 0f, 0f, 0f];
-        float[] result = PositionEmbeddingResampler.Resample(pos, 1, 2, 2, 4, 4, 2, antialias: false);
+        float[] result = PositionEmbeddingResampler.Resample(pos, 1, 2, 2, 4, 4, 2, Bicubic);
         Assert.Equal((1 + 16) * 2, result.Length);
         Assert.Equal(7f, result[0]);
         Assert.Equal(-7f, result[1]);
@@ -69,12 +70,25 @@ public class PositionEmbeddingResamplerTests
         // a = -0.75 does not: coord 1.25 has t = 0.25, weights [-0.10546875, 0.87890625, 0.26171875, -0.03515625]
         // on x = 0..3 → 10·(0.87890625 + 2·0.26171875 - 3·0.03515625) = 12.96875; coord 1.75 mirrors it: 17.03125.
         float[] v = [0f, 10f, 20f, 30f];
-        float[] keys = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 8, 1, antialias: true);
+        float[] keys = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 8, 1, AntialiasedBicubic);
         Assert.Equal(12.5f, keys[3], 1e-5f);
         Assert.Equal(17.5f, keys[4], 1e-5f);
-        float[] cubic = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 8, 1, antialias: false);
+        float[] cubic = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 8, 1, Bicubic);
         Assert.Equal(12.96875f, cubic[3], 1e-5f);
         Assert.Equal(17.03125f, cubic[4], 1e-5f);
+    }
+
+    [Fact]
+    public void AlignedCornersKeepTheEndsAndAverageTheMiddle()
+    {
+        // 2 → 3 with align_corners: source coords 0·(1/2), 1·(1/2), 2·(1/2) = 0, 0.5, 1. Coord 0 and 1 hit a source
+        // pixel exactly (t = 0: weights [0, 1, 0, 0]); coord 0.5 has t = 0.5 and weights [f2(1.5), f1(0.5), f1(0.5),
+        // f2(1.5)] = [-0.09375, 0.59375, 0.59375, -0.09375] on taps -1, 0, 1, 2 → clamped: 0.5 and 0.5.
+        float[] result = PositionEmbeddingResampler.Resample([4f, 10f], 0, 1, 2, 1, 3, 1, BicubicAlignCorners);
+        Assert.Equal([4f, 7f, 10f], result);
+        // Without aligned corners the ends move inwards: coord (0 + 0.5)·(2/3) − 0.5 = −1/6 does not land on pixel 0.
+        float[] plain = PositionEmbeddingResampler.Resample([4f, 10f], 0, 1, 2, 1, 3, 1, Bicubic);
+        Assert.NotEqual(4f, plain[0], 1e-3f);
     }
 
     [Fact]
@@ -102,30 +116,37 @@ public class PositionEmbeddingResamplerTests
     }
 
     // Reference outputs of PyTorch 1.13 (Debian python3-torch) for input value k = 2·sin(k + 1) at flat index k:
-    // torch.cat([pe[:, :1], F.interpolate(grid, size, mode='bicubic', align_corners=False, antialias=aa)
-    //   .permute(0, 2, 3, 1).reshape(1, -1, D)], 1), grid = pe[:, 1:].reshape(1, H, W, D).permute(0, 3, 1, 2).
+    // torch.cat([pe[:, :1], F.interpolate(grid, size, mode='bicubic', align_corners=ac, antialias=aa)
+    //   .permute(0, 2, 3, 1).reshape(1, -1, D)], 1), grid = pe[:, 1:].reshape(1, H, W, D).permute(0, 3, 1, 2);
+    // ac = False except for the AlignCorners arrays (ac = True, aa = False).
     static readonly float[] Torch3x3To5x4Dim2Plain = [1.682942f, 1.818595f, 0.3838243f, -1.629467f, -1.497937f, -1.159358f, -0.9669545f, 0.5018814f, 1.594112f, 2.157054f, 0.6314741f, -1.432587f, -1.428817f, -1.26322f, -1.094548f, 0.3243367f, 1.393384f, 2.185987f, 1.026952f, -1.089111f, -1.294316f, -1.414076f, -1.286747f, 0.02913426f, 1.044204f, 2.200449f, 1.378254f, -0.6987869f, -1.104138f, -1.504104f, -1.423594f, -0.2673215f, 0.6501074f, 2.120256f, 1.58042f, -0.4536697f, -0.9776915f, -1.545336f, -1.494197f, -0.4461563f, 0.4031307f, 2.05173f];
     static readonly float[] Torch3x3To5x4Dim2Antialiased = [1.682942f, 1.818595f, 0.3538039f, -1.599305f, -1.336872f, -1.078152f, -0.8454081f, 0.484519f, 1.52009f, 2.109049f, 0.5764468f, -1.422133f, -1.272949f, -1.158964f, -0.9532379f, 0.337007f, 1.335149f, 2.127936f, 0.9717707f, -1.08882f, -1.145126f, -1.292997f, -1.137989f, 0.0679272f, 0.9887087f, 2.140771f, 1.320302f, -0.7030787f, -0.9621629f, -1.364769f, -1.267943f, -0.2044235f, 0.5946595f, 2.050523f, 1.506485f, -0.4850553f, -0.8552762f, -1.397069f, -1.333076f, -0.3544841f, 0.3726237f, 1.98909f];
     static readonly float[] Torch4x4To2x3Dim1Plain = [1.682942f, 0.7513524f, 0.9540046f, -0.4054279f, 0.2530383f, -1.038133f, -0.6294675f];
+    static readonly float[] Torch3x3To5x4Dim2AlignCorners = [1.682942f, 1.818595f, 0.28224f, -1.513605f, -1.584319f, -1.141358f, -1.144878f, 0.3461123f, 1.313973f, 1.978717f, 0.5085817f, -1.348846f, -1.530844f, -1.264006f, -1.267089f, 0.1600229f, 1.127833f, 1.994527f, 0.824237f, -1.088042f, -1.426465f, -1.417209f, -1.419609f, -0.109933f, 0.8403341f, 1.981215f, 1.113219f, -0.7920278f, -1.275924f, -1.524549f, -1.526189f, -0.3763313f, 0.5256406f, 1.903787f, 1.300576f, -0.5758066f, -1.15498f, -1.580166f, -1.581256f, -0.5572211f, 0.2997544f, 1.825891f];
+    static readonly float[] Torch4x4To2x3Dim1AlignCorners = [1.682942f, 1.818595f, -0.7218179f, -1.917849f, 1.981215f, 0.4248548f, -1.922795f];
     static readonly float[] Torch4x4To2x3Dim1Antialiased = [1.682942f, 0.4104799f, 0.2929396f, -0.2410963f, 0.1806708f, -0.3389911f, -0.3766823f];
 
     [Theory]
-    [InlineData(3, 3, 5, 4, 2, false)]
-    [InlineData(3, 3, 5, 4, 2, true)]
-    [InlineData(4, 4, 2, 3, 1, false)]
-    [InlineData(4, 4, 2, 3, 1, true)]
-    public void MatchesPyTorchInterpolate(int oldH, int oldW, int newH, int newW, int dim, bool antialias)
+    [InlineData(3, 3, 5, 4, 2, Bicubic)]
+    [InlineData(3, 3, 5, 4, 2, AntialiasedBicubic)]
+    [InlineData(3, 3, 5, 4, 2, BicubicAlignCorners)]
+    [InlineData(4, 4, 2, 3, 1, Bicubic)]
+    [InlineData(4, 4, 2, 3, 1, AntialiasedBicubic)]
+    [InlineData(4, 4, 2, 3, 1, BicubicAlignCorners)]
+    public void MatchesPyTorchInterpolate(int oldH, int oldW, int newH, int newW, int dim, PositionEmbeddingInterpolation flavour)
     {
-        float[] expected = (oldH, antialias) switch
+        float[] expected = (oldH, flavour) switch
         {
-            (3, false) => Torch3x3To5x4Dim2Plain,
-            (3, true) => Torch3x3To5x4Dim2Antialiased,
-            (4, false) => Torch4x4To2x3Dim1Plain,
-            _ => Torch4x4To2x3Dim1Antialiased,
+            (3, Bicubic) => Torch3x3To5x4Dim2Plain,
+            (3, AntialiasedBicubic) => Torch3x3To5x4Dim2Antialiased,
+            (3, _) => Torch3x3To5x4Dim2AlignCorners,
+            (4, Bicubic) => Torch4x4To2x3Dim1Plain,
+            (4, AntialiasedBicubic) => Torch4x4To2x3Dim1Antialiased,
+            _ => Torch4x4To2x3Dim1AlignCorners,
         };
         var pos = new float[(1 + oldH * oldW) * dim];
         for (int k = 0; k < pos.Length; k++) pos[k] = (float)(2 * Math.Sin(k + 1.0));
-        float[] result = PositionEmbeddingResampler.Resample(pos, 1, oldH, oldW, newH, newW, dim, antialias);
+        float[] result = PositionEmbeddingResampler.Resample(pos, 1, oldH, oldW, newH, newW, dim, flavour);
         Assert.Equal(expected.Length, result.Length);
         for (int i = 0; i < expected.Length; i++)
             Assert.Equal(expected[i], result[i], 2e-5f);
@@ -137,9 +158,9 @@ public class PositionEmbeddingResamplerTests
         const int dim = 3, prefix = 2;
         var pos = new float[(prefix + 3 * 3) * dim];
         for (int k = 0; k < pos.Length; k++) pos[k] = MathF.Sin(k + 1) * 5;
-        foreach (bool aa in new[] { true, false })
+        foreach (var flavour in Enum.GetValues<PositionEmbeddingInterpolation>())
         {
-            float[] result = PositionEmbeddingResampler.Resample(pos, prefix, 3, 3, 5, 4, dim, aa);
+            float[] result = PositionEmbeddingResampler.Resample(pos, prefix, 3, 3, 5, 4, dim, flavour);
             Assert.Equal((prefix + 20) * dim, result.Length);
             Assert.Equal(pos.AsSpan(0, prefix * dim).ToArray(), result.AsSpan(0, prefix * dim).ToArray());
         }
@@ -148,13 +169,13 @@ public class PositionEmbeddingResamplerTests
     [Fact]
     public void ConstantGridStaysConstant()
     {
-        // Both kernels' weights sum to one, so a constant patch grid must come out constant (per channel).
+        // Every flavour's weights sum to one, so a constant patch grid must come out constant (per channel).
         const int dim = 2;
         var pos = new float[(1 + 14 * 14) * dim];
         for (int r = 1; r < 1 + 196; r++) { pos[r * dim] = 3f; pos[r * dim + 1] = -0.5f; }
-        foreach (bool aa in new[] { true, false })
+        foreach (var flavour in Enum.GetValues<PositionEmbeddingInterpolation>())
         {
-            float[] result = PositionEmbeddingResampler.Resample(pos, 1, 14, 14, 24, 24, dim, aa);
+            float[] result = PositionEmbeddingResampler.Resample(pos, 1, 14, 14, 24, 24, dim, flavour);
             for (int r = 1; r < 1 + 576; r++)
             {
                 Assert.Equal(3f, result[r * dim], 1e-5f);
@@ -167,7 +188,7 @@ public class PositionEmbeddingResamplerTests
     public void SameGridReturnsACopy()
     {
         float[] pos = [1f, 2f, 3f, 4f, 5f];
-        float[] result = PositionEmbeddingResampler.Resample(pos, 1, 2, 2, 2, 2, 1, antialias: false);
+        float[] result = PositionEmbeddingResampler.Resample(pos, 1, 2, 2, 2, 2, 1, Bicubic);
         Assert.Equal(pos, result);
         Assert.NotSame(pos, result);
     }

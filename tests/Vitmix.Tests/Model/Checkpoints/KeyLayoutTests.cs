@@ -99,6 +99,40 @@ public class KeyLayoutTests : IDisposable
     }
 
     [Fact]
+    public void ANonNativeImageSizeResamplesPositionsTheWayEachLayoutsLibraryDoes()
+    {
+        // timm antialiases, transformers uses plain bicubic, torchvision aligns corners: the same weights saved in the
+        // three layouts and run at 48 px (4x4 → 6x6 grid) must each get their own library's embedding.
+        string set = GoldenData.Sets[0];
+        var c = Cfg(set);
+        int d = c.GetProperty("embed_dim").GetInt32();
+        var timm = ReadF32(GoldenCheckpointTests.Weights(set));
+        string hf = Directory.CreateDirectory(dir.File("hf-size")).FullName;
+        WriteState(Path.Combine(hf, "model.safetensors"), LayoutRenames.ToHuggingFace(timm));
+        HuggingFaceConfig(set, hf);
+        string tv = dir.File("tv-size.safetensors");
+        WriteState(tv, LayoutRenames.ToTorchvision(timm));
+        var resize = new ModelOverrides { ImageSize = 48 };
+        var loaded = new (LoadedModel Model, PositionEmbeddingInterpolation Want)[]
+        {
+            (ModelLoader.Load(GoldenCheckpointTests.Weights(set), resize), PositionEmbeddingInterpolation.AntialiasedBicubic),
+            (ModelLoader.Load(hf, resize), PositionEmbeddingInterpolation.Bicubic),
+            (ModelLoader.Load(tv, resize with { Heads = c.GetProperty("num_heads").GetInt32() }), PositionEmbeddingInterpolation.BicubicAlignCorners),
+        };
+        float[] original = timm["pos_embed"].Data;
+        foreach (var (model, want) in loaded)
+        {
+            Assert.Equal(48, model.Config.ImageHeight);
+            foreach (var flavour in Enum.GetValues<PositionEmbeddingInterpolation>())
+            {
+                float[] resampled = PositionEmbeddingResampler.Resample(original, 1, 4, 4, 6, 6, d, flavour);
+                if (flavour == want) Assert.Equal(resampled, model.Network.Weights.PosEmbed);
+                else Assert.NotEqual(resampled, model.Network.Weights.PosEmbed);
+            }
+        }
+    }
+
+    [Fact]
     public void MissingAndMisshapenHuggingFaceKeysAreListedTogetherByTheirOwnNames()
     {
         string set = GoldenData.Sets[0];

@@ -1,0 +1,49 @@
+namespace Vitmix.Model;
+
+/// <summary>
+/// How a checkpoint's own library resizes a learned position embedding to another patch grid. The three libraries
+/// whose key names Vitmix reads each call bicubic <c>F.interpolate</c> differently, and the flavours give different
+/// numbers even when upsampling, so a model run at another <c>--image-size</c> matches its library only if the
+/// flavour follows the checkpoint's layout (<see cref="PositionEmbeddingInterpolations.For"/>).
+/// </summary>
+public enum PositionEmbeddingInterpolation
+{
+    /// <summary>
+    /// timm <c>resample_abs_pos_embed(..., interpolation='bicubic', antialias=True)</c>, its default and the one
+    /// <c>checkpoint_filter_fn</c> uses: PyTorch's anti-aliased bicubic (PIL's kernel, Keys a = −0.5).
+    /// </summary>
+    AntialiasedBicubic,
+
+    /// <summary>
+    /// Hugging Face transformers <c>ViTEmbeddings.interpolate_pos_encoding</c>: plain
+    /// <c>F.interpolate(mode='bicubic', align_corners=False)</c> (a = −0.75, border-clamped taps).
+    /// </summary>
+    Bicubic,
+
+    /// <summary>
+    /// torchvision <c>interpolate_embeddings</c>: <c>F.interpolate(mode='bicubic', align_corners=True)</c>, so the
+    /// corner patches of the old and new grids coincide.
+    /// </summary>
+    BicubicAlignCorners,
+}
+
+public static class PositionEmbeddingInterpolations
+{
+    /// <summary>The flavour the library that wrote checkpoints of <paramref name="layout"/> uses.</summary>
+    public static PositionEmbeddingInterpolation For(CheckpointLayout layout) => layout switch
+    {
+        CheckpointLayout.Timm => PositionEmbeddingInterpolation.AntialiasedBicubic,
+        CheckpointLayout.HuggingFace => PositionEmbeddingInterpolation.Bicubic,
+        CheckpointLayout.Torchvision => PositionEmbeddingInterpolation.BicubicAlignCorners,
+        _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown checkpoint layout"),
+    };
+
+    /// <summary>What the flavour is called in the library, for messages.</summary>
+    public static string Describe(this PositionEmbeddingInterpolation interpolation) => interpolation switch
+    {
+        PositionEmbeddingInterpolation.AntialiasedBicubic => "bicubic, antialiased as timm",
+        PositionEmbeddingInterpolation.Bicubic => "bicubic, align_corners=False as transformers",
+        PositionEmbeddingInterpolation.BicubicAlignCorners => "bicubic, align_corners=True as torchvision",
+        _ => interpolation.ToString(),
+    };
+}
