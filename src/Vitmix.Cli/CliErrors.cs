@@ -21,6 +21,9 @@ public static class CliErrors
     public static void Report(Exception e, TextWriter error, bool verbose, string? subject = null)
     {
         string message = e is OutOfMemoryException ? "out of memory" : e.Message;
+        // ArgumentException appends "(Parameter 'name')", which names a C# parameter the user never saw.
+        if (e is ArgumentException { ParamName: { } param })
+            message = message.Replace($" (Parameter '{param}')", "", StringComparison.Ordinal);
         if (subject != null && !message.Contains(subject, StringComparison.Ordinal)) message = $"{subject}: {message}";
         if (!IsExpected(e)) message = $"internal error: {e.GetType().Name}: {message}";
         error.WriteLine(Line(message));

@@ -34,6 +34,36 @@ public static class OptionParsers
         return null;
     }
 
+    /// <summary>A non-negative integer option with a default (0 usually means "off").</summary>
+    public static Option<int> NonNegativeInt(string name, string description, int defaultValue, string helpName = "N") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r =>
+        {
+            string text = Token(r);
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0) return v;
+            r.AddError($"{name}: expected an integer ≥ 0, got '{text}'");
+            return defaultValue;
+        },
+    };
+
+    /// <summary>A number option with a default that must lie in <paramref name="range"/>.</summary>
+    public static Option<double> Number(string name, string description, double defaultValue, NumberRange range, string helpName = "X") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r =>
+        {
+            string text = Token(r);
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && range.Contains(v)) return v;
+            r.AddError($"{name}: expected {range}, got '{text}'");
+            return defaultValue;
+        },
+    };
+
     /// <summary>An optional number that must be finite and greater than zero.</summary>
     public static Option<double?> PositiveNumber(string name, string description, string helpName = "X") => new(name)
     {

@@ -19,7 +19,7 @@ public static class DemoCommand
     {
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "vitmix-demo" };
         var count = OptionParsers.PositiveInt("--count", "Held-out images to evaluate", 40);
-        var steps = new Option<int>("--deletion-steps") { Description = "Steps of the deletion/insertion curves (0 = skip)", DefaultValueFactory = _ => 32 };
+        var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion/insertion curves (0 = skip)", 32, "STEPS");
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules of the combinations", DefaultValueFactory = _ => "gmean" };
         var model = new ModelOptions();
         var command = new Command("demo", "Run explain → fuse → mask → evaluate on held-out synthetic images with the embedded model");

@@ -24,11 +24,11 @@ public static class EvaluateCommand
         var combos = new Option<string>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE", DefaultValueFactory = _ => "2,3" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean (Chefer's protocol), top:P, fixed:V", DefaultValueFactory = _ => "otsu" };
-        var steps = new Option<int>("--deletion-steps") { Description = "Steps of the deletion and insertion curves (0 = skip them)", DefaultValueFactory = _ => 100 };
+        var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion and insertion curves (0 = skip them)", 100, "STEPS");
         var ranking = OptionParsers.Choice("--deletion-ranking", "continuous = rank by the normalised map (RISE; default); mask = the ViTmiX script's ranking by the binary mask", "continuous", "mask");
         var noInsertion = new Option<bool>("--no-insertion") { Description = "Skip insertion curves" };
-        var rolloutStart = new Option<int>("--rollout-start-layer") { Description = "Attention Rollout start layer (ViTmiX's script: 3)", DefaultValueFactory = _ => 0 };
-        var minConfidence = new Option<double>("--min-confidence") { Description = "Skip images whose top-1 probability is lower (ViTmiX's VOC rule: 0.85)", DefaultValueFactory = _ => 0 };
+        var rolloutStart = OptionParsers.NonNegativeInt("--rollout-start-layer", "Attention Rollout start layer (ViTmiX's script: 3)", 0, "LAYER");
+        var minConfidence = OptionParsers.Number("--min-confidence", "Skip images whose top-1 probability is lower (ViTmiX's VOC rule: 0.85)", 0, NumberRange.Probability, "P");
         var first = OptionParsers.PositiveInt("--first", "Evaluate only the first N images");
         var classes = new Option<string?>("--classes") { Description = "Only images of these dataset classes (comma-separated indices or names)" };
         var split = new Option<string>("--split") { Description = "VOC split file", DefaultValueFactory = _ => "val" };
@@ -37,7 +37,7 @@ public static class EvaluateCommand
         var shard = new Option<string?>("--shard") { Description = "i/N: evaluate every N-th image starting at i into OUT/shard-i-of-N (combine with vitmix merge)" };
         var resume = new Option<bool>("--resume") { Description = "Continue a killed run in OUT: finished images are kept, the rest evaluated" };
         var theory = new Option<bool>("--theory") { Description = "Check the precision-gain hypothesis: predicted vs measured precision of every combination" };
-        var reportImages = new Option<int>("--report-images") { Description = "Images shown with their maps and masks in report.html", DefaultValueFactory = _ => 24 };
+        var reportImages = OptionParsers.NonNegativeInt("--report-images", "Images shown with their maps and masks in report.html", 24);
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);

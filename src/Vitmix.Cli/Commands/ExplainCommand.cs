@@ -30,10 +30,10 @@ public static class ExplainCommand
             Description = "Class to explain (index or name): once for every input, or once per input in order; default the predicted class",
             HelpName = "CLASS",
         };
-        var rolloutStart = new Option<int>("--rollout-start-layer") { Description = "Attention Rollout start layer (ViTmiX's script uses 3; clamped to the last block)", DefaultValueFactory = _ => 0 };
+        var rolloutStart = OptionParsers.NonNegativeInt("--rollout-start-layer", "Attention Rollout start layer (ViTmiX's script uses 3; clamped to the last block)", 0, "LAYER");
         var headFusion = OptionParsers.Choice("--rollout-head-fusion", "How rollout fuses the heads of a block", "mean", "max", "min");
-        var discard = new Option<float>("--rollout-discard-ratio") { Description = "Fraction of the lowest attention entries rollout zeroes per block", DefaultValueFactory = _ => 0f };
-        var lrpStart = new Option<int>("--lrp-start-layer") { Description = "Transformer attribution start layer", DefaultValueFactory = _ => 0 };
+        var discard = OptionParsers.Number("--rollout-discard-ratio", "Fraction of the lowest attention entries rollout zeroes per block", 0, NumberRange.Fraction, "FRACTION");
+        var lrpStart = OptionParsers.NonNegativeInt("--lrp-start-layer", "Transformer attribution start layer", 0, "LAYER");
         var combos = new Option<string?>("--combos") { Description = "Combinations: specs like lrp+rollout,gmean(lrp,saliency), sizes like 2,3 (every k-way combination), or @FILE" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules for a+b specs: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean, top:P (top P%), fixed:V", DefaultValueFactory = _ => "otsu" };
@@ -52,10 +52,10 @@ public static class ExplainCommand
             var loaded = model.Load(parse);
             var explainerOptions = new ExplainerOptions
             {
-                RolloutStartLayer = parse.GetValue(rolloutStart) >= 0 ? parse.GetValue(rolloutStart) : throw new ArgumentException("--rollout-start-layer must be ≥ 0"),
+                RolloutStartLayer = parse.GetValue(rolloutStart),
                 RolloutHeadFusion = parse.GetValue(headFusion) switch { "max" => HeadFusion.Max, "min" => HeadFusion.Min, _ => HeadFusion.Mean },
-                RolloutDiscardRatio = parse.GetValue(discard),
-                LrpStartLayer = parse.GetValue(lrpStart) >= 0 ? parse.GetValue(lrpStart) : throw new ArgumentException("--lrp-start-layer must be ≥ 0"),
+                RolloutDiscardRatio = (float)parse.GetValue(discard),
+                LrpStartLayer = parse.GetValue(lrpStart),
             };
             var set = ExplainerSet.Parse(parse.GetValue(methods)!, explainerOptions);
             var gridMethods = set.Explainers.Select(e => e.Name).Where(n => n is not "fulllrp").ToList();

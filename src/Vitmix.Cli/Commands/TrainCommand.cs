@@ -28,12 +28,12 @@ public static class TrainCommand
         var numClasses = OptionParsers.PositiveInt("--num-classes", "Classes (default: the dataset's)", "K");
         var epochs = OptionParsers.PositiveInt("--epochs", "Epochs", 30);
         var batch = OptionParsers.PositiveInt("--batch-size", "Batch size", 64);
-        var lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW)", DefaultValueFactory = _ => 1e-3f };
-        var wd = new Option<float>("--weight-decay") { Description = "AdamW weight decay on weight matrices", DefaultValueFactory = _ => 0.05f };
-        var warmup = new Option<float>("--warmup-epochs") { Description = "Linear warmup before the cosine decay", DefaultValueFactory = _ => 1f };
-        var valSplit = new Option<double>("--val-split") { Description = "Held-out fraction per class for validation and early stopping", DefaultValueFactory = _ => 0.2 };
+        var lr = OptionParsers.Number("--lr", "Peak learning rate (AdamW)", 1e-3, NumberRange.Positive, "LR");
+        var wd = OptionParsers.Number("--weight-decay", "AdamW weight decay on weight matrices", 0.05, NumberRange.NonNegative, "WD");
+        var warmup = OptionParsers.Number("--warmup-epochs", "Linear warmup before the cosine decay", 1, NumberRange.NonNegative, "EPOCHS");
+        var valSplit = OptionParsers.Number("--val-split", "Held-out fraction per class for validation and early stopping", 0.2, NumberRange.Fraction, "FRACTION");
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation, split and shuffles", DefaultValueFactory = _ => 0 };
-        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never)", DefaultValueFactory = _ => 5 };
+        var patience = OptionParsers.NonNegativeInt("--patience", "Stop after this many epochs without a better validation accuracy (0 = never)", 5, "EPOCHS");
         var classWeights = new Option<string?>("--class-weights") { Description = "Loss weights: 'balanced' (inverse frequency) or comma-separated values" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Disable flips, rotation, translation and random resized crops" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last finished epoch in --out" };
@@ -72,8 +72,8 @@ public static class TrainCommand
             var (train, val) = Trainer.StratifiedSplit(images, parse.GetValue(valSplit), s);
             var options = new TrainingOptions
             {
-                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
-                WeightDecay = parse.GetValue(wd), WarmupEpochs = parse.GetValue(warmup), Seed = s, Patience = parse.GetValue(patience),
+                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = (float)parse.GetValue(lr),
+                WeightDecay = (float)parse.GetValue(wd), WarmupEpochs = (float)parse.GetValue(warmup), Seed = s, Patience = parse.GetValue(patience),
                 ClassWeights = ClassWeights(parse.GetValue(classWeights), train, k),
                 Augmentation = parse.GetValue(noAugment) ? AugmentationOptions.None : new AugmentationOptions(),
             };

@@ -22,6 +22,23 @@ public sealed record TrainingOptions
     public float[]? ClassWeights { get; init; }
     public float LabelSmoothing { get; init; }
     public AugmentationOptions Augmentation { get; init; } = new();
+
+    /// <summary>Throws if a value would make training meaningless (a negative rate, an empty batch, ...).</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string what) { if (!ok) throw new ArgumentException("training option " + what); }
+        Check(Epochs > 0, $"epochs must be positive, got {Epochs}");
+        Check(BatchSize > 0, $"batch size must be positive, got {BatchSize}");
+        Check(float.IsFinite(LearningRate) && LearningRate > 0, $"learning rate must be positive, got {LearningRate}");
+        Check(float.IsFinite(MinLearningRate) && MinLearningRate >= 0, $"minimum learning rate must be ≥ 0, got {MinLearningRate}");
+        Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, $"weight decay must be ≥ 0, got {WeightDecay}");
+        Check(float.IsFinite(WarmupEpochs) && WarmupEpochs >= 0, $"warmup epochs must be ≥ 0, got {WarmupEpochs}");
+        Check(Patience >= 0, $"patience must be ≥ 0, got {Patience}");
+        Check(float.IsFinite(LabelSmoothing) && LabelSmoothing is >= 0 and < 1, $"label smoothing must be in [0, 1), got {LabelSmoothing}");
+        if (ClassWeights != null)
+            Check(ClassWeights.All(w => float.IsFinite(w) && w >= 0) && ClassWeights.Any(w => w > 0),
+                "class weights must be ≥ 0 and not all zero");
+    }
 }
 
 /// <summary>One epoch's numbers, as printed and logged.</summary>
@@ -47,6 +64,7 @@ public sealed class Trainer
     {
         if (classNames.Length != model.Config.NumClasses)
             throw new ArgumentException($"{classNames.Length} class names for a model with {model.Config.NumClasses} classes");
+        options.Validate();
         _model = model;
         _pre = preprocessing;
         _o = options;
@@ -99,7 +117,7 @@ public sealed class Trainer
         }
         int batches = (train.Count + _o.BatchSize - 1) / _o.BatchSize;
         var schedule = new LearningRateSchedule(_o.LearningRate, (long)Math.Round(_o.WarmupEpochs * batches),
-            (long)_o.Epochs * batches, _o.MinLearningRate);
+            (long)_o.Epochs * batches, Math.Min(_o.MinLearningRate, _o.LearningRate)); // a peak below the floor: flat after warmup, never rising
         var grads = VitGradients.ZerosLike(_model.Weights);
         var c = _model.Config;
         for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)

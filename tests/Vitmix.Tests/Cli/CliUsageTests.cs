@@ -58,6 +58,17 @@ public sealed class CliUsageTests : IDisposable
     [InlineData(new[] { "info", "--model", "m", "--eps", "nan" }, "--eps: expected a positive number")]
     [InlineData(new[] { "info", "--model", "m", "--heads", "2.5" }, "--heads: expected a positive integer")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    [InlineData(new[] { "train", "--dataset", "synth:20", "--out", "t", "--lr", "-1" }, "--lr: expected a positive number, got '-1'")]
+    [InlineData(new[] { "train", "--dataset", "synth:20", "--out", "t", "--weight-decay", "-0.1" }, "--weight-decay: expected a number ≥ 0, got '-0.1'")]
+    [InlineData(new[] { "train", "--dataset", "synth:20", "--out", "t", "--warmup-epochs", "inf" }, "--warmup-epochs: expected a number ≥ 0, got 'inf'")]
+    [InlineData(new[] { "train", "--dataset", "synth:20", "--out", "t", "--val-split", "1" }, "--val-split: expected a number in [0, 1), got '1'")]
+    [InlineData(new[] { "train", "--dataset", "synth:20", "--out", "t", "--patience", "-2" }, "--patience: expected an integer ≥ 0, got '-2'")]
+    [InlineData(new[] { "evaluate", "--dataset", "synth:4", "--out", "e", "--min-confidence", "2" }, "--min-confidence: expected a number in [0, 1], got '2'")]
+    [InlineData(new[] { "evaluate", "--dataset", "synth:4", "--out", "e", "--report-images", "-1" }, "--report-images: expected an integer ≥ 0, got '-1'")]
+    [InlineData(new[] { "evaluate", "--dataset", "synth:4", "--out", "e", "--deletion-steps", "x" }, "--deletion-steps: expected an integer ≥ 0, got 'x'")]
+    [InlineData(new[] { "demo", "--deletion-steps", "-3" }, "--deletion-steps: expected an integer ≥ 0, got '-3'")]
+    [InlineData(new[] { "explain", "x.png", "--rollout-discard-ratio", "1.5" }, "--rollout-discard-ratio: expected a number in [0, 1), got '1.5'")]
+    [InlineData(new[] { "explain", "x.png", "--lrp-start-layer", "-1" }, "--lrp-start-layer: expected an integer ≥ 0, got '-1'")]
     public void Usage_errors_are_one_line_and_exit_1(string[] args, string expected)
     {
         var r = CliRunner.Run(args);
@@ -91,6 +102,17 @@ public sealed class CliUsageTests : IDisposable
         Assert.StartsWith("vitmix: error: ", r.ErrLines[0]);
         Assert.Contains("System.IO.FileNotFoundException", r.Err);
         Assert.Contains(" at ", r.Err);
+    }
+
+    [Fact]
+    public void Argument_errors_do_not_name_internal_parameters()
+    {
+        var r = CliRunner.Run("train", "--dataset", "synth:abc", "--out", Path.Combine(_dir, "t"));
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.ErrLines);
+        Assert.Contains("Dataset spec 'synth:abc'", line);
+        Assert.DoesNotContain("(Parameter", line);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "t")));
     }
 
     [Fact]

@@ -71,6 +71,30 @@ public class FineTuningTests
         finally { Directory.Delete(dir, true); }
     }
 
+    public static TheoryData<TrainingOptions, string> MeaninglessOptions => new()
+    {
+        { new TrainingOptions { LearningRate = -1e-3f }, "learning rate" },
+        { new TrainingOptions { LearningRate = float.NaN }, "learning rate" },
+        { new TrainingOptions { BatchSize = 0 }, "batch size" },
+        { new TrainingOptions { Epochs = 0 }, "epochs" },
+        { new TrainingOptions { WeightDecay = -0.1f }, "weight decay" },
+        { new TrainingOptions { WarmupEpochs = -1 }, "warmup" },
+        { new TrainingOptions { Patience = -1 }, "patience" },
+        { new TrainingOptions { LabelSmoothing = 1 }, "label smoothing" },
+        { new TrainingOptions { ClassWeights = [0f, 0f] }, "class weights" },
+        { new TrainingOptions { MinLearningRate = -1e-6f }, "minimum learning rate" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MeaninglessOptions))]
+    public void TrainerRefusesMeaninglessOptions(TrainingOptions options, string named)
+    {
+        var model = TinyModels.Random(TinyModels.Config() with { NumClasses = 2 }, seed: 3);
+        var pre = new Preprocessing { InputHeight = model.Config.ImageHeight, InputWidth = model.Config.ImageWidth };
+        var ex = Assert.Throws<ArgumentException>(() => new Trainer(model, pre, options, ["a", "b"]));
+        Assert.Contains(named, ex.Message);
+    }
+
     [Fact]
     public void CrossEntropyGradientIsSoftmaxMinusTarget()
     {
