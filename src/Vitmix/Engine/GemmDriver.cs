@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Vitmix.Engine;
@@ -25,6 +26,10 @@ internal static unsafe class GemmDriver
         tile = (float*)NativeMemory.AlignedAlloc((nuint)(8 * 32 * sizeof(float)), 64);
     }
 
+    // Compiled fully optimised at once, outside tiering and Dynamic PGO: with PGO, the version profiled on large
+    // split Linear GEMMs ran the per-head products of MultiplyBatched at half speed on both threads (measured:
+    // 29 vs 61 GFLOP/s for 12 heads of 197x64x197 after one Linear call; see docs/benchmarks.md).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Serial(ref GemmArgs g, GemmKernels.Shape s)
     {
         if (g.M == 0 || g.N == 0) return;
