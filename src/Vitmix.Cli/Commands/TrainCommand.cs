@@ -16,7 +16,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "Training data: folder:DIR, ph2:DIR, voc:DIR, synth:COUNT[:SEED[:SIZE]] (streamed, no files)", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Training data: imagefolder:DIR (DIR/CLASS/IMAGE, torchvision's layout), folder:DIR (images/ + labels.csv), ph2:DIR, voc:DIR, synth:COUNT[:SEED[:SIZE]] (streamed, no files)", Required = true };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder: model.safetensors + config.json (best epoch), last.safetensors, optimizer state, training_log.csv", Required = true };
         var modelPath = new Option<string?>("--model") { Description = "Checkpoint to fine-tune (file, folder or hub id); its head is replaced when the class count differs", HelpName = "PATH" };
         var arch = OptionParsers.Choice("--arch", "Architecture for training from scratch (sizes can be overridden below)", "micro", "tiny", "small", "base");

@@ -20,6 +20,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
     /// <summary>Runs the images of <paramref name="dataset"/> this shard owns into <paramref name="store"/>.</summary>
     public void Run(ISegmentationDataset dataset, EvaluationStore store, Action<EvaluationProgress>? progress = null, CancellationToken cancel = default)
     {
+        RequireMasks(dataset);
         var c = model.Config;
         var info = new RunInfo(model.WeightsPath, dataset.Name, c.NumClasses, settings.Maps.Select(m => m.Name).ToList(), settings.Threshold.Name,
             settings.PerturbationSteps, settings.DeletionRanking.ToString().ToLowerInvariant(), settings.MinConfidence,
@@ -138,4 +139,13 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
     }
 
     internal static string SafeName(string name) => string.Concat(name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch == ' ' ? '_' : ch));
+
+    /// <summary>Throws before any output is written when <paramref name="dataset"/> has no masks to score against.</summary>
+    public static void RequireMasks(ISegmentationDataset dataset)
+    {
+        if (!dataset.HasMasks)
+            throw new InvalidDataException(
+                $"dataset '{dataset.Name}' has no masks, so its explanation masks cannot be scored (evaluate needs folder:DIR " +
+                "with DIR/masks/NAME.png, voc:, ph2:, imagenet-seg: or synth:; an imagefolder: tree is for training)");
+    }
 }

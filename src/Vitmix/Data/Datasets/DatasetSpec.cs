@@ -13,12 +13,13 @@ public sealed record DatasetOptions(
 
 /// <summary>
 /// Opens a dataset from a "kind:location" spec: <c>voc:DIR</c>, <c>ph2:DIR</c>, <c>imagenet-seg:FILE</c>,
-/// <c>folder:DIR</c>.
+/// <c>folder:DIR</c>, <c>imagefolder:DIR</c> (torchvision's classification layout, training only),
+/// <c>synth:COUNT[:SEED[:SIZE[:FIRST]]]</c>.
 /// </summary>
 public static class DatasetSpec
 {
     /// <summary>The recognised kinds.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["voc", "ph2", "imagenet-seg", "folder", "synth"];
+    public static IReadOnlyList<string> Kinds { get; } = ["voc", "ph2", "imagenet-seg", "folder", "imagefolder", "synth"];
 
     /// <summary>Opens the dataset named by <paramref name="spec"/> and applies the filters of <paramref name="options"/>.</summary>
     public static ISegmentationDataset Open(string spec, DatasetOptions? options = null)
@@ -29,13 +30,14 @@ public static class DatasetSpec
         if (colon <= 0 || colon == spec.Length - 1)
             throw new ArgumentException($"Dataset spec '{spec}' must be KIND:PATH with KIND one of {string.Join(", ", Kinds)}.", nameof(spec));
         string kind = spec[..colon].Trim().ToLowerInvariant();
-        string location = spec[(colon + 1)..];
+        string location = kind == "synth" ? spec[(colon + 1)..] : UserPath.ExpandHome(spec[(colon + 1)..]);
         ISegmentationDataset dataset = kind switch
         {
             "voc" => new VocDataset(location, options.VocSplit),
             "ph2" => new Ph2Dataset(location),
             "imagenet-seg" => new ImageNetSegmentationDataset(location),
             "folder" => new FolderDataset(location, options.LabelNames),
+            "imagefolder" => new ImageFolderDataset(location),
             "synth" => Synthetic(location, spec),
             _ => throw new ArgumentException(
                 $"Unknown dataset kind '{kind}' in spec '{spec}'; expected one of {string.Join(", ", Kinds)}.", nameof(spec)),

@@ -27,6 +27,8 @@ public sealed class FilteredDataset : ISegmentationDataset
 
     public IReadOnlyList<string>? ClassNames => _inner.ClassNames;
 
+    public bool HasMasks => _inner.HasMasks;
+
     public IEnumerable<SegmentationSample> Samples()
     {
         if (_first == 0) yield break;

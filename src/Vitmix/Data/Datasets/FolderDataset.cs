@@ -7,7 +7,8 @@ namespace Vitmix.Data.Datasets;
 /// Optional <c>DIR/labels.csv</c>: <c>name,class</c> lines (a header line is allowed), class = an integer index
 /// or a class name. Names resolve against the constructor's labelNames when given (e.g. the model's labels; a
 /// name also matches any comma-separated synonym such as "tench" in "tench, Tinca tinca"); otherwise the dataset's
-/// <see cref="ClassNames"/> are the distinct names, sorted.
+/// <see cref="ClassNames"/> are the distinct names, sorted. Without a <c>masks/</c> folder the images and labels serve
+/// training only (<see cref="HasMasks"/> is false).
 /// </summary>
 public sealed class FolderDataset : ISegmentationDataset
 {
@@ -30,7 +31,7 @@ public sealed class FolderDataset : ISegmentationDataset
         string images = Path.Combine(_root, "images");
         string masks = Path.Combine(_root, "masks");
         if (!Directory.Exists(images)) throw new DirectoryNotFoundException($"Dataset image folder not found: {images}");
-        if (!Directory.Exists(masks)) throw new DirectoryNotFoundException($"Dataset mask folder not found: {masks}");
+        HasMasks = Directory.Exists(masks);
         string csv = Path.Combine(_root, "labels.csv");
         (_labels, _classNames) = File.Exists(csv) ? ReadLabels(csv, labelNames) : (new Dictionary<string, int>(), labelNames);
     }
@@ -38,6 +39,8 @@ public sealed class FolderDataset : ISegmentationDataset
     public string Name => Path.GetFileName(_root.TrimEnd(Path.DirectorySeparatorChar));
 
     public IReadOnlyList<string>? ClassNames => _classNames;
+
+    public bool HasMasks { get; }
 
     public IEnumerable<SegmentationSample> Samples()
     {
@@ -54,14 +57,15 @@ public sealed class FolderDataset : ISegmentationDataset
         if (images.Count == 0)
             throw new InvalidDataException($"{imageDir}: no images (expected {string.Join("/", ImageExtensions)} files).");
 
-        var masksByImage = AssignMasks(maskDir, images.Keys);
+        var masksByImage = HasMasks ? AssignMasks(maskDir, images.Keys) : null;
         foreach (string name in _labels.Keys)
             if (!images.ContainsKey(name))
                 throw new InvalidDataException($"{Path.Combine(_root, "labels.csv")}: label for '{name}', which has no image in {imageDir}.");
 
         foreach (var (name, image) in images)
         {
-            if (!masksByImage.TryGetValue(name, out var masks))
+            List<(string Annotator, string Path)>? masks = null;
+            if (masksByImage != null && !masksByImage.TryGetValue(name, out masks))
                 throw new FileNotFoundException(
                     $"No mask for image '{name}': expected {Path.Combine(maskDir, name + ".png")} or {Path.Combine(maskDir, name + "_ANNOTATOR.png")}.");
             yield return new SegmentationSample
@@ -69,7 +73,8 @@ public sealed class FolderDataset : ISegmentationDataset
                 Name = name,
                 ClassLabel = _labels.TryGetValue(name, out int label) ? label : null,
                 LoadImage = () => DatasetImageDecoder.DecodeRgb(image),
-                LoadMasks = () => LoadMasks(masks),
+                LoadMasks = () => masks != null ? LoadMasks(masks)
+                    : throw new FileNotFoundException($"{maskDir}: no mask folder, so '{name}' has no mask (needed to evaluate masks; training needs only labels.csv)."),
             };
         }
     }

@@ -54,4 +54,9 @@ public interface ISegmentationDataset
     IReadOnlyList<string>? ClassNames { get; }
     /// <summary>Samples in a stable order (so shards and resumed runs agree).</summary>
     IEnumerable<SegmentationSample> Samples();
+    /// <summary>
+    /// False for classification-only data (an ImageFolder tree, a folder without <c>masks/</c>): fine for training,
+    /// not for evaluating masks.
+    /// </summary>
+    bool HasMasks => true;
 }

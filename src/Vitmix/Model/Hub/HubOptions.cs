@@ -60,7 +60,7 @@ public sealed record HubOptions
 
         return new HubOptions
         {
-            CacheRoot = ExpandHome(cacheRoot, home),
+            CacheRoot = Vitmix.Data.UserPath.ExpandHome(cacheRoot, home),
             Endpoint = endpointUri,
             Token = token,
             Offline = IsTrue(Get("HF_HUB_OFFLINE")),
@@ -69,7 +69,4 @@ public sealed record HubOptions
 
     static bool IsTrue(string? value) =>
         value != null && value.Trim().ToUpperInvariant() is "1" or "ON" or "YES" or "TRUE";
-
-    static string ExpandHome(string path, string home) =>
-        path == "~" ? home : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, path[2..]) : path;
 }

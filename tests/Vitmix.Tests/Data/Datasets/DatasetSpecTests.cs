@@ -84,4 +84,20 @@ public class DatasetSpecTests
         Assert.Equal(5, s.ClassLabel);
         Assert.Equal(1, calls);
     }
+
+    [Fact]
+    public void ALeadingTildeIsTheHomeFolder()
+    {
+        // "voc:~/data" reaches the program unexpanded: the shell expands "~" only at the start of a word.
+        Assert.Equal("/home/u/data", Vitmix.Data.UserPath.ExpandHome("~/data", "/home/u"));
+        Assert.Equal("/home/u", Vitmix.Data.UserPath.ExpandHome("~", "/home/u"));
+        Assert.Equal("a/~/b", Vitmix.Data.UserPath.ExpandHome("a/~/b", "/home/u"));
+        Assert.Equal("~user/x", Vitmix.Data.UserPath.ExpandHome("~user/x", "/home/u"));
+
+        using var tmp = new TempDir();
+        FolderDatasetTests.MakeFolder(tmp, null);
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var ds = DatasetSpec.Open("folder:~/" + Path.GetRelativePath(home, tmp.Path));
+        Assert.Equal(3, ds.Samples().Count());
+    }
 }

@@ -126,10 +126,27 @@ public class FolderDatasetTests
         using var tmp = new TempDir();
         Assert.Contains("images", Assert.Throws<DirectoryNotFoundException>(() => new FolderDataset(tmp.Path)).Message);
         tmp.Dir("images");
-        Assert.Contains("masks", Assert.Throws<DirectoryNotFoundException>(() => new FolderDataset(tmp.Path)).Message);
         tmp.Dir("masks");
         FixtureImages.WriteBmp24(tmp.Combine("images", "solo.bmp"), FixtureImages.Pattern(W, H, 1), W, H);
         var e = Assert.Throws<FileNotFoundException>(() => new FolderDataset(tmp.Path).Samples().ToList());
         Assert.Contains("solo.png", e.Message);
+    }
+
+    [Fact]
+    public void WithoutAMasksFolderItIsTrainingDataWhoseMasksAreRefusedByName()
+    {
+        using var tmp = new TempDir();
+        MakeFolder(tmp, "cat,tabby\ncat_2,tabby\ndog,beagle\n");
+        Assert.True(new FolderDataset(tmp.Path).HasMasks);
+        Directory.Delete(tmp.Combine("masks"), recursive: true);
+        var ds = new FolderDataset(tmp.Path);
+        Assert.False(ds.HasMasks);
+        var samples = ds.Samples().ToList();
+        Assert.Equal(["cat", "cat_2", "dog"], samples.Select(x => x.Name));
+        Assert.Equal([1, 1, 0], samples.Select(x => x.ClassLabel));
+        Assert.Equal(W, samples[2].LoadImage().Width);
+        var e = Assert.Throws<FileNotFoundException>(() => samples[0].LoadMasks());
+        Assert.Contains("cat", e.Message);
+        Assert.Contains("masks", e.Message);
     }
 }
