@@ -6,8 +6,16 @@ using Vitmix.Tests.Data.Datasets;
 namespace Vitmix.Tests.Cli;
 
 /// <summary>`vitmix train` on a user's classification data: an ImageFolder tree, fine-tuning a checkpoint to its classes.</summary>
-public class TrainCommandTests
+public class TrainCommandTests : IDisposable
 {
+    readonly TempDir data = new(), outDir = new();
+
+    public void Dispose()
+    {
+        data.Dispose();
+        outDir.Dispose();
+    }
+
     // Three classes a 32 px model can tell apart: which third of the image is bright.
     static void MakeImageFolder(TempDir tmp, int perClass)
     {
@@ -31,9 +39,7 @@ public class TrainCommandTests
     [Fact]
     public void FineTunesACheckpointToTheClassesOfAnImageFolder()
     {
-        using var data = new TempDir();
         MakeImageFolder(data, perClass: 8);
-        using var outDir = new TempDir();
         string run = outDir.Combine("run");
         var r = CliRunner.Run("train", "--dataset", "imagefolder:" + data.Path, "--model", GoldenModel.Weights, "--out", run,
             "--epochs", "2", "--batch-size", "8", "--val-split", "0.25", "--class-weights", "balanced", "--no-augment");
@@ -58,9 +64,7 @@ public class TrainCommandTests
     [Fact]
     public void EvaluatingAnImageFolderIsRefusedBeforeAnyOutput()
     {
-        using var data = new TempDir();
         MakeImageFolder(data, perClass: 1);
-        using var outDir = new TempDir();
         string target = outDir.Combine("eval");
         var r = CliRunner.Run("evaluate", "--dataset", "imagefolder:" + data.Path, "--model", GoldenModel.Weights, "--out", target);
         Assert.Equal(1, r.ExitCode);
