@@ -21,12 +21,14 @@ public static class DemoCommand
         var count = OptionParsers.PositiveInt("--count", "Held-out images to evaluate", 40);
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion/insertion curves (0 = skip)", 32, "STEPS");
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules of the combinations", DefaultValueFactory = _ => "gmean" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo in OUT: finished images are kept, the rest evaluated" };
         var model = new ModelOptions();
         var command = new Command("demo", "Run explain → fuse → mask → evaluate on held-out synthetic images with the embedded model");
         command.Options.Add(outDir);
         command.Options.Add(count);
         command.Options.Add(steps);
         command.Options.Add(fusion);
+        command.Options.Add(resume);
         model.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
@@ -34,7 +36,7 @@ public static class DemoCommand
             int size = loaded.Config.ImageHeight;
             var data = new SyntheticDataset(new SyntheticBenchmark(size, HeldOutSeed), parse.GetValue(count));
             var settings = EvaluateCommand.Settings("rollout,gradcam,saliency,lrp", "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), 0)
-                with { ReportImages = 16 };
+                with { ReportImages = 16, Resume = parse.GetValue(resume) };
             var output = ConsoleOutput.Out(parse);
             output.WriteLine($"demo: {loaded.Config} ({loaded.WeightsPath}) on {data.Count} held-out images of the synthetic shape benchmark (seed {HeldOutSeed})");
             EvaluateCommand.Run(loaded, data, settings, parse.GetValue(outDir)!, "Vitmix demo: explanations as segmentations on held-out synthetic shapes", parse, cancel);

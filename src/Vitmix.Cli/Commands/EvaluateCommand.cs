@@ -99,15 +99,26 @@ public static class EvaluateCommand
         var store = new EvaluationStore(runDir);
         var runner = new EvaluationRunner(model, settings);
         output.WriteLine($"evaluating {settings.Maps.Count} maps ({string.Join(", ", settings.Maps.Select(m => m.Name))}) on {data.Name} -> {runDir}");
-        if (!Console.IsErrorRedirected)
-            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("images", maxValue: 1);
-                    runner.Run(data, store, p => { task.MaxValue = p.Total; task.Value = p.Done; task.Description = Markup.Escape(p.Image); }, cancel);
-                });
-        else runner.Run(data, store, null, cancel);
+        try
+        {
+            if (!Console.IsErrorRedirected)
+                AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("images", maxValue: 1);
+                        runner.Run(data, store, p => { task.MaxValue = p.Total; task.Value = p.Done; task.Description = Markup.Escape(p.Image); }, cancel);
+                    });
+            else runner.Run(data, store, null, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Finished images are on disk (done.txt is written last per image); say how to keep them.
+            int finished = File.Exists(store.DonePath) ? File.ReadLines(store.DonePath).Count(l => l.Length > 0) : 0;
+            ConsoleOutput.Error(parse).WriteLine(
+                $"vitmix: {finished} finished image(s) kept in {runDir}; run the same command with --resume to continue (without it the folder starts over)");
+            throw;
+        }
         var console = ConsoleOutput.Create(parse);
         if (sharded)
         {

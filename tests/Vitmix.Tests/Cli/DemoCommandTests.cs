@@ -20,4 +20,39 @@ public class DemoCommandTests
         Assert.Contains("<table", html);
         Assert.Contains("synth_000000", html); // the per-image grid
     }
+
+    [Fact]
+    public void AnInterruptedDemoKeepsItsImagesAndResumesToTheSameResults()
+    {
+        using var tmp = new TempDir();
+        string whole = tmp.Combine("whole"), cut = tmp.Combine("cut");
+        string[] args = ["demo", "--count", "20", "--deletion-steps", "4"];
+        Assert.Equal(0, CliRunner.Run([.. args, "--out", whole]).ExitCode);
+
+        // Ctrl-C as soon as the first image is on disk.
+        using var cancel = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            string done = Path.Combine(cut, "done.txt");
+            while (!cancel.IsCancellationRequested)
+            {
+                try { if (File.Exists(done) && File.ReadAllLines(done).Length >= 1) { cancel.Cancel(); return; } }
+                catch (IOException) { }
+                await Task.Delay(5);
+            }
+        });
+        var stopped = CliRunner.Run(cancel.Token, [.. args, "--out", cut]);
+        watcher.Wait();
+        Assert.Equal(130, stopped.ExitCode);
+        Assert.Contains("--resume", stopped.Err);
+        int kept = File.ReadAllLines(Path.Combine(cut, "done.txt")).Length;
+        Assert.InRange(kept, 1, 19);
+        Assert.Contains($"{kept} finished image(s) kept", stopped.Err);
+        Assert.False(File.Exists(Path.Combine(cut, "report.html")));
+
+        var resumed = CliRunner.Run([.. args, "--out", cut, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Err);
+        Assert.Equal(File.ReadAllLines(Path.Combine(whole, "results.csv")).Order(), File.ReadAllLines(Path.Combine(cut, "results.csv")).Order());
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "summary.csv")), File.ReadAllText(Path.Combine(cut, "summary.csv")));
+    }
 }
