@@ -85,10 +85,13 @@ public static class TrainCommand
     static int Run(VisionTransformer network, Preprocessing pre, TrainingOptions options, string[] classNames,
         List<LabelledImage> train, List<LabelledImage> val, string outDir, bool resume, ParseResult parse, CancellationToken cancel)
     {
+        string log = Path.Combine(outDir, "training_log.csv");
+        // A finished or interrupted run may be hours of work: never start over on top of it silently.
+        if (!resume && (File.Exists(log) || File.Exists(Path.Combine(outDir, "model.safetensors"))))
+            throw new IOException($"{outDir} already holds a training run (training_log.csv / model.safetensors); use --resume to continue it or another --out");
         var output = ConsoleOutput.Out(parse);
         output.WriteLine($"training {network.Config} on {train.Count} images, validating on {val.Count}; output {outDir}");
         var trainer = new Trainer(network, pre, options, classNames);
-        string log = Path.Combine(outDir, "training_log.csv");
         Directory.CreateDirectory(outDir);
         if (!resume || !File.Exists(log)) File.WriteAllText(log, "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,best\n");
         void EpochDone(EpochResult e)
@@ -98,6 +101,28 @@ public static class TrainCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {e.Epoch}: train loss {e.TrainLoss:F4} acc {e.TrainAccuracy:P1}, val loss {e.ValidationLoss:F4} acc {e.ValidationAccuracy:P1}, {e.Seconds:F0} s{(e.Best ? " (best)" : "")}"));
         }
+        IReadOnlyList<EpochResult> history;
+        try
+        {
+            history = Fit(trainer, train, val, outDir, resume, EpochDone, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            int epochs = File.Exists(log) ? File.ReadLines(log).Skip(1).Count(l => l.Length > 0) : 0;
+            ConsoleOutput.Error(parse).WriteLine(
+                $"vitmix: {epochs} finished epoch(s) kept in {outDir} (model.safetensors = the best so far); run the same command with --resume to continue");
+            throw;
+        }
+        var best = history.Where(h => h.Best).LastOrDefault();
+        if (best != null)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best epoch {best.Epoch}: validation accuracy {best.ValidationAccuracy:P2} ({val.Count} held-out images); saved {Path.Combine(outDir, "model.safetensors")}"));
+        return 0;
+    }
+
+    /// <summary>Trainer.Fit with a progress bar on an interactive terminal.</summary>
+    static IReadOnlyList<EpochResult> Fit(Trainer trainer, List<LabelledImage> train, List<LabelledImage> val, string outDir, bool resume,
+        Action<EpochResult> epochDone, CancellationToken cancel)
+    {
         IReadOnlyList<EpochResult> history;
         if (!Console.IsErrorRedirected)
         {
@@ -111,14 +136,11 @@ public static class TrainCommand
                     {
                         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P1}");
                         task.Value = (double)p.Batch / p.Batches;
-                    }, EpochDone, cancel);
+                    }, epochDone, cancel);
                 });
         }
-        else history = trainer.Fit(train, val, outDir, resume, null, EpochDone, cancel);
-        var best = history.Where(h => h.Best).LastOrDefault();
-        if (best != null)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best epoch {best.Epoch}: validation accuracy {best.ValidationAccuracy:P2} ({val.Count} held-out images); saved {Path.Combine(outDir, "model.safetensors")}"));
-        return 0;
+        else history = trainer.Fit(train, val, outDir, resume, null, epochDone, cancel);
+        return history;
     }
 
     /// <summary>timm's sizes (tiny 192/12/3, small 384/12/6, base 768/12/12) and "micro" for small synthetic tasks.</summary>

@@ -56,6 +56,13 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(["left", "middle", "right"], config.RootElement.GetProperty("label_names").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "training_log.csv")).Length); // header + 2 epochs
 
+        // The same command again without --resume must not train over the finished run.
+        byte[] weights = File.ReadAllBytes(Path.Combine(run, "model.safetensors"));
+        var again = CliRunner.Run("train", "--dataset", "imagefolder:" + data.Path, "--model", GoldenModel.Weights, "--out", run, "--epochs", "1");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already holds a training run", Assert.Single(again.ErrLines));
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
+
         var predict = CliRunner.Run("predict", data.Combine("middle", "00.png"), "--model", run);
         Assert.True(predict.ExitCode == 0, predict.Err);
         foreach (string name in new[] { "left", "middle", "right" }) Assert.Contains(name, predict.Out);
