@@ -21,7 +21,7 @@ public static class ExplainCommand
         var model = new ModelOptions();
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Images (PNG, JPEG, BMP, WebP) or .npy float32 arrays (1,3,H,W) / (3,H,W), already normalised",
+            Description = "Images (PNG, JPEG, BMP, WebP, GIF), .npy float32 arrays (1,3,H,W) / (3,H,W) already normalised, or folders of them",
             Arity = ArgumentArity.OneOrMore,
         };
         var methods = new Option<string>("--methods") { Description = "Methods: rollout, gradcam, saliency, lrp, fulllrp (lrp-rollout, lrp-last) or all", DefaultValueFactory = _ => "all" };
@@ -61,7 +61,7 @@ public static class ExplainCommand
             var gridMethods = set.Explainers.Select(e => e.Name).Where(n => n is not "fulllrp").ToList();
             var plan = CombinationPlan.Build(gridMethods, parse.GetValue(combos), parse.GetValue(fusion)!);
             var mask = MaskThresholds.Parse(parse.GetValue(threshold)!);
-            var files = parse.GetRequiredValue(inputs);
+            var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
             var targetList = ResolveTargets(parse.GetValue(targets) ?? [], files.Length, loaded);
             var output = new ExplanationOutputOptions(parse.GetValue(raw), parse.GetValue(colormap) ?? "oklab", 0.5f);
             int code = Run(loaded, files, targetList, set, plan, mask, parse.GetValue(batchSize), parse.GetValue(outDir)!, output, parse, cancel);

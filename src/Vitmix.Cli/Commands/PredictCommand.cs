@@ -20,7 +20,7 @@ public static class PredictCommand
         var model = new ModelOptions();
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Images (PNG, JPEG, BMP, WebP, GIF) or .npy float32 arrays (1,3,H,W) / (3,H,W), already normalised",
+            Description = "Images (PNG, JPEG, BMP, WebP, GIF), .npy float32 arrays (1,3,H,W) / (3,H,W) already normalised, or folders of them",
             Arity = ArgumentArity.OneOrMore,
         };
         var top = OptionParsers.PositiveInt("--top", "How many of the most probable classes to show", 5, "K");
@@ -37,7 +37,7 @@ public static class PredictCommand
         {
             var loaded = model.Load(parse);
             var options = new Settings(parse.GetValue(top), parse.GetValue(json), parse.GetValue(batchSize));
-            int code = Run(loaded, parse.GetRequiredValue(inputs), options, parse, cancel);
+            int code = Run(loaded, InputPaths.Expand(parse.GetRequiredValue(inputs)), options, parse, cancel);
             return Task.FromResult(code);
         });
         return command;

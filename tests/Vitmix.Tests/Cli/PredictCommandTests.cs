@@ -74,6 +74,30 @@ public sealed class PredictCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_folder_input_is_its_images_and_arrays_in_name_order()
+    {
+        string dir = Directory.CreateDirectory(_files.PathFor("inputs")).FullName;
+        File.Copy(Png("square_disk"), Path.Combine(dir, "b.PNG"));
+        File.Copy(Input("disk"), Path.Combine(dir, "a.npy"));
+        File.Copy(Png("disk"), Path.Combine(dir, "c.png"));
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not an input");
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        File.Copy(Png("disk"), Path.Combine(dir, "sub", "d.png")); // sub-folders are not entered
+
+        var folder = CliRunner.Run("predict", dir, "--model", GoldenModel.Weights, "--json");
+        Assert.True(folder.ExitCode == 0, folder.Err);
+        var files = CliRunner.Run("predict", Path.Combine(dir, "a.npy"), Path.Combine(dir, "b.PNG"), Path.Combine(dir, "c.png"),
+            "--model", GoldenModel.Weights, "--json");
+        Assert.Equal(files.OutLines, folder.OutLines);
+        Assert.Equal(3, folder.OutLines.Length);
+
+        string empty = Directory.CreateDirectory(_files.PathFor("empty")).FullName;
+        var none = CliRunner.Run("predict", empty, "--model", GoldenModel.Weights);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains($"{empty}: a folder with no inputs", Assert.Single(none.ErrLines));
+    }
+
     [SkippableFact]
     public void Batch_size_does_not_change_the_results()
     {
