@@ -7,7 +7,7 @@ namespace Vitmix.Cli;
 
 /// <summary>
 /// The options that choose a model and override what its config says: --model, --heads, --image-size,
-/// --patch-size, --eps, --mean, --std, --resize, --interpolation, --crop-pct. One instance per command.
+/// --patch-size, --eps, --mean, --std, --resize, --interpolation, --crop-pct, --pos-embed-interpolation. One instance per command.
 /// </summary>
 public sealed class ModelOptions
 {
@@ -27,11 +27,15 @@ public sealed class ModelOptions
         "crop", "squash");
     public Option<string?> Interpolation { get; } = OptionParsers.Choice("--interpolation", "Override the resampling filter", ResampleFilters.Names);
     public Option<double?> CropPct { get; } = OptionParsers.PositiveNumber("--crop-pct", "Override timm's crop_pct (resize to size/crop_pct before the centre crop)");
+    public Option<string?> PosEmbedInterpolation { get; } = OptionParsers.Choice("--pos-embed-interpolation",
+        "How --image-size resamples the position embeddings: bicubic = F.interpolate(align_corners=False), A = -0.75 (default; transformers); " +
+        "antialias = timm's resample_abs_pos_embed; align-corners = torchvision's interpolate_embeddings; library = whichever the checkpoint's layout uses",
+        "bicubic", "antialias", "align-corners", "library");
 
     /// <summary>Adds every model option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct })
+        foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct, PosEmbedInterpolation })
             command.Options.Add(o);
     }
 
@@ -51,6 +55,14 @@ public sealed class ModelOptions
             Resize = resize switch { "crop" => ResizeMode.Crop, "squash" => ResizeMode.Squash, _ => null },
             Interpolation = parse.GetValue(Interpolation),
             CropPct = parse.GetValue(CropPct),
+            PosEmbedInterpolation = parse.GetValue(PosEmbedInterpolation) switch
+            {
+                "antialias" => PositionEmbeddingInterpolation.AntialiasedBicubic,
+                "align-corners" => PositionEmbeddingInterpolation.BicubicAlignCorners,
+                "bicubic" => PositionEmbeddingInterpolation.Bicubic,
+                _ => null,
+            },
+            PosEmbedInterpolationOfLibrary = parse.GetValue(PosEmbedInterpolation) == "library",
         };
     }
 

@@ -62,4 +62,11 @@ public sealed record ModelOverrides
     public ResizeMode? Resize { get; init; }
     public string? Interpolation { get; init; }
     public double? CropPct { get; init; }
+    /// <summary>
+    /// How <see cref="ImageSize"/> resamples the position embeddings; null = plain bicubic (PyTorch
+    /// <c>F.interpolate(mode='bicubic', align_corners=False)</c>, A = −0.75), as transformers does.
+    /// </summary>
+    public PositionEmbeddingInterpolation? PosEmbedInterpolation { get; init; }
+    /// <summary>Resample the position embeddings the way the checkpoint's own library does (overrides <see cref="PosEmbedInterpolation"/>).</summary>
+    public bool PosEmbedInterpolationOfLibrary { get; init; }
 }

@@ -23,14 +23,19 @@ public static class ModelLoader
         int? requestedSize = overrides?.ImageSize;
         if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
         var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null });
-        return requestedSize is int s ? AtImageSize(native, s) : native;
+        if (requestedSize is not int s) return native;
+        var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? PositionEmbeddingInterpolations.For(native.Layout)
+            : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
+        return AtImageSize(native, s, interpolation);
     }
 
     /// <summary>
-    /// The same model run at another (square) input size: position embeddings of the patch grid resampled the way the
-    /// checkpoint's library does it (<see cref="PositionEmbeddingInterpolations.For"/>), prefix-token rows kept.
+    /// The same model run at another (square) input size: position embeddings of the patch grid resampled with
+    /// <paramref name="interpolation"/> (plain bicubic by default; <see cref="PositionEmbeddingInterpolations.For"/>
+    /// gives the flavour of the checkpoint's library), prefix-token rows kept.
     /// </summary>
-    public static LoadedModel AtImageSize(LoadedModel model, int size)
+    public static LoadedModel AtImageSize(LoadedModel model, int size,
+        PositionEmbeddingInterpolation interpolation = PositionEmbeddingInterpolation.Bicubic)
     {
         var c = model.Config;
         if (size == c.ImageHeight && size == c.ImageWidth) return model;
@@ -39,7 +44,6 @@ public static class ModelLoader
         var config = c with { ImageHeight = size, ImageWidth = size };
         int prefixRows = c.NoEmbedClass ? 0 : c.NumPrefixTokens;
         var w = model.Network.Weights;
-        var interpolation = PositionEmbeddingInterpolations.For(model.Layout);
         var resized = new VitWeights
         {
             PatchWeight = w.PatchWeight, PatchBias = w.PatchBias, ClassToken = w.ClassToken, DistToken = w.DistToken,

@@ -3,8 +3,8 @@ namespace Vitmix.Model;
 /// <summary>
 /// How a checkpoint's own library resizes a learned position embedding to another patch grid. The three libraries
 /// whose key names Vitmix reads each call bicubic <c>F.interpolate</c> differently, and the flavours give different
-/// numbers even when upsampling, so a model run at another <c>--image-size</c> matches its library only if the
-/// flavour follows the checkpoint's layout (<see cref="PositionEmbeddingInterpolations.For"/>).
+/// numbers even when upsampling. Vitmix uses plain <see cref="Bicubic"/> unless asked otherwise
+/// (<c>--pos-embed-interpolation</c>; <c>library</c> follows the checkpoint's layout, <see cref="PositionEmbeddingInterpolations.For"/>).
 /// </summary>
 public enum PositionEmbeddingInterpolation
 {

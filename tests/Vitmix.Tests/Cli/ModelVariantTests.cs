@@ -45,13 +45,46 @@ public class ModelVariantTests
     }
 
     [Fact]
-    public void ANonNativeImageSizeResamplesThePositionEmbeddingAsTimmDoes()
+    public void ANonNativeImageSizeResamplesThePositionEmbeddingBicubically()
     {
-        string weights = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors"); // timm keys, 32 px, patch 8: 4x4 grid
+        string weights = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors"); // 32 px, patch 8: a 4x4 grid
         var native = ModelLoader.Load(weights);
         var big = ModelLoader.Load(weights, new ModelOverrides { ImageSize = 48 });   // 6x6 grid
         Assert.Equal(48, big.Config.ImageHeight);
         Assert.Equal(48, big.Preprocessing.InputHeight);
+        int d = native.Config.EmbedDim;
+        var pos = big.Network.Weights.PosEmbed;
+        Assert.Equal((1 + 36) * d, pos.Length);
+        // The class token's row is kept as it was.
+        Assert.Equal(native.Network.Weights.PosEmbed.AsSpan(0, d).ToArray(), pos.AsSpan(0, d).ToArray());
+        // Output (0, 0) of a 4→6 bicubic resize (align_corners = false, A = -0.75): source coordinate
+        // (0 + 0.5)·(4/6) − 0.5 = −1/6 in both axes; taps at −2..1 clamped to the border, cubic weights by hand.
+        double t = 5.0 / 6; // fractional offset from floor(−1/6) = −1
+        double A = -0.75;
+        double W1(double x) => ((A + 2) * x - (A + 3)) * x * x + 1;           // |x| <= 1
+        double W2(double x) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;      // 1 < |x| < 2
+        double[] w = [W2(1 + t), W1(t), W1(1 - t), W2(2 - t)];
+        int[] taps = [0, 0, 0, 1]; // indices −2, −1, 0, 1 clamped to [0, 3]
+        var src = native.Network.Weights.PosEmbed;
+        for (int ch = 0; ch < d; ch += 7)
+        {
+            double expected = 0;
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    expected += w[i] * w[j] * src[(1 + taps[i] * 4 + taps[j]) * d + ch];
+            Assert.Equal(expected, pos[d + ch], 5);
+        }
+        // And the model runs at the new size.
+        var logits = big.Network.Forward(new Vitmix.Engine.Tensor(1, 3, 48, 48));
+        Assert.Equal(native.Config.NumClasses, logits.Length);
+    }
+
+    [Fact]
+    public void TimmsAntialiasedResamplingIsAvailableOnRequest()
+    {
+        string weights = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors"); // timm keys, 32 px, patch 8: 4x4 grid
+        var native = ModelLoader.Load(weights);
+        var big = ModelLoader.Load(weights, new ModelOverrides { ImageSize = 48, PosEmbedInterpolation = PositionEmbeddingInterpolation.AntialiasedBicubic });
         Assert.Contains("antialiased as timm", big.ConfigSource);
         int d = native.Config.EmbedDim;
         var pos = big.Network.Weights.PosEmbed;
@@ -76,8 +109,5 @@ public class ModelVariantTests
                     expected += w[i] * w[j] * src[(1 + i * 4 + j) * d + ch];
             Assert.Equal(expected, pos[d + ch], 5);
         }
-        // And the model runs at the new size.
-        var logits = big.Network.Forward(new Vitmix.Engine.Tensor(1, 3, 48, 48));
-        Assert.Equal(native.Config.NumClasses, logits.Length);
     }
 }

@@ -99,10 +99,10 @@ public class KeyLayoutTests : IDisposable
     }
 
     [Fact]
-    public void ANonNativeImageSizeResamplesPositionsTheWayEachLayoutsLibraryDoes()
+    public void PositionResamplingIsPlainBicubicUnlessTheLibrarysOwnIsAskedFor()
     {
-        // timm antialiases, transformers uses plain bicubic, torchvision aligns corners: the same weights saved in the
-        // three layouts and run at 48 px (4x4 → 6x6 grid) must each get their own library's embedding.
+        // The same weights saved in the three layouts and run at 48 px (4x4 → 6x6 grid): plain bicubic for every
+        // layout by default; with "library", timm antialiases, transformers stays plain, torchvision aligns corners.
         string set = GoldenData.Sets[0];
         var c = Cfg(set);
         int d = c.GetProperty("embed_dim").GetInt32();
@@ -112,22 +112,26 @@ public class KeyLayoutTests : IDisposable
         HuggingFaceConfig(set, hf);
         string tv = dir.File("tv-size.safetensors");
         WriteState(tv, LayoutRenames.ToTorchvision(timm));
-        var resize = new ModelOverrides { ImageSize = 48 };
-        var loaded = new (LoadedModel Model, PositionEmbeddingInterpolation Want)[]
-        {
-            (ModelLoader.Load(GoldenCheckpointTests.Weights(set), resize), PositionEmbeddingInterpolation.AntialiasedBicubic),
-            (ModelLoader.Load(hf, resize), PositionEmbeddingInterpolation.Bicubic),
-            (ModelLoader.Load(tv, resize with { Heads = c.GetProperty("num_heads").GetInt32() }), PositionEmbeddingInterpolation.BicubicAlignCorners),
-        };
         float[] original = timm["pos_embed"].Data;
-        foreach (var (model, want) in loaded)
+        foreach (bool library in new[] { false, true })
         {
-            Assert.Equal(48, model.Config.ImageHeight);
-            foreach (var flavour in Enum.GetValues<PositionEmbeddingInterpolation>())
+            var resize = new ModelOverrides { ImageSize = 48, PosEmbedInterpolationOfLibrary = library };
+            var loaded = new (LoadedModel Model, PositionEmbeddingInterpolation Library)[]
             {
-                float[] resampled = PositionEmbeddingResampler.Resample(original, 1, 4, 4, 6, 6, d, flavour);
-                if (flavour == want) Assert.Equal(resampled, model.Network.Weights.PosEmbed);
-                else Assert.NotEqual(resampled, model.Network.Weights.PosEmbed);
+                (ModelLoader.Load(GoldenCheckpointTests.Weights(set), resize), PositionEmbeddingInterpolation.AntialiasedBicubic),
+                (ModelLoader.Load(hf, resize), PositionEmbeddingInterpolation.Bicubic),
+                (ModelLoader.Load(tv, resize with { Heads = c.GetProperty("num_heads").GetInt32() }), PositionEmbeddingInterpolation.BicubicAlignCorners),
+            };
+            foreach (var (model, own) in loaded)
+            {
+                Assert.Equal(48, model.Config.ImageHeight);
+                var want = library ? own : PositionEmbeddingInterpolation.Bicubic;
+                foreach (var flavour in Enum.GetValues<PositionEmbeddingInterpolation>())
+                {
+                    float[] resampled = PositionEmbeddingResampler.Resample(original, 1, 4, 4, 6, 6, d, flavour);
+                    if (flavour == want) Assert.Equal(resampled, model.Network.Weights.PosEmbed);
+                    else Assert.NotEqual(resampled, model.Network.Weights.PosEmbed);
+                }
             }
         }
     }
