@@ -48,7 +48,7 @@ public static class EvaluateCommand
             var loaded = model.Load(parse);
             var classList = parse.GetValue(classes)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var data = DatasetSpec.Open(parse.GetValue(dataset)!, new DatasetOptions(parse.GetValue(first), classList, parse.GetValue(split)!, loaded.ClassNames));
-            EvaluationRunner.RequireMasks(data);
+            EvaluationRunner.RequireMasks(data, parse.GetValue(dataset));
             var settings = Settings(parse.GetValue(methods)!, parse.GetValue(combos), parse.GetValue(fusion)!, parse.GetValue(threshold)!,
                 parse.GetValue(steps), parse.GetValue(rolloutStart)) with
             {

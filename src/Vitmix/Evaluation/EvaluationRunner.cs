@@ -141,11 +141,13 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
     internal static string SafeName(string name) => string.Concat(name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch == ' ' ? '_' : ch));
 
     /// <summary>Throws before any output is written when <paramref name="dataset"/> has no masks to score against.</summary>
-    public static void RequireMasks(ISegmentationDataset dataset)
+    /// <param name="dataset">The dataset.</param>
+    /// <param name="shownAs">How the user named it (e.g. the --dataset spec with its path); default its name.</param>
+    public static void RequireMasks(ISegmentationDataset dataset, string? shownAs = null)
     {
         if (!dataset.HasMasks)
             throw new InvalidDataException(
-                $"dataset '{dataset.Name}' has no masks, so its explanation masks cannot be scored (evaluate needs folder:DIR " +
+                $"{shownAs ?? dataset.Name}: no masks, so explanation masks cannot be scored (evaluate needs folder:DIR " +
                 "with DIR/masks/NAME.png, voc:, ph2:, imagenet-seg: or synth:; an imagefolder: tree is for training)");
     }
 }

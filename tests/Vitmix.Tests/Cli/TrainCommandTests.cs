@@ -76,7 +76,7 @@ public class TrainCommandTests : IDisposable
         var r = CliRunner.Run("evaluate", "--dataset", "imagefolder:" + data.Path, "--model", GoldenModel.Weights, "--out", target);
         Assert.Equal(1, r.ExitCode);
         var line = Assert.Single(r.ErrLines);
-        Assert.Contains("has no masks", line);
+        Assert.Contains($"imagefolder:{data.Path}: no masks", line);
         Assert.False(Directory.Exists(target));
     }
 }
