@@ -8,7 +8,7 @@ namespace Vitmix.Bench;
 /// <summary>
 /// Cost of the explanations on ViT-B/16 at 224 (random weights): one forward, forward+backward, forward+relevance,
 /// each method alone, all methods from one shared pass, and the same methods as separate passes; batch 1 and 16.
-/// Also a 100-step deletion curve (batched) against 101 batch-1 forwards. `quick explain [deletion] [write-vitb PATH]`.
+/// Also a 100-step deletion curve (batched) against 101 batch-1 forwards. `quick explain [deletion | deletion-only] [write-vitb PATH]`.
 /// </summary>
 public static class ExplainBench
 {
@@ -35,7 +35,9 @@ public static class ExplainBench
             ("rollout", new AttentionRollout()), ("gradcam", new AttentionGradCam()), ("saliency", new Saliency()),
             ("lrp", new TransformerAttribution()), ("fulllrp", new FullLrp()),
         };
-        foreach (int batch in args.Contains("batch1") ? new[] { 1 } : new[] { 1, 16 })
+        // "deletion-only" times just the deletion curve: one timed curve per batch size, a couple of minutes in all.
+        bool deletionOnly = args.Contains("deletion-only");
+        foreach (int batch in deletionOnly ? [] : args.Contains("batch1") ? new[] { 1 } : new[] { 1, 16 })
         {
             var images = RandomVit.Images(model.Config, batch, seed: 2);
             double target = batch == 1 ? 6000 : 30000;
@@ -66,7 +68,7 @@ public static class ExplainBench
             Console.WriteLine($"  four ViTmiX maps, as separate passes   {separate,9:F1}  ({separate / fourMs:F2} x the shared pass)");
             Console.WriteLine($"  all five methods, one shared pass      {allMs,9:F1}  ({allMs / threePasses:F2} x one forward+backward+relevance)");
         }
-        if (args.Contains("deletion"))
+        if (args.Contains("deletion") || deletionOnly)
         {
             var image = RandomVit.Images(model.Config, 1, seed: 3);
             var map = new float[224 * 224];
@@ -76,7 +78,7 @@ public static class ExplainBench
             foreach (int bs in new[] { 16, 32 })
             {
                 var curve = new DeletionCurve(model, new PerturbationOptions { Steps = 100, BatchSize = bs });
-                double ms = QuickBench.Median(() => curve.Compute(image, map), 1);
+                double ms = deletionOnly ? Once(() => curve.Compute(image, map)) : QuickBench.Median(() => curve.Compute(image, map), 1);
                 Console.WriteLine($"  deletion curve, 100 steps, batches of {bs,2}: {ms,9:F1} ms = {ms / forward:F1} batch-1 forwards (forward {forward:F1} ms; 101 forwards = {101 * forward:F0} ms)");
             }
         }
