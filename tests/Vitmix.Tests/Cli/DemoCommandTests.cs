@@ -31,18 +31,21 @@ public class DemoCommandTests
 
         // Ctrl-C as soon as the first image is on disk.
         using var cancel = new CancellationTokenSource();
-        var watcher = Task.Run(async () =>
+        // A dedicated thread, not a pool task: other test classes running in parallel can starve the pool for seconds.
+        var watcher = new Thread(() =>
         {
             string done = Path.Combine(cut, "done.txt");
             while (!cancel.IsCancellationRequested)
             {
                 try { if (File.Exists(done) && File.ReadAllLines(done).Length >= 1) { cancel.Cancel(); return; } }
                 catch (IOException) { }
-                await Task.Delay(5);
+                Thread.Sleep(2);
             }
-        });
+        }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        watcher.Start();
         var stopped = CliRunner.Run(cancel.Token, [.. args, "--out", cut]);
-        watcher.Wait();
+        cancel.Cancel(); // stops the watcher if the run ended first (the assertion below then fails)
+        watcher.Join();
         Assert.Equal(130, stopped.ExitCode);
         Assert.Contains("--resume", stopped.Err);
         int kept = File.ReadAllLines(Path.Combine(cut, "done.txt")).Length;
