@@ -7,7 +7,8 @@ namespace Vitmix.Data.Synthetic;
 /// Writes a benchmark in the generic folder layout: DIR/images/NAME.png (RGB), DIR/masks/NAME.png (0/255, labelled
 /// object only), DIR/labels.csv ("name,class" with the class name), DIR/classes.txt (class names in index order, one
 /// per line) and DIR/synthetic.json (the generator's parameters). Every file is written atomically; labels.csv comes
-/// last, so a folder with a labels file holds every image it lists.
+/// last, so a folder with a labels file holds every image it lists. A new (or empty) DIR is built as a hidden sibling
+/// and renamed into place at the end, so an interrupted run leaves no half-written benchmark behind.
 /// </summary>
 public static class SyntheticFolderWriter
 {
@@ -19,7 +20,30 @@ public static class SyntheticFolderWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "synthetic image count must be positive");
 
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        bool fresh = !File.Exists(full) && (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any());
+        string parent = Path.GetDirectoryName(full) ?? full;
+        string work = fresh ? Path.Combine(parent, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}") : directory;
+        try
+        {
+            WriteInto(benchmark, work, count, maxDegreeOfParallelism, imageWritten, cancellationToken, shownAs: directory);
+            if (!fresh) return;
+            if (Directory.Exists(full)) Directory.Delete(full); // empty
+            Directory.Move(work, full);
+        }
+        catch when (fresh)
+        {
+            try { if (Directory.Exists(work)) Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    static void WriteInto(SyntheticBenchmark benchmark, string directory, long count, int maxDegreeOfParallelism,
+        Action<long>? imageWritten, CancellationToken cancellationToken, string shownAs)
+    {
         string images = Path.Combine(directory, "images"), masks = Path.Combine(directory, "masks");
+        if (File.Exists(shownAs))
+            throw new IOException($"cannot write the synthetic benchmark to '{shownAs}': it is a file, expected a directory");
         foreach (var dir in new[] { directory, images, masks })
         {
             if (File.Exists(dir))
@@ -27,7 +51,7 @@ public static class SyntheticFolderWriter
             try { Directory.CreateDirectory(dir); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new IOException($"cannot create the directory '{dir}' for the synthetic benchmark: {e.Message}", e);
+                throw new IOException($"cannot create the directory '{shownAs}' for the synthetic benchmark: {e.Message}", e);
             }
         }
 

@@ -129,6 +129,25 @@ public sealed class SynthCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnInterruptedWrite_LeavesNoHalfWrittenFolder()
+    {
+        string parent = Directory.CreateDirectory(Path.Combine(_root, "interrupted")).FullName;
+        string target = Path.Combine(parent, "bench");
+        using var cancel = new CancellationTokenSource();
+        int written = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => SyntheticFolderWriter.Write(new SyntheticBenchmark(), target, 500,
+            maxDegreeOfParallelism: 1, imageWritten: _ => { if (Interlocked.Increment(ref written) == 3) cancel.Cancel(); },
+            cancellationToken: cancel.Token));
+        Assert.True(written >= 3);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent)); // neither the target nor a hidden partial folder
+
+        // Finished, it is in place and nothing else is left beside it.
+        SyntheticFolderWriter.Write(new SyntheticBenchmark(), target, 3);
+        Assert.Equal([target], Directory.EnumerateFileSystemEntries(parent));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(target, "labels.csv")).Length);
+    }
+
+    [Fact]
     public void WriterReportsAnUncreatableDirectory_NamingIt()
     {
         // The command's parse-time check is bypassed here: the library itself must fail clearly too.
