@@ -44,10 +44,11 @@ public static class TrainCommand
         command.SetAction((parse, cancel) =>
         {
             var data = DatasetSpec.Open(parse.GetValue(dataset)!);
+            var cache = new DecodedImageBudget(CacheBudgetBytes);
             var classNames = data.ClassNames?.ToArray();
             var images = data.Samples().Select(s => new LabelledImage(s.Name,
                 s.ClassLabel ?? throw new InvalidDataException($"{data.Name}: image {s.Name} has no class label (labels.csv / metadata needed for training)"),
-                Cached(s.LoadImage))).ToList();
+                Cached(s.LoadImage, cache))).ToList();
             int k = parse.GetValue(numClasses) ?? (classNames?.Length ?? images.Max(i => i.Label) + 1);
             classNames = classNames != null && classNames.Length == k ? classNames : Enumerable.Range(0, k).Select(i => $"class {i}").ToArray();
 
@@ -175,9 +176,33 @@ public static class TrainCommand
     }
 
     /// <summary>Loads an image once and keeps it (training revisits every image each epoch).</summary>
-    static Func<RgbImage> Cached(Func<RgbImage> load)
+    // Decoded images are kept between epochs while they fit in this much memory; the rest are decoded again each
+    // epoch (a photo decodes in milliseconds, a ViT step on it takes far longer), so a large ImageFolder cannot
+    // exhaust memory.
+    const long CacheBudgetBytes = 2L << 30;
+
+    sealed class DecodedImageBudget(long bytes)
+    {
+        long left = bytes;
+        public bool TryTake(long size)
+        {
+            if (Interlocked.Add(ref left, -size) >= 0) return true;
+            Interlocked.Add(ref left, size); // did not fit: give it back
+            return false;
+        }
+    }
+
+    static Func<RgbImage> Cached(Func<RgbImage> load, DecodedImageBudget budget)
     {
         RgbImage? image = null;
-        return () => image ??= load();
+        bool uncached = false;
+        return () =>
+        {
+            if (image != null) return image;
+            var decoded = load();
+            if (!uncached && budget.TryTake(decoded.Pixels.LongLength)) image = decoded;
+            else uncached = true;
+            return decoded;
+        };
     }
 }
