@@ -71,6 +71,34 @@ public class FineTuningTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void ValidationSeesImagesThroughTheModelsEvalPreprocessing()
+    {
+        // Images larger than the model and not square, a timm-style crop (crop_pct 0.75, bicubic): held-out loss and
+        // accuracy must be those of the predict path (ImagePreprocessor + Forward), not of a plain squash.
+        var model = TinyModels.Random(TinyModels.Config() with { NumClasses = 2 }, seed: 3);
+        var c = model.Config;
+        var data = TinyData(6, 3 * c.ImageWidth, 2 * c.ImageHeight, seed: 9);
+        var pre = new Preprocessing { InputHeight = c.ImageHeight, InputWidth = c.ImageWidth, Resize = ResizeMode.Crop, CropPct = 0.75, Interpolation = "bicubic" };
+        var (loss, accuracy) = new Trainer(model, pre, new TrainingOptions { BatchSize = 4 }, ["left", "right"]).Evaluate(data);
+
+        double expectedLoss = 0; int correct = 0;
+        foreach (var image in data)
+        {
+            var logits = model.Forward(ImagePreprocessor.ToTensor(image.Load(), pre)).Data;
+            double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
+            expectedLoss += -(logits[image.Label] - max - Math.Log(sum));
+            if (Array.IndexOf(logits, logits.Max()) == image.Label) correct++;
+        }
+        Assert.Equal(expectedLoss / data.Count, loss, 5);
+        Assert.Equal((double)correct / data.Count, accuracy);
+
+        // A squash of the same images gives other logits, so the check above can tell the two apart.
+        var squash = pre with { Resize = ResizeMode.Squash };
+        Assert.NotEqual(model.Forward(ImagePreprocessor.ToTensor(data[0].Load(), pre)).Data,
+            model.Forward(ImagePreprocessor.ToTensor(data[0].Load(), squash)).Data);
+    }
+
     public static TheoryData<TrainingOptions, string> MeaninglessOptions => new()
     {
         { new TrainingOptions { LearningRate = -1e-3f }, "learning rate" },
