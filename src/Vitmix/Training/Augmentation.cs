@@ -24,7 +24,9 @@ public sealed record AugmentationOptions
 /// <summary>
 /// Turns an RGB image into the model's normalised input (C,H,W): one inverse affine map (random resized crop,
 /// rotation, translation, flips) sampled bilinearly with edge clamping, then x/255 and (x − mean)/std. With no
-/// randomness it is a plain bilinear squash resize, used for validation.
+/// randomness it is a plain bilinear squash resize. When an output pixel covers more than one source pixel (a large
+/// photo shrunk to a 224 px model), it averages an n×n grid of bilinear samples over its footprint instead of taking
+/// one, so fine texture does not alias; n = 1 (no shrinking) is the single sample.
 /// </summary>
 public static class Augmentation
 {
@@ -55,6 +57,12 @@ public static class Augmentation
         double cos = Math.Cos(angle), sin = Math.Sin(angle);
         int plane = outH * outW;
         var px = image.Pixels;
+        int n = Math.Min(MaxSupersampling, (int)Math.Ceiling(Math.Max(sx, sy) - 1e-9));
+        if (n > 1)
+        {
+            Supersample(image, outH, outW, mean, std, output, n, sx, sy, cx + ox, cy + oy, cos, sin, flipH, flipV);
+            return;
+        }
         for (int y = 0; y < outH; y++)
             for (int x = 0; x < outW; x++)
             {
@@ -74,6 +82,45 @@ public static class Augmentation
                     double value = (top * (1 - fy) + bottom * fy) / 255.0;
                     output[c * plane + y * outW + x] = (float)((value - mean[c]) / std[c]);
                 }
+            }
+    }
+
+    // Beyond 8×8 samples per pixel the averaging is smooth enough; keeps a huge photo's cost bounded.
+    const int MaxSupersampling = 8;
+
+    static void Supersample(RgbImage image, int outH, int outW, float[] mean, float[] std, Span<float> output, int n,
+        double sx, double sy, double centreX, double centreY, double cos, double sin, bool flipH, bool flipV)
+    {
+        int plane = outH * outW;
+        var px = image.Pixels;
+        int w = image.Width, h = image.Height;
+        double inv = 1.0 / (n * n);
+        Span<double> acc = stackalloc double[3];
+        for (int y = 0; y < outH; y++)
+            for (int x = 0; x < outW; x++)
+            {
+                acc.Clear();
+                for (int b = 0; b < n; b++)
+                    for (int a = 0; a < n; a++)
+                    {
+                        // Sample point (a, b) of the output pixel's n×n grid, in source pixels from the crop centre.
+                        double u = (x + (a + 0.5) / n - outW / 2.0) * sx, v = (y + (b + 0.5) / n - outH / 2.0) * sy;
+                        if (flipH) u = -u;
+                        if (flipV) v = -v;
+                        double srcX = Math.Clamp(centreX + cos * u - sin * v - 0.5, 0, w - 1);
+                        double srcY = Math.Clamp(centreY + sin * u + cos * v - 0.5, 0, h - 1);
+                        int x0 = (int)srcX, y0 = (int)srcY;
+                        int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+                        double fx = srcX - x0, fy = srcY - y0;
+                        for (int c = 0; c < 3; c++)
+                        {
+                            double top = px[(y0 * w + x0) * 3 + c] * (1 - fx) + px[(y0 * w + x1) * 3 + c] * fx;
+                            double bottom = px[(y1 * w + x0) * 3 + c] * (1 - fx) + px[(y1 * w + x1) * 3 + c] * fx;
+                            acc[c] += top * (1 - fy) + bottom * fy;
+                        }
+                    }
+                for (int c = 0; c < 3; c++)
+                    output[c * plane + y * outW + x] = (float)((acc[c] * inv / 255.0 - mean[c]) / std[c]);
             }
     }
 }
