@@ -72,8 +72,8 @@ public static class OptionParsers
         CustomParser = r =>
         {
             string text = Token(r);
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v)) return v;
-            r.AddError($"{name}: expected a positive number, got '{text}'");
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && NumberRange.Positive.Contains(v)) return v;
+            r.AddError($"{name}: expected {NumberRange.Positive}, got '{text}'");
             return null;
         },
     };

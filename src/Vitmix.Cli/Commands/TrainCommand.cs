@@ -175,7 +175,6 @@ public static class TrainCommand
         return values.Length == k ? values : throw new ArgumentException($"--class-weights gives {values.Length} weights for {k} classes");
     }
 
-    /// <summary>Loads an image once and keeps it (training revisits every image each epoch).</summary>
     // Decoded images are kept between epochs while they fit in this much memory; the rest are decoded again each
     // epoch (a photo decodes in milliseconds, a ViT step on it takes far longer), so a large ImageFolder cannot
     // exhaust memory.
@@ -192,6 +191,7 @@ public static class TrainCommand
         }
     }
 
+    /// <summary>Loads an image once and keeps it while the budget allows (training revisits every image each epoch).</summary>
     static Func<RgbImage> Cached(Func<RgbImage> load, DecodedImageBudget budget)
     {
         RgbImage? image = null;

@@ -28,7 +28,7 @@ public static class PositionEmbeddingResampler
     /// raster order, to (numPrefix + newH·newW, dim). Returns a new array; equal grids return a copy.
     /// </summary>
     public static float[] Resample(float[] posEmbed, int numPrefix, int oldH, int oldW, int newH, int newW, int dim,
-        PositionEmbeddingInterpolation interpolation = PositionEmbeddingInterpolation.AntialiasedBicubic)
+        PositionEmbeddingInterpolation interpolation)
     {
         ArgumentNullException.ThrowIfNull(posEmbed);
         if (numPrefix < 0 || oldH <= 0 || oldW <= 0 || newH <= 0 || newW <= 0 || dim <= 0)

@@ -55,40 +55,15 @@ public static class Augmentation
             flipV = options.VerticalFlip && rng.Next(2) == 1;
         }
         double cos = Math.Cos(angle), sin = Math.Sin(angle);
-        int plane = outH * outW;
-        var px = image.Pixels;
-        int n = Math.Min(MaxSupersampling, (int)Math.Ceiling(Math.Max(sx, sy) - 1e-9));
-        if (n > 1)
-        {
-            Supersample(image, outH, outW, mean, std, output, n, sx, sy, cx + ox, cy + oy, cos, sin, flipH, flipV);
-            return;
-        }
-        for (int y = 0; y < outH; y++)
-            for (int x = 0; x < outW; x++)
-            {
-                // Output pixel centre relative to the output centre, in source pixels.
-                double u = (x + 0.5 - outW / 2.0) * sx, v = (y + 0.5 - outH / 2.0) * sy;
-                if (flipH) u = -u;
-                if (flipV) v = -v;
-                double srcX = cx + ox + cos * u - sin * v - 0.5, srcY = cy + oy + sin * u + cos * v - 0.5;
-                srcX = Math.Clamp(srcX, 0, image.Width - 1); srcY = Math.Clamp(srcY, 0, image.Height - 1);
-                int x0 = (int)srcX, y0 = (int)srcY;
-                int x1 = Math.Min(x0 + 1, image.Width - 1), y1 = Math.Min(y0 + 1, image.Height - 1);
-                double fx = srcX - x0, fy = srcY - y0;
-                for (int c = 0; c < 3; c++)
-                {
-                    double top = px[(y0 * image.Width + x0) * 3 + c] * (1 - fx) + px[(y0 * image.Width + x1) * 3 + c] * fx;
-                    double bottom = px[(y1 * image.Width + x0) * 3 + c] * (1 - fx) + px[(y1 * image.Width + x1) * 3 + c] * fx;
-                    double value = (top * (1 - fy) + bottom * fy) / 255.0;
-                    output[c * plane + y * outW + x] = (float)((value - mean[c]) / std[c]);
-                }
-            }
+        int n = Math.Clamp((int)Math.Ceiling(Math.Max(sx, sy) - 1e-9), 1, MaxSupersampling);
+        Sample(image, outH, outW, mean, std, output, n, sx, sy, cx + ox, cy + oy, cos, sin, flipH, flipV);
     }
 
     // Beyond 8×8 samples per pixel the averaging is smooth enough; keeps a huge photo's cost bounded.
     const int MaxSupersampling = 8;
 
-    static void Supersample(RgbImage image, int outH, int outW, float[] mean, float[] std, Span<float> output, int n,
+    /// <summary>Each output pixel: the mean of n×n bilinear samples spread over its footprint (n = 1: its centre).</summary>
+    static void Sample(RgbImage image, int outH, int outW, float[] mean, float[] std, Span<float> output, int n,
         double sx, double sy, double centreX, double centreY, double cos, double sin, bool flipH, bool flipV)
     {
         int plane = outH * outW;

@@ -95,7 +95,7 @@ public class PositionEmbeddingResamplerTests
     public void AntialiasedTwoByTwoToFourByFourMatchesHandWeights()
     {
         float[] pos = [1f, 0f, 0f, 0f];
-        float[] result = PositionEmbeddingResampler.Resample(pos, 0, 2, 2, 4, 4, 1);
+        float[] result = PositionEmbeddingResampler.Resample(pos, 0, 2, 2, 4, 4, 1, AntialiasedBicubic);
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
                 Assert.Equal(AntialiasedWeightOfSource0[i] * AntialiasedWeightOfSource0[j], result[i * 4 + j], Tol);
@@ -107,7 +107,7 @@ public class PositionEmbeddingResamplerTests
         // 4 → 2: scale 2, support 4, invscale 1/2. Out 0: centre 1, taps 0..3 at scaled distances
         // |j - 1 + 0.5|/2 = 0.25, 0.25, 0.75, 1.25 → 111/128, 111/128, 29/128, -9/128; sum 242/128.
         float[] v = [1f, 10f, 100f, 1000f];
-        float[] result = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 2, 1);
+        float[] result = PositionEmbeddingResampler.Resample(v, 0, 1, 4, 1, 2, 1, AntialiasedBicubic);
         float expected0 = (111f * 1 + 111f * 10 + 29f * 100 - 9f * 1000) / 242f;
         Assert.Equal(expected0, result[0], 1e-3f);
         // Out 1 mirrors out 0: weights -9, 29, 111, 111 over 242.
@@ -196,7 +196,7 @@ public class PositionEmbeddingResamplerTests
     [Fact]
     public void WrongLengthNamesTheShapes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => PositionEmbeddingResampler.Resample(new float[10], 1, 2, 2, 3, 3, 4));
+        var ex = Assert.Throws<ArgumentException>(() => PositionEmbeddingResampler.Resample(new float[10], 1, 2, 2, 3, 3, 4, Bicubic));
         Assert.Contains("expected", ex.Message);
         Assert.Contains("2x2", ex.Message);
     }
