@@ -31,8 +31,8 @@ static class DefaultModel
         if (!File.Exists(Path.Combine(dir, "model.safetensors")) || !File.Exists(Path.Combine(dir, "config.json")))
         {
             Directory.CreateDirectory(dir);
-            Vitmix.Data.AtomicFile.WriteAllBytes(Path.Combine(dir, "config.json"), cBytes);
-            Vitmix.Data.AtomicFile.WriteAllBytes(Path.Combine(dir, "model.safetensors"), wBytes);
+            Vitmix.IO.AtomicFile.WriteAllBytes(Path.Combine(dir, "config.json"), cBytes);
+            Vitmix.IO.AtomicFile.WriteAllBytes(Path.Combine(dir, "model.safetensors"), wBytes);
         }
         return dir;
     }

@@ -1,3 +1,4 @@
+using Vitmix.Rendering;
 using System.Text.Json;
 using Vitmix.Data;
 using Vitmix.Evaluation;

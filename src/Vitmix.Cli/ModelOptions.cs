@@ -1,4 +1,4 @@
-using Vitmix.Model.Hub;
+using Vitmix.Hub;
 using System.CommandLine;
 using Vitmix.Data;
 using Vitmix.Model;

@@ -1,3 +1,4 @@
+using Vitmix.Rendering;
 using System.CommandLine;
 using Spectre.Console;
 using Vitmix.Data;

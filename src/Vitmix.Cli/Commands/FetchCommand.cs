@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Vitmix.Model.Hub;
+using Vitmix.Hub;
 
 namespace Vitmix.Cli.Commands;
 

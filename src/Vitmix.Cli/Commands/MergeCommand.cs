@@ -1,3 +1,4 @@
+using Vitmix.IO;
 using System.CommandLine;
 using Vitmix.Data;
 using Vitmix.Evaluation;

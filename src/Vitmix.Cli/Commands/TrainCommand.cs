@@ -58,7 +58,7 @@ public static class TrainCommand
             string? path = parse.GetValue(modelPath);
             if (path != null)
             {
-                if (!File.Exists(path) && !Directory.Exists(path)) path = Vitmix.Model.Hub.HubModelResolver.Resolve(path);
+                if (!File.Exists(path) && !Directory.Exists(path)) path = Vitmix.Hub.HubModelResolver.Resolve(path);
                 var loaded = ModelLoader.Load(path);
                 network = loaded.Config.NumClasses == k ? loaded.Network : HeadReplacement.WithNewHead(loaded.Network, k, s);
                 pre = loaded.Preprocessing;

@@ -1,3 +1,4 @@
+using Vitmix.IO;
 using SkiaSharp;
 
 namespace Vitmix.Data;

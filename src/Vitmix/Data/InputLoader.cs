@@ -1,4 +1,3 @@
-using Vitmix.Model;
 
 namespace Vitmix.Data;
 

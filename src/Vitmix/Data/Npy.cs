@@ -1,3 +1,4 @@
+using Vitmix.IO;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;

@@ -1,3 +1,4 @@
+using Vitmix.IO;
 using System.Globalization;
 using System.Text;
 using Vitmix.Data;

@@ -1,3 +1,4 @@
+using Vitmix.Rendering;
 using Vitmix.Data;
 using Vitmix.Data.Datasets;
 using Vitmix.Explain;

@@ -83,7 +83,7 @@ public sealed class EvaluationStore
         foreach (var p in new[] { ResultsPath, CurvesPath, DonePath }) if (File.Exists(p)) File.Delete(p);
         if (System.IO.Directory.Exists(TilesDirectory)) System.IO.Directory.Delete(TilesDirectory, true);
         if (System.IO.Directory.Exists(TheoryDirectory)) System.IO.Directory.Delete(TheoryDirectory, true);
-        Data.AtomicFile.WriteAllText(RunPath, JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+        IO.AtomicFile.WriteAllText(RunPath, JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(ResultsPath, ResultRow.Header + "\n");
         File.WriteAllText(CurvesPath, "image,map,kind,values\n");
         File.WriteAllText(DonePath, "");
@@ -144,7 +144,7 @@ public sealed class EvaluationStore
         var sb = new StringBuilder();
         if (header != null) sb.Append(header).Append('\n');
         foreach (var l in lines.Where(keep)) sb.Append(l).Append('\n');
-        Data.AtomicFile.WriteAllText(path, sb.ToString());
+        IO.AtomicFile.WriteAllText(path, sb.ToString());
     }
 }
 

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using Vitmix.Model.Checkpoints;
 
 namespace Vitmix.Model;

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 namespace Vitmix.Model;
 
 /// <summary>The key naming a checkpoint was written with.</summary>

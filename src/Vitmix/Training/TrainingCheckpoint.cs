@@ -1,3 +1,4 @@
+using Vitmix.IO;
 using System.Text.Json;
 using Vitmix.Data;
 using Vitmix.Model;

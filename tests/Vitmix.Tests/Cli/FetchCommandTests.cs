@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Vitmix.Cli.Commands;
-using Vitmix.Model.Hub;
-using Vitmix.Tests.Model.Hub;
+using Vitmix.Hub;
+using Vitmix.Tests.Hub;
 
 namespace Vitmix.Tests.Cli;
 

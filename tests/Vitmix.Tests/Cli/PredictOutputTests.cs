@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using System.Text.Json;
 using Vitmix.Cli.Commands;
 using Vitmix.Model;

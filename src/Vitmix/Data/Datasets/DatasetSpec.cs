@@ -1,3 +1,4 @@
+using Vitmix.IO;
 namespace Vitmix.Data.Datasets;
 
 /// <summary>Options applied when opening a dataset from a spec.</summary>

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 namespace Vitmix.Model.Checkpoints;
 
 /// <summary>The outcome of config resolution: the network's architecture, its preprocessing, class names, and their provenance.</summary>

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 namespace Vitmix.Model.Checkpoints;
 
 /// <summary>

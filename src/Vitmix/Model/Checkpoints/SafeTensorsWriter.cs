@@ -1,7 +1,7 @@
+using Vitmix.IO;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Vitmix.Data;
 
 namespace Vitmix.Model.Checkpoints;
 

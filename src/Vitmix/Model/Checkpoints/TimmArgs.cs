@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using System.Globalization;
 using System.Text.Json;
 

@@ -89,10 +89,10 @@ public class DatasetSpecTests
     public void ALeadingTildeIsTheHomeFolder()
     {
         // "voc:~/data" reaches the program unexpanded: the shell expands "~" only at the start of a word.
-        Assert.Equal("/home/u/data", Vitmix.Data.UserPath.ExpandHome("~/data", "/home/u"));
-        Assert.Equal("/home/u", Vitmix.Data.UserPath.ExpandHome("~", "/home/u"));
-        Assert.Equal("a/~/b", Vitmix.Data.UserPath.ExpandHome("a/~/b", "/home/u"));
-        Assert.Equal("~user/x", Vitmix.Data.UserPath.ExpandHome("~user/x", "/home/u"));
+        Assert.Equal("/home/u/data", Vitmix.IO.UserPath.ExpandHome("~/data", "/home/u"));
+        Assert.Equal("/home/u", Vitmix.IO.UserPath.ExpandHome("~", "/home/u"));
+        Assert.Equal("a/~/b", Vitmix.IO.UserPath.ExpandHome("a/~/b", "/home/u"));
+        Assert.Equal("~user/x", Vitmix.IO.UserPath.ExpandHome("~user/x", "/home/u"));
 
         using var tmp = new TempDir();
         FolderDatasetTests.MakeFolder(tmp, null);

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using System.Text;
 using Vitmix.Model;
 using Vitmix.Model.Checkpoints;

@@ -1,4 +1,4 @@
-namespace Vitmix.Data;
+namespace Vitmix.IO;
 
 /// <summary>
 /// Paths as users type them. A shell expands "~" only at the start of a word, so in "voc:~/data" or an environment

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Vitmix.Tests.Model.Hub;
+namespace Vitmix.Tests.Hub;
 
 /// <summary>
 /// One model repository served the way huggingface.co serves it: <c>/{repo}/resolve/{rev}/{file}</c> answers with

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// The HTTP side of hub access: HEAD for metadata, GET with resume for the bytes. Redirects are followed by hand so

@@ -1,4 +1,4 @@
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// What a HEAD on <c>{endpoint}/{repo}/resolve/{revision}/{file}</c> tells: the commit the revision resolves to

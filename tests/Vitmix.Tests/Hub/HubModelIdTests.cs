@@ -1,6 +1,6 @@
-using Vitmix.Model.Hub;
+using Vitmix.Hub;
 
-namespace Vitmix.Tests.Model.Hub;
+namespace Vitmix.Tests.Hub;
 
 public class HubModelIdTests
 {

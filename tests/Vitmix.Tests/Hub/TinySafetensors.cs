@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Vitmix.Tests.Model.Hub;
+namespace Vitmix.Tests.Hub;
 
 /// <summary>Writes a one-tensor F32 safetensors file by hand: u64 LE header length, JSON header, raw data.</summary>
 internal static class TinySafetensors

@@ -1,4 +1,4 @@
-namespace Vitmix.Fusion;
+namespace Vitmix.Rendering;
 
 /// <summary>
 /// Colormaps as 256-entry RGB lookup tables. The default, "oklab", is perceptually uniform in the way viridis is:

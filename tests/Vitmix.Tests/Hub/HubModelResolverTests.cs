@@ -1,6 +1,6 @@
-using Vitmix.Model.Hub;
+using Vitmix.Hub;
 
-namespace Vitmix.Tests.Model.Hub;
+namespace Vitmix.Tests.Hub;
 
 /// <summary>
 /// Fetches from a local fake hub (127.0.0.1, ephemeral port) into a temp cache folder; the real home cache and the

@@ -1,4 +1,4 @@
-namespace Vitmix.Model;
+namespace Vitmix.Data;
 
 /// <summary>How an image is resized to the model's input: timm's eval crop or Hugging Face's squash.</summary>
 public enum ResizeMode

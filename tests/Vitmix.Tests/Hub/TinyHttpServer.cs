@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Vitmix.Tests.Model.Hub;
+namespace Vitmix.Tests.Hub;
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 (ephemeral port) for hub tests: one connection at a time, every response

@@ -1,4 +1,4 @@
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// An exclusive lock file, so two processes never download the same blob at once. .NET takes FileShare.None as an

@@ -1,4 +1,4 @@
-namespace Vitmix.Data;
+namespace Vitmix.IO;
 
 /// <summary>Writes that never leave a half-written file behind: write a temp file beside the target, then rename.</summary>
 public static class AtomicFile

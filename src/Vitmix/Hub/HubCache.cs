@@ -1,6 +1,7 @@
+using Vitmix.IO;
 using Vitmix.Data;
 
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// One repository's folder in the huggingface_hub cache, laid out exactly as the Python library lays it out so that

@@ -1,4 +1,4 @@
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// Turns a <c>--model</c> argument that names a Hugging Face Hub repository (<c>org/name[@revision]</c>) into a local

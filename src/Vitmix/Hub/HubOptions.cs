@@ -1,4 +1,4 @@
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// Where and how to reach the Hugging Face Hub and its local cache. <see cref="FromEnvironment"/> reads the same
@@ -60,7 +60,7 @@ public sealed record HubOptions
 
         return new HubOptions
         {
-            CacheRoot = Vitmix.Data.UserPath.ExpandHome(cacheRoot, home),
+            CacheRoot = Vitmix.IO.UserPath.ExpandHome(cacheRoot, home),
             Endpoint = endpointUri,
             Token = token,
             Offline = IsTrue(Get("HF_HUB_OFFLINE")),

@@ -1,4 +1,4 @@
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// A model could not be fetched from the Hugging Face Hub or found in its cache. The message names the repository, the

@@ -1,3 +1,4 @@
+using Vitmix.Rendering;
 using Vitmix.Data;
 using SkiaSharp;
 using Vitmix.Data.Datasets;

@@ -1,8 +1,9 @@
+using Vitmix.IO;
 using SkiaSharp;
 using Vitmix.Data;
 using Vitmix.Data.Datasets;
 
-namespace Vitmix.Fusion;
+namespace Vitmix.Rendering;
 
 /// <summary>PNG output of masks and heatmap overlays (SkiaSharp encoding, atomic writes).</summary>
 public static class MaskImageWriter

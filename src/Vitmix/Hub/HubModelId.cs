@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Vitmix.Model.Hub;
+namespace Vitmix.Hub;
 
 /// <summary>
 /// A Hugging Face Hub model reference <c>org/name[@revision]</c>, e.g. <c>timm/vit_base_patch16_224.augreg2_in21k_ft_in1k</c>
