@@ -5,22 +5,37 @@ using Vitmix.Model;
 
 namespace Vitmix.Tests;
 
-/// <summary>The golden reference sets in shared/golden (found by walking up from the test binaries).</summary>
+/// <summary>
+/// The golden reference sets, read from the repository's own copy in tests/golden (found by walking up from the test
+/// binaries to the folder holding Vitmix.slnx), so that a clean clone tests itself. The copy must stay byte-identical
+/// to shared/golden, which <see cref="GoldenCopyTests"/> checks whenever shared/ is beside the repository.
+/// </summary>
 public static class GoldenData
 {
     public static readonly string[] Sets = ["vit32_p8_d48_l3_h3_c10", "vit64_p16_d64_l4_h4_c5"];
     public static readonly string[] Images = ["disk", "square_disk"];
 
-    public static string Root { get; } = FindRoot();
+    /// <summary>The repository root (the folder holding Vitmix.slnx).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    static string FindRoot()
+    public static string Root { get; } = System.IO.Path.Combine(RepositoryRoot, "tests", "golden");
+
+    /// <summary>shared/golden beside the repository (X/main and X/shared), or null when this clone has no shared/.</summary>
+    public static string? SharedRoot
+    {
+        get
+        {
+            var parent = Directory.GetParent(RepositoryRoot)?.FullName;
+            var candidate = parent == null ? null : System.IO.Path.Combine(parent, "shared", "golden");
+            return candidate != null && Directory.Exists(candidate) ? candidate : null;
+        }
+    }
+
+    static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "golden");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("shared/golden not found above " + AppContext.BaseDirectory);
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Vitmix.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Vitmix.slnx not found above " + AppContext.BaseDirectory);
     }
 
     public static string SetDir(string set) => System.IO.Path.Combine(Root, set);
