@@ -93,6 +93,43 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// One multiply per (sample, head) pair, C_ih = alpha·op(A_ih)·op(B_ih) + beta·C_ih, where the operand of sample i and
+    /// head h starts at offset + i·sampleStride + h·headStride (attention's layout: heads interleaved in the features of
+    /// each token). The pairs are shared among the worker threads, each multiply staying on one thread.
+    /// </summary>
+    public static void MultiplyPerHead(int batch, int heads, bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, long aOffset, int lda, long aSample, long aHead,
+        float[] b, long bOffset, int ldb, long bSample, long bHead,
+        float beta, float[] c, long cOffset, int ldc, long cSample, long cHead)
+    {
+        if (batch < 0 || heads < 0) throw new ArgumentException($"{batch} samples of {heads} heads");
+        if (batch == 0 || heads == 0 || m == 0 || n == 0) return;
+        if (aOffset < 0 || bOffset < 0 || cOffset < 0 || aSample < 0 || bSample < 0 || cSample < 0 || aHead < 0 || bHead < 0 || cHead < 0)
+            throw new ArgumentException("per-head offsets and strides must not be negative");
+        long lastA = aOffset + (batch - 1) * aSample + (heads - 1) * aHead;
+        long lastB = bOffset + (batch - 1) * bSample + (heads - 1) * bHead;
+        long lastC = cOffset + (batch - 1) * cSample + (heads - 1) * cHead;
+        // The extents of the first and the last pair bound every pair (offsets grow monotonically).
+        Check(transA, transB, m, n, k, a.Length - lastA, lda, b.Length - lastB, ldb, c.Length - lastC, ldc);
+        var shape = GemmKernels.Resolve(GemmKernel.Auto);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var g = new GemmArgs(transA, transB, m, n, k, alpha, pa + aOffset, lda, pb + bOffset, ldb, beta, pc + cOffset, ldc, null);
+            var job = HeadJob.Instance ??= new HeadJob();
+            job.Args = g; job.Shape = shape; job.Heads = heads;
+            job.A0 = aSample; job.A1 = aHead; job.B0 = bSample; job.B1 = bHead; job.C0 = cSample; job.C1 = cHead;
+            int count = batch * heads;
+            if (count >= 2 && (long)m * n * k * count >= ParallelThreshold && WorkerTeam.TryBegin())
+            {
+                try { WorkerTeam.Run(job, count); }
+                finally { WorkerTeam.End(); }
+            }
+            else
+                for (int t = 0; t < count; t++) job.Execute(t);
+        }
+    }
+
     /// <summary>Pointer-level entry for engine code that already pinned its operands; may use the team.</summary>
     internal static void Run(ref GemmArgs g, GemmKernels.Shape shape, bool parallel)
     {
@@ -152,6 +189,23 @@ public static unsafe class Gemm
             int start = u0 * Unit, end = Math.Min(size, u1 * Unit);
             if (end <= start) return;
             var g = SplitN ? Args.Columns(start, end - start) : Args.Rows(start, end - start);
+            GemmDriver.Serial(ref g, Shape);
+        }
+    }
+
+    sealed class HeadJob : TeamJob
+    {
+        // One per calling thread: passes of two models may run on two threads at once.
+        [ThreadStatic] public static HeadJob? Instance;
+        public GemmArgs Args;
+        public GemmKernels.Shape Shape = null!;
+        public int Heads;
+        public long A0, A1, B0, B1, C0, C1;
+
+        internal override void Execute(int index)
+        {
+            long i = index / Heads, h = index % Heads;
+            var g = Args.Offset(i * A0 + h * A1, i * B0 + h * B1, i * C0 + h * C1);
             GemmDriver.Serial(ref g, Shape);
         }
     }

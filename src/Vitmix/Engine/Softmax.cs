@@ -56,6 +56,13 @@ public static unsafe class Softmax
         TensorPrimitives.Divide(span, sum, span);
     }
 
+    /// <summary>Backward of a row softmax on the calling thread (attention runs this per head in its own parallel loop).</summary>
+    internal static void RowsBackwardSerial(float* p, float* dp, float* dx, int rows, int cols)
+    {
+        var args = new RangeArgs { P0 = p, P1 = dp, P2 = dx, Dim = cols };
+        BackwardRange(in args, 0, rows);
+    }
+
     static void RowsRange(in RangeArgs a, int start, int end)
     {
         for (int r = start; r < end; r++) Row(a.P0 + (long)r * a.Dim, a.Dim);

@@ -106,7 +106,7 @@ public abstract class PerturbationCurveBase
             network.Forward(input).Data.AsSpan(0, count * k).CopyTo(logits.AsSpan(first * k));
         }
 
-        int target = Options.TargetClass ?? ArgMax(logits.AsSpan((StartsFromImage ? 0 : n + 1) * k, k));
+        int target = Options.TargetClass ?? Probabilities.ArgMax(logits.AsSpan((StartsFromImage ? 0 : n + 1) * k, k));
         if ((uint)target >= (uint)k) throw new ArgumentException($"target class {target} is outside 0..{k - 1}");
         var probs = new double[n + 1];
         for (int i = 0; i <= n; i++)
@@ -118,12 +118,6 @@ public abstract class PerturbationCurveBase
         return new PerturbationCurve(probs, PerturbationCurve.Area(probs), target, pps, plane - n * pps);
     }
 
-    static int ArgMax(ReadOnlySpan<float> x)
-    {
-        int best = 0;
-        for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
-        return best;
-    }
 }
 
 /// <summary>

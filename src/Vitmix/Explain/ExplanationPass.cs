@@ -1,16 +1,25 @@
+using Vitmix.Engine;
+using Vitmix.Layers;
 using Vitmix.Model;
 using Vitmix.Model.Relevance;
+using Vitmix.Relevance;
 
 namespace Vitmix.Explain;
 
 /// <summary>
 /// One forward, at most one backward and at most one relevance pass over a batch, shared by every explainer.
-/// The backward and relevance passes run block by block, interleaved, and each block's activations are released
-/// as soon as both are done with it, so the peak memory is the forward trace, not three copies of it.
+/// The backward and relevance passes step through the model's layers together, last first, and each layer's
+/// activations are released as soon as both are done with it, so the peak memory is the forward trace, not three
+/// copies of it. Disposing the pass gives its maps' buffers back to the model's arena.
 /// </summary>
-public sealed class ExplanationPass
+public sealed class ExplanationPass : IDisposable
 {
+    PassOutputs? outputs;
+    BufferArena? arena;
+
+    /// <summary>The network explained.</summary>
     public required VisionTransformer Model { get; init; }
+    /// <summary>Samples in the batch.</summary>
     public required int Batch { get; init; }
     /// <summary>(B, K) logits of the plain forward pass.</summary>
     public required float[] Logits { get; init; }
@@ -27,53 +36,86 @@ public sealed class ExplanationPass
     /// <summary>LRP relevance of the input pixels summed over channels (B,H,W), or null.</summary>
     public float[]? PixelRelevance { get; init; }
 
+    /// <summary>The explained network's architecture.</summary>
     public VitConfig Config => Model.Config;
 
     /// <summary>Runs the passes <paramref name="requirements"/> call for on a normalised batch (B,C,H,W).</summary>
     /// <param name="targets">Class per sample (a negative entry: that sample's predicted class), or null for every sample's predicted class.</param>
-    public static ExplanationPass Compute(VisionTransformer model, Tensor batch, PassRequirements requirements, int[]? targets = null)
+    /// <param name="composite">The LRP rules of the relevance pass (default Chefer et al.'s).</param>
+    public static ExplanationPass Compute(VisionTransformer model, Tensor batch, PassRequirements requirements, int[]? targets = null,
+        LrpComposite? composite = null)
     {
         var c = model.Config;
-        var trace = model.Run(batch, record: true);
+        bool wantsInputGradient = requirements.HasFlag(PassRequirements.InputGradient);
+        bool wantsPixels = requirements.HasFlag(PassRequirements.PixelRelevance);
+        bool backward = wantsInputGradient || requirements.HasFlag(PassRequirements.AttentionGradients);
+        bool relevance = wantsPixels || requirements.HasFlag(PassRequirements.AttentionRelevance);
+        var taps = PassTaps.AttentionProbabilities
+            | (requirements.HasFlag(PassRequirements.AttentionGradients) ? PassTaps.AttentionGradients : 0);
+        using var trace = model.Run(batch, record: backward || relevance, taps);
         int b = trace.Batch, k = c.NumClasses;
         if (targets != null && targets.Length != b) throw new ArgumentException($"{targets.Length} targets for a batch of {b}");
-        var t = Enumerable.Range(0, b).Select(i => targets != null && targets[i] >= 0 ? targets[i] : ArgMax(trace.Logits.AsSpan(i * k, k))).ToArray();
+        var t = Enumerable.Range(0, b).Select(i => targets != null && targets[i] >= 0 ? targets[i] : Probabilities.ArgMax(trace.Logits.AsSpan(i * k, k))).ToArray();
         foreach (var target in t)
             if (target < 0 || target >= k) throw new ArgumentException($"target class {target} is outside the model's {k} classes");
 
-        var attention = trace.Blocks.Select(x => x!.Attention).ToArray();
-        bool backward = (requirements & (PassRequirements.AttentionGradients | PassRequirements.InputGradient)) != 0;
-        bool relevance = (requirements & (PassRequirements.AttentionRelevance | PassRequirements.PixelRelevance)) != 0;
         // The score explained is the target's logit (not its probability): d y_c, and LRP starts from one-hot(c).
         var oneHot = new float[b * k];
         for (int i = 0; i < b; i++) oneHot[i * k + t[i]] = 1f;
-
-        var bw = backward ? new BackwardPass(model, trace) { RecordAttentionGradients = (requirements & PassRequirements.AttentionGradients) != 0 } : null;
-        var rp = relevance ? new RelevancePass(model, trace) : null;
-        var g = bw?.Head(oneHot);
-        var r = rp?.Head(oneHot);
-        bool needInput = (requirements & PassRequirements.InputGradient) != 0;
-        for (int l = c.Depth - 1; l >= 0; l--)
+        var bw = backward ? new BackwardPass(model, trace) : null;
+        var rp = relevance ? new RelevancePass(model, trace, composite, requirements.HasFlag(PassRequirements.AttentionRelevance)) : null;
+        var g = bw?.Start(oneHot);
+        var r = rp?.Start(oneHot);
+        for (int i = model.Layers.Count - 1; i >= 0; i--)
         {
-            if (bw != null) g = bw.BackwardBlock(l, g!);
-            if (rp != null) r = rp.RelevanceBlock(l, r!);
-            trace.Blocks[l] = null; // attention probabilities stay referenced in `attention`
+            // The layers before the first block only lead to the input.
+            bool embedding = i < model.FirstBlock;
+            if (bw != null && (!embedding || wantsInputGradient)) g = bw.Step(model.Layers[i], g!);
+            if (rp != null && (!embedding || wantsPixels)) r = rp.Step(model.Layers[i], r!);
+            trace.Release(model.Layers[i]);
         }
-        float[]? inputGradient = needInput ? bw!.Embedding(g!) : null;
-        float[]? pixels = (requirements & PassRequirements.PixelRelevance) != 0 ? rp!.Pixels(r!) : null;
+        var outputs = trace.Outputs;
+        var arena = model.Buffers;
+        if (wantsInputGradient) outputs.InputGradient = g;
+        else if (g != null) arena.Return(g.Data);
+        float[]? pixels = null;
+        if (wantsPixels)
+        {
+            pixels = SumChannels(r!, b, c.InChannels, c.ImageHeight * c.ImageWidth);
+            arena.Return(r!.Data);
+        }
+        else if (r != null) arena.Return(r.Data);
         return new ExplanationPass
         {
-            Model = model, Batch = b, Logits = trace.Logits, Targets = t, Attention = attention,
-            AttentionGradients = bw?.AttentionGradients, InputGradient = inputGradient,
-            AttentionRelevance = rp?.AttentionRelevance, PixelRelevance = pixels,
+            Model = model, Batch = b, Logits = trace.Logits, Targets = t,
+            Attention = outputs.AttentionProbabilities.Select(a => a!.Data).ToArray(),
+            AttentionGradients = outputs.Wants(PassTaps.AttentionGradients) ? outputs.AttentionGradients.Select(a => a?.Data).ToArray() : null,
+            InputGradient = outputs.InputGradient?.Data,
+            AttentionRelevance = outputs.Wants(PassTaps.AttentionRelevance) ? outputs.AttentionRelevance.Select(a => a?.Data).ToArray() : null,
+            PixelRelevance = pixels,
+            outputs = outputs, arena = arena,
         };
     }
 
-    static int ArgMax(ReadOnlySpan<float> v)
+    /// <summary>(B, C, H·W) → (B, H·W): channel 0, then each further channel added in order.</summary>
+    static float[] SumChannels(Tensor input, int batch, int channels, int plane)
     {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
-        return best;
+        var pixels = new float[batch * plane];
+        for (int i = 0; i < batch; i++)
+        {
+            var dst = pixels.AsSpan(i * plane, plane);
+            input.Data.AsSpan(i * channels * plane, plane).CopyTo(dst);
+            for (int ch = 1; ch < channels; ch++)
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, input.Data.AsSpan((i * channels + ch) * plane, plane), dst);
+        }
+        return pixels;
+    }
+
+    /// <summary>Gives the maps' buffers back to the model's arena; the arrays of this pass must not be read afterwards.</summary>
+    public void Dispose()
+    {
+        if (outputs != null && arena != null) outputs.Release(arena);
+        outputs = null;
     }
 
     /// <summary>A block's (N,N) matrix of head <paramref name="head"/> for sample <paramref name="sample"/>.</summary>

@@ -15,4 +15,13 @@ public static class Probabilities
         for (int i = 0; i < p.Length; i++) p[i] = (float)(e[i] / sum);
         return p;
     }
+
+    /// <summary>The index of the largest logit (the first one on a tie), the predicted class.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("no logits");
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
 }

@@ -134,7 +134,7 @@ public sealed class Trainer
                 cancel.ThrowIfCancellationRequested();
                 var idx = order.Skip(bi * _o.BatchSize).Take(_o.BatchSize).ToArray();
                 var (input, labels) = MakeBatch(train, idx, rng);
-                var trace = _model.Run(input, record: true);
+                using var trace = _model.Run(input, record: true);
                 var dLogits = new float[idx.Length * c.NumClasses];
                 double loss = CrossEntropy.LossAndGradient(trace.Logits, labels, c.NumClasses, dLogits, _o.ClassWeights, _o.LabelSmoothing);
                 VitGradients.Clear(grads);
@@ -229,10 +229,7 @@ public sealed class Trainer
         int correct = 0;
         for (int i = 0; i < labels.Length; i++)
         {
-            var row = logits.Slice(i * k, k);
-            int arg = 0;
-            for (int j = 1; j < k; j++) if (row[j] > row[arg]) arg = j;
-            if (arg == labels[i]) correct++;
+            if (Probabilities.ArgMax(logits.Slice(i * k, k)) == labels[i]) correct++;
         }
         return correct;
     }

@@ -127,7 +127,7 @@ public class FastForwardTests
         var images = RandomImages(3, 2);
         var fast = model.Forward(images);
         var again = model.Forward(images);         // reused workspace must not leak state between calls
-        var recorded = model.Run(images, record: true);
+        var recorded = model.Run(images, record: true, Vitmix.Layers.PassTaps.AttentionProbabilities);
         var unrecorded = model.Run(images, record: false);
         Assert.Equal(fast.Data, again.Data);
         Assert.Equal(recorded.Logits, fast.Data);
@@ -140,7 +140,7 @@ public class FastForwardTests
                     $"sample {i} class {k}: {fast.Data[i * 10 + k]} vs {expected[k]}");
         }
         // The recorded attention is a probability distribution per query.
-        var att = recorded.Blocks[1].Attention;
+        var att = recorded.Outputs.AttentionProbabilities[1]!.Data;
         int n = Config.NumTokens;
         for (int r = 0; r < att.Length / n; r++) Assert.Equal(1.0, att.AsSpan(r * n, n).ToArray().Sum(v => (double)v), 5);
     }

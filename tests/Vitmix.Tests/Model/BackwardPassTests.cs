@@ -64,7 +64,6 @@ public class BackwardPassTests
         var named = grads.Named().ToDictionary(p => p.Name, p => p.Data);
         foreach (var (name, data) in model.Weights.Named())
         {
-            if (name.EndsWith(".gamma")) continue; // LayerScale γ is frozen by design
             CheckAgainstFiniteDifferences(name, data, named[name], L, Math.Min(12, data.Length), rng);
         }
     }
@@ -89,8 +88,8 @@ public class BackwardPassTests
         const float h = 1e-2f;
         int idx = 2; // a query feature
         float keep = bias[idx];
-        bias[idx] = keep + h; var aUp = model.Run(input, record: true).Blocks[block]!.Attention; double up = model.Forward(input).Data[1];
-        bias[idx] = keep - h; var aDown = model.Run(input, record: true).Blocks[block]!.Attention; double down = model.Forward(input).Data[1];
+        bias[idx] = keep + h; var aUp = model.Run(input, false, Vitmix.Layers.PassTaps.AttentionProbabilities).Outputs.AttentionProbabilities[block]!.Data; double up = model.Forward(input).Data[1];
+        bias[idx] = keep - h; var aDown = model.Run(input, false, Vitmix.Layers.PassTaps.AttentionProbabilities).Outputs.AttentionProbabilities[block]!.Data; double down = model.Forward(input).Data[1];
         bias[idx] = keep;
         double predicted = 0;
         var g = bw.AttentionGradients[block]!;

@@ -1,5 +1,8 @@
 using Vitmix.Engine;
+using Vitmix.Layers;
 using Vitmix.Model.Relevance;
+using Vitmix.Relevance.Composites;
+using Vitmix.Relevance.Rules;
 
 namespace Vitmix.Tests.Model;
 
@@ -9,12 +12,32 @@ public class LrpRuleTests
     static float[] RandomArray(Random rng, int n, double offset = 0) =>
         Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1 + offset)).ToArray();
 
+    /// <summary>A relevance context over an empty pass of <paramref name="batch"/> samples, for calling rules directly.</summary>
+    internal static RelevanceContext Context(int batch = 1) =>
+        new(new ForwardContext(ComputeBackend.Cpu, new BufferArena(1 << 20), batch, recording: false, new PassOutputs(0, PassTaps.None)),
+            TransformerAttributionComposite.Instance);
+
     [Fact]
     public void SafeDivideFollowsTheReference()
     {
-        Assert.Equal(0f, LrpRules.SafeDivide(5f, 0f));
-        Assert.Equal(2f / (4f + 1e-9f), LrpRules.SafeDivide(2f, 4f));
-        Assert.Equal(1f / 1e-9f, LrpRules.SafeDivide(1f, -1e-9f)); // z + 1e-9 == 0 → denominator 1e-9
+        Assert.Equal(0f, CpuBackend.SafeDivide(5f, 0f));
+        Assert.Equal(2f / (4f + 1e-9f), CpuBackend.SafeDivide(2f, 4f));
+        Assert.Equal(1f / 1e-9f, CpuBackend.SafeDivide(1f, -1e-9f)); // z + 1e-9 == 0 → denominator 1e-9
+    }
+
+    [Fact]
+    public void TheVectorisedSafeDivideMatchesItsScalarTwin()
+    {
+        var rng = new Random(3);
+        int n = 1000;
+        var a = RandomArray(rng, n);
+        var z = RandomArray(rng, n);
+        for (int i = 0; i < n; i += 7) z[i] = 0f;
+        for (int i = 3; i < n; i += 11) z[i] = -1e-9f;
+        z[5] = float.NaN;
+        var y = new Tensor(n);
+        ComputeBackend.Cpu.SafeDivide(new Tensor(a, n), new Tensor(z, n), y);
+        for (int i = 0; i < n; i++) Assert.Equal(CpuBackend.SafeDivide(a[i], z[i]), y.Data[i]);
     }
 
     [Fact]
@@ -23,8 +46,8 @@ public class LrpRuleTests
         var rng = new Random(1);
         int n = 197;
         var a = RandomArray(rng, n, 0.3); var b = RandomArray(rng, n, -0.1); var r = RandomArray(rng, n, 0.2);
-        var ra = new float[n]; var rb = new float[n];
-        LrpRules.ResidualSplit(r, a, b, ra, rb);
+        var (ta, tb) = new NormalizedResidualRule().Apply(Context(), new Tensor(a, n), new Tensor(b, n), new Tensor(r, n));
+        var ra = ta.Data; var rb = tb.Data;
         double total = r.Sum(v => (double)v), sa = ra.Sum(v => (double)v), sb = rb.Sum(v => (double)v);
         Assert.Equal(total, sa + sb, 4);
         // Shares: |A| / (|A| + |B|) of the total before rescaling, computed independently.
@@ -44,10 +67,7 @@ public class LrpRuleTests
         var rng = new Random(2);
         int rows = 5, inDim = 13, outDim = 7;
         var x = RandomArray(rng, rows * inDim); var w = RandomArray(rng, outDim * inDim); var r = RandomArray(rng, rows * outDim);
-        var split = new float[outDim * 2 * inDim];
-        LrpRules.SplitWeights(w, outDim, inDim, split);
-        var rx = new float[rows * inDim];
-        LrpRules.AlphaOneBetaZero(x, split, r, rx, rows, inDim, outDim, new float[rows * (2 * inDim + outDim)]);
+        var rx = new AlphaBetaRule(1f, 0f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
         for (int row = 0; row < rows; row++)
             Assert.Equal(r.Skip(row * outDim).Take(outDim).Sum(), rx.Skip(row * inDim).Take(inDim).Sum(), 3);
 
@@ -73,6 +93,37 @@ public class LrpRuleTests
     }
 
     [Fact]
+    public void AlphaBetaWithBetaSubtractsTheInhibitingShare()
+    {
+        // α = 2, β = 1 against a naive twin: R = α·R⁺ − β·R⁻, the inhibiting share pairing x⁺ with W⁻ and x⁻ with W⁺.
+        var rng = new Random(4);
+        int rows = 3, inDim = 6, outDim = 4;
+        var x = RandomArray(rng, rows * inDim); var w = RandomArray(rng, outDim * inDim); var r = RandomArray(rng, rows * outDim);
+        var rx = new AlphaBetaRule(2f, 1f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
+        double Share(int row, int i, bool activating)
+        {
+            double total = 0;
+            for (int o = 0; o < outDim; o++)
+            {
+                bool Takes(double xv, double wv) => activating ? xv * wv > 0 : xv * wv < 0;
+                double z = 0;
+                for (int j = 0; j < inDim; j++)
+                {
+                    double xv = x[row * inDim + j], wv = w[o * inDim + j];
+                    if (Takes(xv, wv)) z += xv * wv;
+                }
+                double s = z == 0 ? 0 : r[row * outDim + o] / (z + 1e-9);
+                double xi = x[row * inDim + i], wi = w[o * inDim + i];
+                if (Takes(xi, wi)) total += xi * wi * s;
+            }
+            return total;
+        }
+        for (int row = 0; row < rows; row++)
+            for (int i = 0; i < inDim; i++)
+                Assert.Equal(2 * Share(row, i, true) - Share(row, i, false), rx[row * inDim + i], 3);
+    }
+
+    [Fact]
     public void TheRelevancePassConservesRelevanceThroughABlockResidualChain()
     {
         // Every residual split preserves its sample's total exactly, so the relevance entering the first block
@@ -84,15 +135,16 @@ public class LrpRuleTests
         var pass = new RelevancePass(model, trace);
         var oneHot = new float[config.NumClasses];
         oneHot[2] = 1f;
-        var r = pass.Head(oneHot);
-        Assert.Equal(1.0, r.Sum(v => (double)v), 3);
+        var r = pass.Start(oneHot);
+        for (int i = model.Layers.Count - 1; i >= model.FirstBlock + config.Depth; i--) r = pass.Step(model.Layers[i], r);
+        Assert.Equal(1.0, r.Data.Sum(v => (double)v), 3);
         for (int l = config.Depth - 1; l >= 0; l--)
         {
-            var before = r.Sum(v => (double)v);
-            r = pass.RelevanceBlock(l, r);
+            var before = r.Data.Sum(v => (double)v);
+            r = pass.Step(model.Blocks[l], r);
             Assert.True(pass.AttentionRelevance[l] != null);
-            Assert.DoesNotContain(r, float.IsNaN);
-            Assert.Equal(before, r.Sum(v => (double)v), 2);
+            Assert.DoesNotContain(r.Data, float.IsNaN);
+            Assert.Equal(before, r.Data.Sum(v => (double)v), 2);
         }
     }
 }

@@ -1,0 +1,124 @@
+namespace Vitmix.Engine;
+
+/// <summary>
+/// Multi-head attention on the CPU, one (sample, head) at a time: each head runs its small products, softmax and
+/// their backward while its N×N matrix is in cache, and the heads are shared among the worker threads. Splitting
+/// each 197×64×197 product over both threads instead (what a plain GEMM call does) woke the team thousands of
+/// times per pass and streamed the score matrices through memory; at batch 16 (192 heads, 30 MB of scores per
+/// block) that halved the speed of the backward pass.
+/// </summary>
+internal static unsafe class AttentionKernels
+{
+    readonly unsafe struct Args(float* qkv, float* probabilities, float* context, float* dProbabilities, float* dQkv,
+        int tokens, int dim, int heads, int headDim)
+    {
+        public readonly float* Qkv = qkv, Probabilities = probabilities, Context = context, DProbabilities = dProbabilities, DQkv = dQkv;
+        public readonly int N = tokens, D = dim, H = heads, Hd = headDim;
+    }
+
+    sealed class Job : TeamJob
+    {
+        public Args Args;
+        public bool Backward;
+        internal override void Execute(int index)
+        {
+            if (Backward) BackwardHead(Args, index);
+            else ForwardHead(Args, index);
+        }
+    }
+
+    [ThreadStatic] static float[]? scratch;
+    [ThreadStatic] static Job? job;
+
+    static float[] Scratch(long length)
+    {
+        var s = scratch;
+        if (s == null || s.Length < length) scratch = s = new float[length];
+        return s;
+    }
+
+    /// <summary>softmax(q·kᵀ/√hd)·v per (sample, head); probabilities kept when the pointer is non-null.</summary>
+    public static void Forward(float[] qkv, float[]? probabilities, float[] context, int batch, int tokens, int heads, int headDim)
+    {
+        fixed (float* pq = qkv, pp = probabilities, pc = context)
+            Run(new Args(pq, pp, pc, null, null, tokens, heads * headDim, heads, headDim), batch * heads, backward: false);
+    }
+
+    /// <summary>dQkv from dContext per (sample, head); dProbabilities (post-softmax) kept when non-null.</summary>
+    public static void Backward(float[] qkv, float[] probabilities, float[] dContext, float[] dQkv, float[]? dProbabilities,
+        int batch, int tokens, int heads, int headDim)
+    {
+        fixed (float* pq = qkv, pp = probabilities, pc = dContext, pdp = dProbabilities, pdq = dQkv)
+            Run(new Args(pq, pp, pc, pdp, pdq, tokens, heads * headDim, heads, headDim), batch * heads, backward: true);
+    }
+
+    static void Run(in Args args, int count, bool backward)
+    {
+        if (count >= 2 && WorkerTeam.TryBegin())
+        {
+            try
+            {
+                // One job object per calling thread: two models may run passes on two threads at once.
+                var j = job ??= new Job();
+                j.Args = args;
+                j.Backward = backward;
+                WorkerTeam.Run(j, count);
+            }
+            finally { WorkerTeam.End(); }
+        }
+        else
+            for (int index = 0; index < count; index++)
+            {
+                if (backward) BackwardHead(args, index);
+                else ForwardHead(args, index);
+            }
+    }
+
+    static void ForwardHead(in Args a, int index)
+    {
+        int n = a.N, d = a.D, hd = a.Hd, i = index / a.H, head = index % a.H;
+        float scale = 1f / MathF.Sqrt(hd);
+        float[]? own = a.Probabilities == null ? Scratch((long)n * n) : null;
+        fixed (float* ps = own)
+        {
+            float* scores = a.Probabilities != null ? a.Probabilities + (long)index * n * n : ps;
+            float* q = a.Qkv + (long)i * n * 3 * d + head * hd;
+            var shape = GemmKernels.Resolve(GemmKernel.Auto);
+            var qk = new GemmArgs(false, true, n, n, hd, scale, q, 3 * d, q + d, 3 * d, 0f, scores, n, null);
+            GemmDriver.Serial(ref qk, shape);
+            for (int r = 0; r < n; r++) Softmax.Row(scores + (long)r * n, n);
+            var pv = new GemmArgs(false, false, n, hd, n, 1f, scores, n, q + 2 * d, 3 * d, 0f,
+                a.Context + (long)i * n * d + head * hd, d, null);
+            GemmDriver.Serial(ref pv, shape);
+        }
+    }
+
+    static void BackwardHead(in Args a, int index)
+    {
+        int n = a.N, d = a.D, hd = a.Hd, i = index / a.H, head = index % a.H;
+        float scale = 1f / MathF.Sqrt(hd);
+        long nn = (long)n * n;
+        float[] own = Scratch(nn);
+        fixed (float* dA = own)
+        {
+            float* q = a.Qkv + (long)i * n * 3 * d + head * hd, k = q + d, v = q + 2 * d;
+            float* dq = a.DQkv + (long)i * n * 3 * d + head * hd, dk = dq + d, dv = dq + 2 * d;
+            float* dCtx = a.Context + (long)i * n * d + head * hd;
+            float* p = a.Probabilities + index * nn;
+            var shape = GemmKernels.Resolve(GemmKernel.Auto);
+            // context = P·v: dP = dCtx·vᵀ, dv = Pᵀ·dCtx
+            var g1 = new GemmArgs(false, true, n, n, hd, 1f, dCtx, d, v, 3 * d, 0f, dA, n, null);
+            GemmDriver.Serial(ref g1, shape);
+            if (a.DProbabilities != null) Buffer.MemoryCopy(dA, a.DProbabilities + index * nn, nn * sizeof(float), nn * sizeof(float));
+            var g2 = new GemmArgs(true, false, n, hd, n, 1f, p, n, dCtx, d, 0f, dv, 3 * d, null);
+            GemmDriver.Serial(ref g2, shape);
+            // P = softmax(S): dS = P ⊙ (dP − Σ P·dP) row by row
+            Softmax.RowsBackwardSerial(p, dA, dA, n, n);
+            // S = scale·q·kᵀ: dq = scale·dS·k, dk = scale·dSᵀ·q
+            var g3 = new GemmArgs(false, false, n, hd, n, scale, dA, n, k, 3 * d, 0f, dq, 3 * d, null);
+            GemmDriver.Serial(ref g3, shape);
+            var g4 = new GemmArgs(true, false, n, hd, n, scale, dA, n, q, 3 * d, 0f, dk, 3 * d, null);
+            GemmDriver.Serial(ref g4, shape);
+        }
+    }
+}

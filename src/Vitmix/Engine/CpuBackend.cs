@@ -1,0 +1,310 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+
+namespace Vitmix.Engine;
+
+/// <summary>
+/// The managed CPU implementation of <see cref="ComputeBackend"/>: the packed SGEMM (<see cref="Gemm"/>), the fused
+/// attention kernels, LayerNorm, GELU, im2col and TensorPrimitives, with the worker team for the large operations.
+/// </summary>
+internal sealed unsafe class CpuBackend : ComputeBackend
+{
+    public static readonly CpuBackend Instance = new();
+
+    CpuBackend() { }
+
+    static Span<float> S(Tensor t, long offset, long count) => t.Data.AsSpan(checked((int)offset), checked((int)count));
+    static Span<float> S(Tensor t) => t.Data;
+
+    // ---- Linear algebra ----
+
+    public override void MatMul(bool transA, bool transB, int m, int n, int k, float alpha,
+        Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb, float beta, Tensor c, long cOffset, int ldc)
+        => Gemm.Multiply(transA, transB, m, n, k, alpha, a.Data.AsSpan(checked((int)aOffset)), lda,
+            b.Data.AsSpan(checked((int)bOffset)), ldb, beta, c.Data.AsSpan(checked((int)cOffset)), ldc);
+
+    public override void MatMulPerHead(int batch, int heads, bool transA, bool transB, int m, int n, int k, float alpha,
+        HeadView a, HeadView b, float beta, HeadView c)
+        => Gemm.MultiplyPerHead(batch, heads, transA, transB, m, n, k, alpha,
+            a.Tensor.Data, a.Offset, a.RowStride, a.SampleStride, a.HeadStride,
+            b.Tensor.Data, b.Offset, b.RowStride, b.SampleStride, b.HeadStride,
+            beta, c.Tensor.Data, c.Offset, c.RowStride, c.SampleStride, c.HeadStride);
+
+    public override void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int inDim, int outDim)
+        => Gemm.Linear(x.Data, weight.Data, bias == null ? default : bias.Data, y.Data, rows, inDim, outDim);
+
+    public override void LinearBackward(Tensor dy, Tensor x, Tensor weight, Tensor dx, int rows, int inDim, int outDim,
+        Tensor? dWeight, Tensor? dBias)
+    {
+        Gemm.Multiply(false, false, rows, inDim, outDim, 1f, dy.Data, outDim, weight.Data, inDim, 0f, dx.Data, inDim);
+        if (dWeight != null) Gemm.Multiply(true, false, outDim, inDim, rows, 1f, dy.Data, outDim, x.Data, inDim, 1f, dWeight.Data, inDim);
+        if (dBias != null) AccumulateRows(dy, 0, rows, outDim, dBias);
+    }
+
+    // ---- Layer kernels ----
+
+    public override void LayerNorm(Tensor x, Tensor weight, Tensor bias, float eps, int rows, int dim, Tensor y, Tensor? mean, Tensor? rstd)
+        => Engine.LayerNorm.Forward(x.Data, rows, dim, weight.Data, bias.Data, eps, y.Data,
+            mean == null ? default : mean.Data, rstd == null ? default : rstd.Data);
+
+    public override void LayerNormBackward(Tensor x, Tensor dy, Tensor weight, Tensor mean, Tensor rstd, int rows, int dim,
+        Tensor dx, Tensor? dWeight, Tensor? dBias)
+        => Engine.LayerNorm.Backward(x.Data, dy.Data, rows, dim, weight.Data, mean.Data, rstd.Data, dx.Data,
+            dWeight == null ? default : dWeight.Data, dBias == null ? default : dBias.Data);
+
+    public override void Gelu(Tensor x, Tensor y) => Engine.Gelu.Forward(x.Data, y.Data);
+
+    public override void GeluBackward(Tensor x, Tensor dy, Tensor dx) => Engine.Gelu.Backward(x.Data, dy.Data, dx.Data);
+
+    public override void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim)
+    {
+        CheckAttention(qkv, context, batch, tokens, heads, headDim);
+        if (probabilities != null) RequireLength(probabilities, (long)batch * heads * tokens * tokens, "attention probabilities");
+        AttentionKernels.Forward(qkv.Data, probabilities?.Data, context.Data, batch, tokens, heads, headDim);
+    }
+
+    public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities,
+        int batch, int tokens, int heads, int headDim)
+    {
+        CheckAttention(qkv, dContext, batch, tokens, heads, headDim);
+        long nn = (long)batch * heads * tokens * tokens;
+        RequireLength(probabilities, nn, "attention probabilities");
+        RequireLength(dQkv, qkv.Length, "dQkv");
+        if (dProbabilities != null) RequireLength(dProbabilities, nn, "attention gradients");
+        AttentionKernels.Backward(qkv.Data, probabilities.Data, dContext.Data, dQkv.Data, dProbabilities?.Data, batch, tokens, heads, headDim);
+    }
+
+    static void CheckAttention(Tensor qkv, Tensor context, int batch, int tokens, int heads, int headDim)
+    {
+        long rows = (long)batch * tokens, d = (long)heads * headDim;
+        RequireLength(qkv, rows * 3 * d, "qkv");
+        RequireLength(context, rows * d, "attention context");
+    }
+
+    static void RequireLength(Tensor t, long length, string what)
+    {
+        if (t.Length < length) throw new ArgumentException($"{what} has {t.Length} elements, {length} are needed");
+    }
+
+    public override void Unfold(Tensor images, int batch, int channels, int height, int width, int patch, Tensor patches)
+        => Im2Col.Unfold(images.Data, batch, channels, height, width, patch, patches.Data);
+
+    public override void Fold(Tensor patches, int batch, int channels, int height, int width, int patch, Tensor images)
+        => Im2Col.Fold(patches.Data, batch, channels, height, width, patch, images.Data);
+
+    // ---- Element-wise and reductions ----
+
+    public override void Copy(Tensor src, long srcOffset, Tensor dst, long dstOffset, long count)
+        => S(src, srcOffset, count).CopyTo(S(dst, dstOffset, count));
+
+    public override void Clear(Tensor t) => Array.Clear(t.Data);
+
+    public override void Add(Tensor a, Tensor b, Tensor y) => TensorPrimitives.Add(a.Data.AsSpan(0, y.Length), b.Data.AsSpan(0, y.Length), y.Data);
+
+    public override void AddAt(Tensor y, long yOffset, Tensor x, long xOffset, long count)
+    {
+        var dst = S(y, yOffset, count);
+        TensorPrimitives.Add(dst, S(x, xOffset, count), dst);
+    }
+
+    public override void Multiply(Tensor a, Tensor b, Tensor y) => TensorPrimitives.Multiply(a.Data.AsSpan(0, y.Length), b.Data.AsSpan(0, y.Length), y.Data);
+
+    public override void Scale(Tensor x, float s, Tensor y) => TensorPrimitives.Multiply(x.Data.AsSpan(0, y.Length), s, y.Data);
+
+    public override void AddScalar(Tensor x, float s, Tensor y) => TensorPrimitives.Add(x.Data.AsSpan(0, y.Length), s, y.Data);
+
+    public override void Maximum(Tensor x, float s, Tensor y) => TensorPrimitives.Max(x.Data.AsSpan(0, y.Length), s, y.Data);
+
+    public override void Minimum(Tensor x, float s, Tensor y) => TensorPrimitives.Min(x.Data.AsSpan(0, y.Length), s, y.Data);
+
+    public override void MultiplyColumns(Tensor x, Tensor gamma, Tensor y, int rows, int cols)
+    {
+        var g = gamma.Data.AsSpan(0, cols);
+        for (int r = 0; r < rows; r++) TensorPrimitives.Multiply(S(x, (long)r * cols, cols), g, S(y, (long)r * cols, cols));
+    }
+
+    public override void AccumulateColumnProducts(Tensor a, Tensor b, Tensor sum, int rows, int cols)
+    {
+        var s = sum.Data.AsSpan(0, cols);
+        for (int r = 0; r < rows; r++) TensorPrimitives.MultiplyAdd(S(a, (long)r * cols, cols), S(b, (long)r * cols, cols), s, s);
+    }
+
+    public override void AccumulateRows(Tensor x, long offset, int rows, int cols, Tensor sum, long sumOffset = 0)
+    {
+        var s = S(sum, sumOffset, cols);
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(s, S(x, offset + (long)r * cols, cols), s);
+    }
+
+    public override void MeanOfRows(Tensor x, int batch, int tokens, int cols, int first, int count, Tensor y)
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            var dst = S(y, (long)i * cols, cols);
+            dst.Clear();
+            for (int t = first; t < first + count; t++) TensorPrimitives.Add(dst, S(x, ((long)i * tokens + t) * cols, cols), dst);
+            TensorPrimitives.Divide(dst, count, dst);
+        }
+    }
+
+    public override void RowSums(Tensor x, int rows, int cols, Tensor sums)
+    {
+        for (int r = 0; r < rows; r++) sums.Data[r] = TensorPrimitives.Sum(S(x, (long)r * cols, cols));
+    }
+
+    // ---- LRP element-wise ----
+
+    public override void SafeDivide(Tensor a, Tensor z, Tensor y)
+    {
+        long n = y.Length;
+        if (a.Length < n || z.Length < n) throw new ArgumentException($"safe divide of {a.Length} by {z.Length} elements into {n}");
+        fixed (float* pa = a.Data, pz = z.Data, py = y.Data)
+        {
+            var args = new RangeArgs { P0 = pa, P1 = pz, P2 = py };
+            TeamFor.Run(&SafeDivideRange, args, y.Length, y.Length);
+        }
+    }
+
+    static void SafeDivideRange(in RangeArgs r, int start, int end)
+    {
+        float* a = r.P0, z = r.P1, y = r.P2;
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var eps = Vector256.Create(1e-9f);
+            for (; i + 8 <= end; i += 8)
+            {
+                var vz = Vector256.Load(z + i);
+                var den = vz + eps;
+                den = Vector256.ConditionalSelect(Vector256.Equals(den, Vector256<float>.Zero), eps, den);
+                var q = Vector256.Load(a + i) / den;
+                Vector256.Store(Vector256.ConditionalSelect(Vector256.Equals(vz, Vector256<float>.Zero), Vector256<float>.Zero, q), y + i);
+            }
+        }
+        for (; i < end; i++) y[i] = SafeDivide(a[i], z[i]);
+    }
+
+    /// <summary>The scalar rule of <see cref="ComputeBackend.SafeDivide"/>.</summary>
+    public static float SafeDivide(float a, float z)
+    {
+        if (z == 0f) return 0f;
+        float den = z + 1e-9f;
+        if (den == 0f) den = 1e-9f;
+        return a / den;
+    }
+
+    public override void Divide(Tensor a, Tensor z, Tensor y) => TensorPrimitives.Divide(a.Data.AsSpan(0, y.Length), z.Data.AsSpan(0, y.Length), y.Data);
+
+    public override void SplitSigns(Tensor x, int rows, int cols, Tensor stacked)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = S(x, (long)r * cols, cols);
+            TensorPrimitives.Max(xr, 0f, S(stacked, (long)r * 2 * cols, cols));
+            TensorPrimitives.Min(xr, 0f, S(stacked, (long)r * 2 * cols + cols, cols));
+        }
+    }
+
+    public override void SelectBySign(Tensor x, Tensor stacked, int rows, int cols, Tensor y)
+    {
+        fixed (float* px = x.Data, ps = stacked.Data, py = y.Data)
+        {
+            var args = new RangeArgs { P0 = px, P1 = ps, P2 = py, Dim = cols };
+            TeamFor.Run(&SelectBySignRange, args, rows, (long)rows * cols);
+        }
+    }
+
+    static void SelectBySignRange(in RangeArgs a, int start, int end)
+    {
+        int cols = a.Dim;
+        for (int r = start; r < end; r++)
+        {
+            float* x = a.P0 + (long)r * cols, pos = a.P1 + (long)r * 2 * cols, neg = pos + cols, y = a.P2 + (long)r * cols;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= cols; i += 8)
+                {
+                    var v = Vector256.Load(x + i);
+                    var chosen = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v * Vector256.Load(pos + i), v * Vector256.Load(neg + i));
+                    Vector256.Store(chosen, y + i);
+                }
+            for (; i < cols; i++)
+            {
+                float v = x[i];
+                y[i] = v > 0f ? v * pos[i] : v * neg[i];
+            }
+        }
+    }
+
+    public override void MultiplyStrided(int rows, int cols, Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
+        float scale, Tensor y, long yOffset, int ldy)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var dst = S(y, yOffset + (long)r * ldy, cols);
+            TensorPrimitives.Multiply(S(a, aOffset + (long)r * lda, cols), S(b, bOffset + (long)r * ldb, cols), dst);
+            if (scale != 1f) TensorPrimitives.Multiply(dst, scale, dst);
+        }
+    }
+
+    public override double[] SumPerSample(Tensor x, int samples)
+    {
+        long per = SampleLength(x, samples);
+        var sums = new double[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            // In element order, in double: the reference sums float tensors in float64 for this rule.
+            double s = 0;
+            foreach (float v in S(x, i * per, per)) s += v;
+            sums[i] = s;
+        }
+        return sums;
+    }
+
+    public override void ScalePerSample(Tensor x, float[] factors, Tensor y)
+    {
+        long per = SampleLength(y, factors.Length);
+        for (int i = 0; i < factors.Length; i++) TensorPrimitives.Multiply(S(x, i * per, per), factors[i], S(y, i * per, per));
+    }
+
+    public override (float[] Min, float[] Max) RangePerSample(Tensor x, int samples)
+    {
+        long per = SampleLength(x, samples);
+        var min = new float[samples];
+        var max = new float[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            min[i] = TensorPrimitives.Min(S(x, i * per, per));
+            max[i] = TensorPrimitives.Max(S(x, i * per, per));
+        }
+        return (min, max);
+    }
+
+    public override void AddOuterPerSample(Tensor z, int samples, int cols, float[] coefficients, Tensor vector)
+    {
+        long per = SampleLength(z, samples);
+        long rows = per / cols;
+        var v = vector.Data.AsSpan(0, cols);
+        for (int i = 0; i < samples; i++)
+            for (long r = 0; r < rows; r++)
+            {
+                var row = S(z, i * per + r * cols, cols);
+                TensorPrimitives.MultiplyAdd(v, coefficients[i], row, row);
+            }
+    }
+
+    public override void AddScaledPerSample(Tensor y, Tensor x, float[] coefficients)
+    {
+        long per = SampleLength(y, coefficients.Length);
+        for (int i = 0; i < coefficients.Length; i++)
+        {
+            var dst = S(y, i * per, per);
+            TensorPrimitives.MultiplyAdd(S(x, i * per, per), coefficients[i], dst, dst);
+        }
+    }
+
+    static long SampleLength(Tensor x, int samples)
+    {
+        if (samples <= 0 || x.Length % samples != 0) throw new ArgumentException($"{x.Length} elements do not split into {samples} samples");
+        return x.Length / samples;
+    }
+}

@@ -1,0 +1,126 @@
+using Vitmix.Engine;
+using Vitmix.Relevance;
+
+namespace Vitmix.Layers;
+
+/// <summary>
+/// Multi-head self-attention (Vaswani et al. 2017) as timm's ViT computes it: a fused qkv projection whose 3·D outputs
+/// are q, k and v, each head taking D/H consecutive features; softmax(q·kᵀ/√(D/H))·v per head; heads concatenated; an
+/// output projection. Its attention probabilities, their gradients and their relevances are what the attention-based
+/// explainers read.
+/// </summary>
+public sealed class Attention : Layer
+{
+    sealed record Record(Tensor Qkv, Tensor Probabilities, Tensor Context);
+
+    /// <param name="name">State-dict prefix (<c>blocks.0.attn</c>).</param>
+    /// <param name="block">The block's index, under which the pass's outputs keep this layer's maps.</param>
+    /// <param name="qkv">The fused projection (D → 3D).</param>
+    /// <param name="projection">The output projection (D → D).</param>
+    /// <param name="heads">Number of heads; divides D.</param>
+    public Attention(string name, int block, Linear qkv, Linear projection, int heads) : base(name)
+    {
+        int d = projection.InFeatures;
+        if (qkv.OutFeatures != 3 * d || qkv.InFeatures != d || heads <= 0 || d % heads != 0)
+            throw new ArgumentException($"{name}: qkv {qkv.InFeatures}→{qkv.OutFeatures}, projection {d}, {heads} heads do not fit");
+        Block = block;
+        Qkv = qkv;
+        Projection = projection;
+        Heads = heads;
+    }
+
+    /// <summary>The block's index.</summary>
+    public int Block { get; }
+
+    /// <summary>The fused query/key/value projection.</summary>
+    public Linear Qkv { get; }
+
+    /// <summary>The output projection.</summary>
+    public Linear Projection { get; }
+
+    /// <summary>Number of heads.</summary>
+    public int Heads { get; }
+
+    int Dim => Projection.InFeatures;
+    int HeadDim => Dim / Heads;
+
+    /// <inheritdoc/>
+    public override string Kind => "attention";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Layer> Children => [Qkv, Projection];
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, ForwardContext context)
+    {
+        int b = input.Dim(0), n = input.Dim(1);
+        var qkv = Qkv.Forward(input, context);
+        var probabilities = context.Recording || context.Outputs.Wants(PassTaps.AttentionProbabilities) ? context.Rent(b, Heads, n, n) : null;
+        var attended = context.Rent(b, n, Dim);
+        context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
+        if (probabilities != null)
+        {
+            context.Save(this, new Record(qkv, probabilities, attended));
+            if (context.Outputs.Wants(PassTaps.AttentionProbabilities))
+            {
+                context.Outputs.AttentionProbabilities[Block] = probabilities;
+                context.Detach(probabilities);
+            }
+        }
+        var y = Projection.Forward(attended, context);
+        if (!context.Recording)
+        {
+            context.Return(qkv);
+            context.Return(attended);
+        }
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Backward(Tensor outputGradient, BackwardContext context)
+    {
+        var r = context.Saved<Record>(this);
+        int b = r.Qkv.Dim(0), n = r.Qkv.Dim(1);
+        var dAttended = Projection.Backward(outputGradient, context);
+        var dQkv = context.Rent(r.Qkv.Shape);
+        Tensor? dProbabilities = null;
+        if (context.Outputs.Wants(PassTaps.AttentionGradients))
+            context.Outputs.AttentionGradients[Block] = dProbabilities = context.Rent(b, Heads, n, n);
+        context.Backend.AttentionBackward(r.Qkv, r.Probabilities, dAttended, dQkv, dProbabilities, b, n, Heads, HeadDim);
+        context.Return(dAttended);
+        var dx = Qkv.Backward(dQkv, context);
+        context.Return(dQkv);
+        return dx;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Relevance(Tensor outputRelevance, RelevanceContext context)
+    {
+        var r = context.Saved<Record>(this);
+        int b = r.Qkv.Dim(0), n = r.Qkv.Dim(1), d = Dim, hd = HeadDim, h = Heads;
+        var rAttended = Projection.Relevance(outputRelevance, context);
+        var rQkv = context.Rent(r.Qkv.Shape);
+        var rProbabilities = context.Rent(b, h, n, n);
+
+        // Per-(sample, head) matrices: q, k, v inside the fused projection, probabilities, and the heads' outputs.
+        long tokenRow = (long)n * 3 * d, probabilityMatrix = (long)n * n;
+        HeadView Part(Tensor t, int part) => new(t, (long)part * d, tokenRow, hd, 3 * d);
+        HeadView Square(Tensor t) => new(t, 0, h * probabilityMatrix, probabilityMatrix, n);
+        HeadView Features(Tensor t) => new(t, 0, (long)n * d, hd, d);
+
+        // attended = P·v, then P = softmax(S), then S = q·kᵀ (the 1/√d scale is part of the softmax input, not of the product)
+        context.Composite.AttentionValues.Apply(context, new HeadProduct(b, h, n, n, hd, Square(r.Probabilities), Part(r.Qkv, 2),
+            false, Features(r.Context), Features(rAttended), Square(rProbabilities), Part(rQkv, 2)));
+        var rScores = context.Composite.Softmax.Apply(context, r.Probabilities, r.Probabilities, rProbabilities);
+        context.Composite.AttentionScores.Apply(context, new HeadProduct(b, h, n, hd, n, Part(r.Qkv, 0), Part(r.Qkv, 1),
+            true, null, Square(rScores), Part(rQkv, 0), Part(rQkv, 1)));
+        if (!ReferenceEquals(rScores.Data, rProbabilities.Data)) context.Return(rScores);
+        context.Return(rAttended);
+
+        if (context.Outputs.Wants(PassTaps.AttentionRelevance)) context.Outputs.AttentionRelevance[Block] = rProbabilities;
+        else context.Return(rProbabilities);
+        var rx = Qkv.Relevance(rQkv, context);
+        context.Return(rQkv);
+        return rx;
+    }
+}

@@ -1,0 +1,85 @@
+using Vitmix.Engine;
+
+namespace Vitmix.Layers;
+
+/// <summary>
+/// A forward pass in progress, and when <see cref="Recording"/> what it recorded: each layer's saved activations and
+/// the buffers every top-level layer owns, so a shared explanation pass can release a block as soon as both its
+/// backward and its relevance are done with it.
+/// </summary>
+public sealed class ForwardContext : PassContext
+{
+    readonly Dictionary<Layer, object> saved = new(ReferenceEqualityComparer.Instance);
+    readonly Dictionary<Layer, List<float[]>> owned = new(ReferenceEqualityComparer.Instance);
+    List<float[]>? current;
+
+    /// <param name="backend">Computes every tensor operation.</param>
+    /// <param name="arena">Where buffers come from.</param>
+    /// <param name="batch">Samples in the pass.</param>
+    /// <param name="recording">Keep what the backward and relevance passes need.</param>
+    /// <param name="outputs">What explainers asked to keep.</param>
+    public ForwardContext(ComputeBackend backend, BufferArena arena, int batch, bool recording, PassOutputs outputs)
+        : base(backend, arena, batch, outputs) => Recording = recording;
+
+    /// <summary>Whether layers keep what their backward and relevance need.</summary>
+    public bool Recording { get; }
+
+    /// <summary>Attributes the buffers rented from now on to <paramref name="layer"/> (a top-level layer of the model).</summary>
+    public void BeginLayer(Layer layer)
+    {
+        if (!Recording) return;
+        if (!owned.TryGetValue(layer, out current)) owned[layer] = current = [];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Rent(params int[] shape)
+    {
+        var t = base.Rent(shape);
+        current?.Add(t.Data);
+        return t;
+    }
+
+    /// <inheritdoc/>
+    public override void Return(Tensor tensor)
+    {
+        if (current != null && !current.Remove(tensor.Data)) return; // not rented in this layer: not ours to return
+        base.Return(tensor);
+    }
+
+    /// <summary>
+    /// Hands a rented tensor over to the pass's outputs: it survives the release of its layer and is returned with the
+    /// outputs (<see cref="PassOutputs.Release"/>).
+    /// </summary>
+    public void Detach(Tensor tensor)
+    {
+        foreach (var list in owned.Values)
+            if (list.Remove(tensor.Data)) return;
+    }
+
+    /// <summary>Keeps <paramref name="record"/> for <paramref name="layer"/>'s backward and relevance (when recording).</summary>
+    public void Save(Layer layer, object record)
+    {
+        if (Recording) saved[layer] = record;
+    }
+
+    /// <summary>What <paramref name="layer"/> saved; throws when the pass did not record it or released it already.</summary>
+    public T Saved<T>(Layer layer) where T : class =>
+        saved.TryGetValue(layer, out var r) ? (T)r
+            : throw new InvalidOperationException($"{layer}: no recorded activations (the forward pass did not record, or the layer was already released)");
+
+    /// <summary>Gives back every buffer <paramref name="layer"/> owns and forgets what it and its children saved.</summary>
+    public void Release(Layer layer)
+    {
+        foreach (var l in layer.SelfAndDescendants()) saved.Remove(l);
+        if (owned.Remove(layer, out var list))
+            foreach (var buffer in list) Arena.Return(buffer);
+        if (ReferenceEquals(list, current)) current = null;
+    }
+
+    /// <summary>Releases every layer still held.</summary>
+    public void ReleaseAll()
+    {
+        foreach (var layer in owned.Keys.ToList()) Release(layer);
+        saved.Clear();
+    }
+}

@@ -1,0 +1,53 @@
+using Vitmix.Layers;
+using Vitmix.Relevance;
+
+namespace Vitmix.Model;
+
+/// <summary>
+/// The one place that turns a <see cref="VitConfig"/> and its <see cref="VitWeights"/> into the layer list of timm's
+/// VisionTransformer: patch embedding; prefix tokens and position embedding; blocks of
+/// [norm1, attention, ls1] and [norm2, MLP, ls2] residual branches; the final norm (or, with fc_norm, the norm after
+/// pooling); the readout; the classifier head. A model family that differs is a different list here, built from the
+/// same layer kinds or a new one.
+/// </summary>
+public static class VitArchitecture
+{
+    /// <summary>The layers of <paramref name="c"/>, sharing the arrays of <paramref name="w"/>.</summary>
+    public static IReadOnlyList<Layer> Build(VitConfig c, VitWeights w)
+    {
+        int d = c.EmbedDim;
+        var layers = new List<Layer>
+        {
+            new PatchEmbedding("patch_embed.proj", w.PatchWeight, w.PatchBias, c.InChannels, c.PatchSize, d),
+            new TokenEmbedding(w.ClassToken, w.DistToken, w.RegisterTokens, w.PosEmbed, d, embedPrefix: !c.NoEmbedClass),
+        };
+        for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l));
+        if (!c.FcNorm) layers.Add(new LayerNormalization("norm", w.NormWeight!, w.NormBias!, c.LayerNormEps));
+        int heads = c.Distilled ? 2 : 1;
+        layers.Add(c.Pool == GlobalPool.Token
+            ? new Readout(ReadoutKind.PrefixTokens, heads, c.NumPrefixTokens)
+            : new Readout(ReadoutKind.PatchMean, 1, c.NumPrefixTokens));
+        if (c.FcNorm) layers.Add(new LayerNormalization("fc_norm", w.FcNormWeight!, w.FcNormBias!, c.LayerNormEps));
+        var head = new List<Linear> { new("head", w.HeadWeight, w.HeadBias, d, c.NumClasses, LinearRole.Head) { AccumulatesPerRow = true } };
+        if (c.Distilled) head.Add(new("head_dist", w.HeadDistWeight!, w.HeadDistBias!, d, c.NumClasses, LinearRole.Head) { AccumulatesPerRow = true });
+        layers.Add(new ClassifierHead(head));
+        return layers;
+    }
+
+    static TransformerBlock Block(VitConfig c, BlockWeights w, int l)
+    {
+        int d = c.EmbedDim;
+        string p = $"blocks.{l}";
+        var attention = new Attention(p + ".attn", l,
+            new Linear(p + ".attn.qkv", w.QkvWeight, w.QkvBias, d, 3 * d, LinearRole.Qkv),
+            new Linear(p + ".attn.proj", w.ProjWeight, w.ProjBias, d, d, LinearRole.Projection), c.NumHeads);
+        var mlp = new Mlp(p + ".mlp",
+            new Linear(p + ".mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, c.MlpHidden, LinearRole.MlpIn),
+            new Linear(p + ".mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut));
+        var first = new List<Layer> { new LayerNormalization(p + ".norm1", w.Norm1Weight, w.Norm1Bias, c.LayerNormEps), attention };
+        if (w.LayerScale1 != null) first.Add(new LayerScale(p + ".ls1", w.LayerScale1));
+        var second = new List<Layer> { new LayerNormalization(p + ".norm2", w.Norm2Weight, w.Norm2Bias, c.LayerNormEps), mlp };
+        if (w.LayerScale2 != null) second.Add(new LayerScale(p + ".ls2", w.LayerScale2));
+        return new TransformerBlock(p, l, attention, [new Residual(p + ".attn-residual", first), new Residual(p + ".mlp-residual", second)]);
+    }
+}
