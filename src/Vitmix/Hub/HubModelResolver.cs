@@ -139,7 +139,7 @@ public static class HubModelResolver
         if (File.Exists(blob)) return; // another process finished it while we waited for the lock
 
         string partial = cache.IncompletePath(meta.Etag);
-        await downloader.DownloadAsync(meta, partial, onBytes, ct);
+        await downloader.DownloadAsync(meta, partial, $"{id.RepoId}: {file}", onBytes, ct);
         HubDownloader.Verify(meta, partial, $"{id}: {file} ({meta.DownloadUrl})");
         File.Move(partial, blob);
     }
