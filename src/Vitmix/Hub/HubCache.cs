@@ -69,7 +69,8 @@ internal sealed class HubCache
     {
         if (HubModelId.IsCommitHash(revision)) return revision;
         string path = RefPath(revision);
-        if (!File.Exists(path)) return null;
+        // A ref holds 40 hex digits and maybe a newline; anything far longer is not read into memory at all.
+        if (!File.Exists(path) || new FileInfo(path).Length > 256) return null;
         string commit = File.ReadAllText(path).Trim();
         return HubModelId.IsCommitHash(commit) ? commit : null;
     }
