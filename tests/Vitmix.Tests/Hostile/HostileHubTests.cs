@@ -323,3 +323,42 @@ public sealed class HostileHubTests : IDisposable
         return entries;
     }
 }
+
+/// <summary>
+/// `--model org/name` reads the hub settings from the environment (HF_ENDPOINT, HF_HUB_CACHE), so this runs in the
+/// collection that has the process to itself.
+/// </summary>
+[Collection(nameof(ProcessEnvironment))]
+public sealed class HostileHubModelOptionTests
+{
+    [Fact]
+    public void PredictWithAHubIdRefusesAHostileCommitAndWritesNothing()
+    {
+        using var hub = new FakeHubRepo();
+        using var tmp = new Vitmix.Tests.Data.Datasets.TempDir();
+        string cache = tmp.Combine("cache");
+        hub.TamperHub = (_, r) => { if (r.Headers.ContainsKey("X-Repo-Commit")) r.Headers["X-Repo-Commit"] = "../../.."; };
+        string[] names = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE"];
+        var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        Environment.SetEnvironmentVariable("HF_ENDPOINT", hub.Endpoint.ToString());
+        Environment.SetEnvironmentVariable("HF_HUB_CACHE", cache);
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", null);
+        try
+        {
+            string input = GoldenData.Path(GoldenData.Sets[0], "disk", "input.npy");
+            var r = CliRunner.Run("predict", input, "--model", FakeHubRepo.RepoId);
+
+            Assert.Equal(1, r.ExitCode);
+            string line = Assert.Single(r.ErrLines);
+            Assert.Equal($"vitmix: error: {FakeHubRepo.RepoId}: the server's X-Repo-Commit for model.safetensors '../../..' is not a 40-hex-digit commit (lowercase 0-9a-f)", line);
+            // "../../.." below snapshots/ is the temp folder itself: nothing may appear beside the cache, nor in it.
+            Assert.Empty(Directory.GetFileSystemEntries(tmp.Path).Where(e => e != cache));
+            Assert.False(Directory.Exists(cache) && Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Any());
+            Assert.NotEmpty(hub.Hub.Requests);
+        }
+        finally
+        {
+            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+}
