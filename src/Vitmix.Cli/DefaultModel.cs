@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Vitmix.IO;
 using Vitmix.Model;
 
 namespace Vitmix.Cli;
@@ -14,8 +15,21 @@ static class DefaultModel
 
     public static bool IsAvailable => typeof(DefaultModel).Assembly.GetManifestResourceInfo(WeightsResource) != null;
 
-    /// <summary>The folder holding the extracted model.safetensors and config.json.</summary>
-    public static string Folder()
+    /// <summary>The folder holding the extracted model.safetensors and config.json, under <see cref="CacheRoot"/>.</summary>
+    public static string Folder() => Folder(CacheRoot());
+
+    /// <summary>Where extracted copies live: $VITMIX_CACHE, else $XDG_CACHE_HOME/vitmix, else ~/.cache/vitmix.</summary>
+    public static string CacheRoot() =>
+        Environment.GetEnvironmentVariable("VITMIX_CACHE") is { Length: > 0 } root ? root
+            : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "vitmix");
+
+    /// <summary>
+    /// The folder under <paramref name="root"/> (keyed by the model's hash) holding the extracted files. Each copy is
+    /// verified against the embedded bytes on every call and re-extracted atomically when it differs, so a truncated
+    /// or corrupted copy repairs itself instead of breaking every command.
+    /// </summary>
+    public static string Folder(string root)
     {
         var asm = typeof(DefaultModel).Assembly;
         using var weights = asm.GetManifestResourceStream(WeightsResource)
@@ -25,15 +39,9 @@ static class DefaultModel
         var wBytes = ReadAll(weights);
         var cBytes = ReadAll(config);
         string hash = Convert.ToHexString(SHA256.HashData([.. wBytes, .. cBytes]))[..16].ToLowerInvariant();
-        string root = Environment.GetEnvironmentVariable("VITMIX_CACHE")
-            ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "vitmix");
         string dir = Path.Combine(root, "default-model-" + hash);
-        if (!File.Exists(Path.Combine(dir, "model.safetensors")) || !File.Exists(Path.Combine(dir, "config.json")))
-        {
-            Directory.CreateDirectory(dir);
-            Vitmix.IO.AtomicFile.WriteAllBytes(Path.Combine(dir, "config.json"), cBytes);
-            Vitmix.IO.AtomicFile.WriteAllBytes(Path.Combine(dir, "model.safetensors"), wBytes);
-        }
+        VerifiedCopy.Ensure(Path.Combine(dir, "config.json"), cBytes);
+        VerifiedCopy.Ensure(Path.Combine(dir, "model.safetensors"), wBytes);
         return dir;
     }
 

@@ -23,6 +23,7 @@ public static class ExplanationFolder
         ImageExplanation explanation, IReadOnlyList<CombinationResult> combinations, ExplanationOutputOptions options)
     {
         Directory.CreateDirectory(outRoot);
+        Vitmix.IO.StaleTemporaries.RemoveDeadOnce(outRoot); // .{stem}.{pid}.tmp folders of killed runs
         string final = Path.Combine(outRoot, stem);
         string tmp = Path.Combine(outRoot, $".{stem}.{Environment.ProcessId}.tmp");
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);

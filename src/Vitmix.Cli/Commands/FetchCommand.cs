@@ -61,12 +61,13 @@ public static class FetchCommand
     public static HubModelId ParseId(string model, string? revision)
     {
         if (!HubModelId.TryParse(model, out HubModelId id))
-            throw new ArgumentException($"'{model}' is not a Hugging Face Hub model id; expected org/name or org/name@revision");
+            throw new ArgumentException(HubModelId.Invalid(model));
         if (revision == null) return id;
         if (model.Contains('@') && id.Revision != revision)
             throw new ArgumentException($"revision given twice: '{model}' and --revision {revision}");
-        return HubModelId.TryParse($"{id.RepoId}@{revision}", out id) ? id
-            : throw new ArgumentException($"--revision '{revision}' is not a valid revision");
+        string withRevision = $"{id.RepoId}@{revision}";
+        return HubModelId.TryParse(withRevision, out HubModelId revised) ? revised
+            : throw new ArgumentException($"--revision: {HubModelId.Invalid(withRevision)}");
     }
 
     /// <summary>Options from the environment (or <paramref name="getVariable"/>) with the command-line overrides.</summary>

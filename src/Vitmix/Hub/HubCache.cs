@@ -14,26 +14,63 @@ namespace Vitmix.Hub;
 /// {root}/.locks/models--{org}--{name}/{etag}.lock         held while a blob is being downloaded
 /// </code>
 /// </summary>
-internal sealed class HubCache(string root, HubModelId id)
+/// <remarks>
+/// Every path is built here from parts <see cref="HubPathGuard"/> accepted (a commit is 40 hex digits, a blob name 40
+/// or 64, a revision or file name a plain relative path) and is then resolved, symbolic links followed, and must still
+/// lie inside the cache root. The root itself may be a link (a cache moved to another disk); links inside it may not
+/// lead out, except that nothing stops a local user who can write the cache from racing these checks.
+/// </remarks>
+internal sealed class HubCache
 {
-    public string Root { get; } = root;
-    public HubModelId Id { get; } = id;
+    readonly string resolvedRoot;
+
+    public HubCache(string root, HubModelId id)
+    {
+        Root = root;
+        Id = HubPathGuard.Id(id);
+        resolvedRoot = ResolvedPath.Resolve(root);
+    }
+
+    public string Root { get; }
+    public HubModelId Id { get; }
+    /// <summary>The repository's folder as written (for messages); the paths below are the checked ones.</summary>
     public string RepoFolder => Path.Combine(Root, Id.CacheFolderName);
 
-    public string RefPath(string revision) => Path.Combine(RepoFolder, "refs", revision);
-    public string SnapshotFolder(string commit) => Path.Combine(RepoFolder, "snapshots", commit);
-    public string SnapshotFile(string commit, string file) => Path.Combine(SnapshotFolder(commit), file);
-    public string BlobPath(string etag) => Path.Combine(RepoFolder, "blobs", etag);
-    public string IncompletePath(string etag) => BlobPath(etag) + ".incomplete";
-    public string NoExistPath(string commit, string file) => Path.Combine(RepoFolder, ".no_exist", commit, file);
-    public string LockPath(string etag) => Path.Combine(Root, ".locks", Id.CacheFolderName, etag + ".lock");
+    public string RefPath(string revision) =>
+        Inside(Path.Combine(RepoFolder, "refs", HubPathGuard.Revision(Id, revision)));
+    public string SnapshotFolder(string commit) =>
+        Inside(Path.Combine(RepoFolder, "snapshots", HubPathGuard.Commit(Id, commit, "the commit")));
+    public string SnapshotFile(string commit, string file) =>
+        Inside(Path.Combine(SnapshotFolder(commit), HubPathGuard.FileName(Id, file)));
+    public string BlobPath(string etag) =>
+        Inside(Path.Combine(RepoFolder, "blobs", HubPathGuard.BlobName(Id, etag, "the blob name")));
+    public string IncompletePath(string etag) => Inside(BlobPath(etag) + ".incomplete");
+    public string NoExistPath(string commit, string file) =>
+        Inside(Path.Combine(RepoFolder, ".no_exist", HubPathGuard.Commit(Id, commit, "the commit"), HubPathGuard.FileName(Id, file)));
+    public string LockPath(string etag) =>
+        Inside(Path.Combine(Root, ".locks", Id.CacheFolderName, HubPathGuard.BlobName(Id, etag, "the blob name") + ".lock"));
+
+    /// <summary>
+    /// <paramref name="path"/> when it resolves inside the cache root, else a <see cref="HubException"/>: a link
+    /// planted in the cache (a snapshot entry, a blobs/ or refs/ folder, an .incomplete file) must not make the cache
+    /// read or write elsewhere.
+    /// </summary>
+    string Inside(string path)
+    {
+        string resolved = ResolvedPath.Resolve(path);
+        if (!ResolvedPath.IsUnder(resolvedRoot, resolved))
+            throw new HubException(
+                $"{Id.RepoId}: the cache path {path} leads to {resolved}, outside the cache {Root}; a symbolic link in the cache points out of it, remove it (nothing was read or written through it)");
+        return path;
+    }
 
     /// <summary>The commit a revision points to in the cache: the revision itself when it is a commit, else refs/.</summary>
     public string? CommitFor(string revision)
     {
         if (HubModelId.IsCommitHash(revision)) return revision;
         string path = RefPath(revision);
-        if (!File.Exists(path)) return null;
+        // A ref holds 40 hex digits and maybe a newline; anything far longer is not read into memory at all.
+        if (!File.Exists(path) || new FileInfo(path).Length > 256) return null;
         string commit = File.ReadAllText(path).Trim();
         return HubModelId.IsCommitHash(commit) ? commit : null;
     }

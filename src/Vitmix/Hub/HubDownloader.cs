@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -42,12 +41,17 @@ internal sealed class HubDownloader : IDisposable
         return new Uri($"{endpoint}/{id.RepoId}/resolve/{Uri.EscapeDataString(revision)}/{path}");
     }
 
-    /// <summary>HEAD a file, following redirects within the same origin and stopping at a cross-origin one (the CDN).</summary>
+    /// <summary>
+    /// HEAD a file, following redirects within the same origin and stopping at a cross-origin one (the CDN). Every
+    /// value the server states (commit, blob id, size, redirect target) is checked here, before it can name a cache
+    /// path or size a download; a hostile value is a <see cref="HubException"/> naming the repository, file and header.
+    /// </summary>
     public async Task<HubHeadResult> HeadAsync(HubModelId id, string revision, string file, CancellationToken ct)
     {
         Uri url = FileUrl(id, revision, file);
         Uri start = url;
-        string? commit = null, etag = null;
+        string what = $"{id.RepoId}: {file}";
+        string? commit = null, etag = null, etagHeader = null;
         long? size = null;
         for (int hop = 0; hop <= MaxRedirects; hop++)
         {
@@ -55,16 +59,16 @@ internal sealed class HubDownloader : IDisposable
             int status = (int)response.StatusCode;
             if (commit == null && Header(response, "X-Repo-Commit") is { } c)
             {
-                commit = c;
-                etag = NormalizeEtag(Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag ?? Header(response, "ETag"));
-                size = ParseLong(Header(response, "X-Linked-Size"))
-                    ?? (status is >= 200 and < 300 ? response.Content.Headers.ContentLength : null);
+                commit = HubPathGuard.Commit(id, c, $"the server's X-Repo-Commit for {file}");
+                (etag, etagHeader) = Etag(response);
+                size = HubByteCount.Parse(id, Header(response, "X-Linked-Size"), $"the server's X-Linked-Size for {file}")
+                    ?? (status is >= 200 and < 300 ? ContentLength(id, file, response) : null);
             }
             if (status is >= 300 and < 400)
             {
-                Uri next = RedirectTarget(url, response);
+                Uri next = RedirectTarget(url, response, what);
                 if (commit != null && !SameOrigin(next, url))
-                    return new HubHeadResult(start, status, Metadata(start, commit, etag, size, next), null, null);
+                    return new HubHeadResult(start, status, Metadata(id, file, start, commit, etag, etagHeader, size, next), null, null);
                 url = next;
                 continue;
             }
@@ -72,26 +76,36 @@ internal sealed class HubDownloader : IDisposable
             {
                 if (commit == null)
                     throw new HubException($"{start} answered without an X-Repo-Commit header; is HF_ENDPOINT ({options.Endpoint}) a Hugging Face hub?", status);
-                etag ??= NormalizeEtag(response.Headers.ETag?.Tag);
-                size ??= response.Content.Headers.ContentLength;
-                return new HubHeadResult(start, status, Metadata(start, commit, etag, size, url), null, null);
+                if (etag == null) (etag, etagHeader) = (NormalizeEtag(response.Headers.ETag?.Tag ?? Header(response, "ETag")), "ETag");
+                size ??= ContentLength(id, file, response);
+                return new HubHeadResult(start, status, Metadata(id, file, start, commit, etag, etagHeader, size, url), null, null);
             }
             return new HubHeadResult(start, status, null, Header(response, "X-Error-Code"), Header(response, "X-Error-Message"));
         }
         throw new HubException($"more than {MaxRedirects} redirects for {start}");
     }
 
-    static HubFileMetadata Metadata(Uri url, string commit, string? etag, long? size, Uri downloadUrl) =>
+    static HubFileMetadata Metadata(HubModelId id, string file, Uri url, string commit, string? etag, string? etagHeader, long? size, Uri downloadUrl) =>
         etag == null
             ? throw new HubException($"{url} answered without an ETag or X-Linked-Etag header, so the file cannot be cached")
-            : new HubFileMetadata(commit, etag, size, downloadUrl);
+            : new HubFileMetadata(commit, HubPathGuard.BlobName(id, etag, $"the server's {etagHeader} for {file}"), size, downloadUrl);
+
+    /// <summary>The blob id the hub gives a file: X-Linked-Etag (LFS sha256) when present, else the ETag (git blob id).</summary>
+    static (string? Etag, string Header) Etag(HttpResponseMessage response) =>
+        Header(response, "X-Linked-Etag") is { } linked
+            ? (NormalizeEtag(linked), "X-Linked-Etag")
+            : (NormalizeEtag(response.Headers.ETag?.Tag ?? Header(response, "ETag")), "ETag");
+
+    static long? ContentLength(HubModelId id, string file, HttpResponseMessage response) =>
+        HubByteCount.Parse(id, Header(response, "Content-Length"), $"the server's Content-Length for {file}");
 
     /// <summary>
     /// Downloads into <paramref name="partialPath"/>, resuming what is already there with a Range request and again
     /// after a connection breaks off (up to <see cref="HubOptions.MaxResumes"/> times). Returns the byte count.
-    /// <paramref name="onBytes"/> gets the file's running total.
+    /// <paramref name="onBytes"/> gets the file's running total. <paramref name="what"/> (repository and file) starts
+    /// every error message.
     /// </summary>
-    public async Task<long> DownloadAsync(HubFileMetadata meta, string partialPath, Action<long> onBytes, CancellationToken ct)
+    public async Task<long> DownloadAsync(HubFileMetadata meta, string partialPath, string what, Action<long> onBytes, CancellationToken ct)
     {
         int resumes = 0;
         while (true)
@@ -104,7 +118,7 @@ internal sealed class HubDownloader : IDisposable
             }
             try
             {
-                return await DownloadOnceAsync(meta, partialPath, have, onBytes, ct);
+                return await DownloadOnceAsync(meta, partialPath, have, what, onBytes, ct);
             }
             catch (Exception e) when (IsTransient(e, ct) && resumes < options.MaxResumes)
             {
@@ -115,22 +129,28 @@ internal sealed class HubDownloader : IDisposable
             {
                 long now = File.Exists(partialPath) ? new FileInfo(partialPath).Length : 0;
                 throw new HubException(
-                    $"download of {meta.DownloadUrl} broke off {resumes + 1} times ({e.Message}); {now} bytes are kept in {partialPath} and the next run resumes from there", null, e);
+                    $"{what}: download of {meta.DownloadUrl} broke off {resumes + 1} times ({e.Message}); {now} bytes are kept in {partialPath} and the next run resumes from there", null, e);
             }
         }
     }
 
-    async Task<long> DownloadOnceAsync(HubFileMetadata meta, string partialPath, long have, Action<long> onBytes, CancellationToken ct)
+    async Task<long> DownloadOnceAsync(HubFileMetadata meta, string partialPath, long have, string what, Action<long> onBytes, CancellationToken ct)
     {
-        using HttpResponseMessage response = await SendFollowingAsync(HttpMethod.Get, meta.DownloadUrl, have > 0 ? have : null, ct);
+        using HttpResponseMessage response = await SendFollowingAsync(HttpMethod.Get, meta.DownloadUrl, have > 0 ? have : null, what, ct);
         int status = (int)response.StatusCode;
         FileMode mode;
         if (status == 206 && have > 0)
         {
-            // Append only when the server resumed exactly where the partial file ends.
+            // Append only when the server resumed exactly where the partial file ends, of the file it announced.
             ContentRangeHeaderValue? range = response.Content.Headers.ContentRange;
             if (range?.From != have)
                 throw new TransientDownloadException($"server resumed at byte {range?.From} instead of {have}");
+            if (range.Length is long total && (total < 0 || total > HubByteCount.Max || meta.Size is long announced && total != announced))
+            {
+                // The server contradicts itself, so the bytes it sent before are suspect too.
+                File.Delete(partialPath);
+                throw new HubException($"{what}: the server's Content-Range '{range}' gives a total of {total} bytes, but it announced {meta.Size?.ToString() ?? "no size"} (at most {HubByteCount.Max})");
+            }
             mode = FileMode.Append;
         }
         else if (status == 200)
@@ -153,12 +173,20 @@ internal sealed class HubDownloader : IDisposable
         try
         {
             long done = have;
+            // The announced size bounds what is written: a server that keeps sending cannot fill the disk.
+            long limit = meta.Size ?? HubByteCount.Max;
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
             while (true)
             {
                 stall.CancelAfter(options.ReadTimeout);
                 int n = await body.ReadAsync(buffer, stall.Token);
                 if (n == 0) break;
+                if (done + n > limit)
+                {
+                    file.Close();
+                    File.Delete(partialPath);
+                    throw new HubException($"{what}: the server sent more than the {limit} bytes {(meta.Size == null ? "accepted" : "it announced")}; the download was discarded");
+                }
                 await file.WriteAsync(buffer.AsMemory(0, n), ct);
                 done += n;
                 onBytes(done);
@@ -211,15 +239,14 @@ internal sealed class HubDownloader : IDisposable
         };
     }
 
-    async Task<HttpResponseMessage> SendFollowingAsync(HttpMethod method, Uri url, long? rangeFrom, CancellationToken ct)
+    async Task<HttpResponseMessage> SendFollowingAsync(HttpMethod method, Uri url, long? rangeFrom, string what, CancellationToken ct)
     {
         for (int hop = 0; hop <= MaxRedirects; hop++)
         {
             HttpResponseMessage response = await SendAsync(method, url, rangeFrom, ct);
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location != null)
             {
-                url = RedirectTarget(url, response);
-                response.Dispose();
+                using (response) url = RedirectTarget(url, response, what);
                 continue;
             }
             return response;
@@ -247,11 +274,15 @@ internal sealed class HubDownloader : IDisposable
         }
     }
 
-    static Uri RedirectTarget(Uri from, HttpResponseMessage response)
+    static Uri RedirectTarget(Uri from, HttpResponseMessage response, string what)
     {
         Uri location = response.Headers.Location
-            ?? throw new HubException($"{from} answered HTTP {(int)response.StatusCode} without a Location header");
-        return location.IsAbsoluteUri ? location : new Uri(from, location);
+            ?? throw new HubException($"{what}: {from} answered HTTP {(int)response.StatusCode} without a Location header");
+        Uri target = location.IsAbsoluteUri ? location : new Uri(from, location);
+        // A redirect names a URL to fetch, never a local file: file:, ftp: or any other scheme is refused outright.
+        if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+            throw new HubException($"{what}: the server's redirect (Location '{location.OriginalString}') is not an http(s) URL");
+        return target;
     }
 
     static bool SameOrigin(Uri a, Uri b) =>
@@ -262,16 +293,17 @@ internal sealed class HubDownloader : IDisposable
         : response.Content.Headers.TryGetValues(name, out var contentValues) ? contentValues.FirstOrDefault()
         : null;
 
-    static long? ParseLong(string? s) =>
-        long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : null;
-
-    /// <summary>huggingface_hub's etag normalisation: drop a weak prefix and the quotes.</summary>
+    /// <summary>
+    /// huggingface_hub's etag normalisation: drop a weak prefix and the quotes. What is left is not trusted here:
+    /// <see cref="HubPathGuard.BlobName"/> decides whether it can name a blob.
+    /// </summary>
     static string? NormalizeEtag(string? etag)
     {
         if (etag == null) return null;
+        etag = etag.Trim();
         if (etag.StartsWith("W/", StringComparison.Ordinal)) etag = etag[2..];
         etag = etag.Trim('"');
-        return etag.Length == 0 || etag.Contains('/') || etag.Contains('\\') || etag.Contains("..") ? null : etag;
+        return etag.Length == 0 ? null : etag;
     }
 
     static bool IsTransient(Exception e, CancellationToken ct) => e switch

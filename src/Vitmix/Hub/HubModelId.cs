@@ -17,7 +17,8 @@ public readonly partial record struct HubModelId(string RepoId, string Revision)
     /// <summary>
     /// Parses <c>org/name[@revision]</c> with huggingface_hub's repo-id rules: word characters, '-' and '.', no "--" or
     /// "..", no leading or trailing '-' or '.', at most 96 characters. Single names without an org are not accepted
-    /// (they are too easily a misspelt local file).
+    /// (they are too easily a misspelt local file). A revision may hold '/' (refs/pr/1) but no "..", no leading '/',
+    /// no backslash, ':', whitespace, control character or empty segment.
     /// </summary>
     public static bool TryParse(string? text, out HubModelId id)
     {
@@ -29,7 +30,8 @@ public readonly partial record struct HubModelId(string RepoId, string Revision)
         {
             repo = text[..at];
             revision = text[(at + 1)..];
-            if (revision.Length == 0 || revision.Any(char.IsWhiteSpace) || revision.Contains(".."))
+            // The revision names a file below refs/ in the cache, so it follows the cache's path rules.
+            if (HubPathGuard.RevisionProblem(revision) != null)
                 return false;
         }
         if (repo.Length > 96 || repo.Contains("--") || repo.Contains("..") || !RepoIdPattern().IsMatch(repo))
@@ -40,8 +42,19 @@ public readonly partial record struct HubModelId(string RepoId, string Revision)
 
     /// <summary>Parses or throws <see cref="ArgumentException"/> naming the text and the expected form.</summary>
     public static HubModelId Parse(string text) =>
-        TryParse(text, out var id) ? id
-            : throw new ArgumentException($"'{text}' is not a Hugging Face Hub model id; expected org/name or org/name@revision", nameof(text));
+        TryParse(text, out var id) ? id : throw new ArgumentException(Invalid(text), nameof(text));
+
+    /// <summary>
+    /// Why <paramref name="text"/> is not a model id, for an error message: the revision's problem when only the
+    /// revision is wrong (e.g. <c>org/name@../x</c> holds '..'), else the expected form.
+    /// </summary>
+    public static string Invalid(string text)
+    {
+        int at = text.IndexOf('@');
+        if (at >= 0 && TryParse(text[..at], out _) && HubPathGuard.RevisionProblem(text[(at + 1)..]) is { } problem)
+            return $"'{text}': the revision '{text[(at + 1)..]}' {problem}";
+        return $"'{text}' is not a Hugging Face Hub model id; expected org/name or org/name@revision";
+    }
 
     /// <summary>True for a 40-character lowercase hex string (a git commit hash as the hub reports it).</summary>
     public static bool IsCommitHash(string s) => s.Length == 40 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');

@@ -48,7 +48,9 @@ public static class HubModelResolver
     /// The local snapshot folder for a hub id <c>org/name[@revision]</c>: from the cache when it is there, else
     /// downloaded into the cache. <paramref name="options"/> defaults to <see cref="HubOptions.FromEnvironment"/>.
     /// <paramref name="progress"/> gets (bytes done, bytes total) over all files being downloaded.
-    /// Throws <see cref="HubException"/> with the repository, file, URL or cache path and a remedy.
+    /// Throws <see cref="HubException"/> with the repository, file, URL or cache path and a remedy, also when the server
+    /// sends a value that cannot name a cache path (see <see cref="HubPathGuard"/>) or a link in the cache leads out of
+    /// it: nothing is then read or written.
     /// </summary>
     public static string Resolve(string modelArg, HubOptions? options = null,
         IProgress<(long done, long total)>? progress = null, CancellationToken cancellationToken = default) =>
@@ -139,7 +141,7 @@ public static class HubModelResolver
         if (File.Exists(blob)) return; // another process finished it while we waited for the lock
 
         string partial = cache.IncompletePath(meta.Etag);
-        await downloader.DownloadAsync(meta, partial, onBytes, ct);
+        await downloader.DownloadAsync(meta, partial, $"{id.RepoId}: {file}", onBytes, ct);
         HubDownloader.Verify(meta, partial, $"{id}: {file} ({meta.DownloadUrl})");
         File.Move(partial, blob);
     }

@@ -29,9 +29,15 @@ public static class AtomicFile
         finally { if (File.Exists(tmp)) File.Delete(tmp); }
     }
 
+    /// <summary>
+    /// A fresh temp name beside <paramref name="path"/>, tagged with this process so that temp files a killed process
+    /// left in that folder are recognised and removed (once per folder and process, see <see cref="StaleTemporaries"/>).
+    /// </summary>
     static string TempName(string path)
     {
         string full = Path.GetFullPath(path);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string folder = Path.GetDirectoryName(full)!;
+        StaleTemporaries.RemoveDeadOnce(folder);
+        return Path.Combine(folder, StaleTemporaries.NameFor(Path.GetFileName(full), Guid.NewGuid().ToString("N")));
     }
 }

@@ -34,6 +34,10 @@ public sealed class FakeHubRepo : IDisposable
     public byte[]? ServedWeights { get; set; }
     /// <summary>Overrides X-Linked-Size.</summary>
     public long? AnnouncedSize { get; set; }
+    /// <summary>Edits each answer of the hub's resolve endpoint before it is sent (hostile headers).</summary>
+    internal Action<TinyHttpServer.Request, TinyHttpServer.Response>? TamperHub { get; set; }
+    /// <summary>Edits each answer of the LFS storage (same host or CDN) before it is sent.</summary>
+    internal Action<TinyHttpServer.Request, TinyHttpServer.Response>? TamperLfs { get; set; }
 
     internal TinyHttpServer Hub { get; }
     /// <summary>A second server (another origin) standing in for the LFS CDN, used by <see cref="Redirect.CrossHost"/>.</summary>
@@ -43,8 +47,18 @@ public sealed class FakeHubRepo : IDisposable
 
     public FakeHubRepo()
     {
-        Hub = new TinyHttpServer(HandleHub);
-        Cdn = new TinyHttpServer(ServeLfs);
+        Hub = new TinyHttpServer(request =>
+        {
+            TinyHttpServer.Response response = HandleHub(request);
+            (request.Path.StartsWith("/lfs/", StringComparison.Ordinal) ? TamperLfs : TamperHub)?.Invoke(request, response);
+            return response;
+        });
+        Cdn = new TinyHttpServer(request =>
+        {
+            TinyHttpServer.Response response = ServeLfs(request);
+            TamperLfs?.Invoke(request, response);
+            return response;
+        });
     }
 
     TinyHttpServer.Response HandleHub(TinyHttpServer.Request request)

@@ -24,7 +24,9 @@ public static class SyntheticFolderWriter
         string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
         bool fresh = !File.Exists(full) && (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any());
         string parent = Path.GetDirectoryName(full) ?? full;
-        string work = fresh ? Path.Combine(parent, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}") : directory;
+        // The hidden sibling carries this process's id, so one a killed run left behind is removed by the next run.
+        if (fresh) StaleTemporaries.RemoveDead(parent);
+        string work = fresh ? Path.Combine(parent, StaleTemporaries.NameFor(Path.GetFileName(full))) : directory;
         try
         {
             WriteInto(benchmark, work, count, maxDegreeOfParallelism, imageWritten, cancellationToken, shownAs: directory);
