@@ -35,7 +35,7 @@ public static class DemoCommand
             var loaded = model.Load(parse);
             int size = loaded.Config.ImageHeight;
             var data = new SyntheticDataset(new SyntheticBenchmark(size, HeldOutSeed), parse.GetValue(count));
-            var settings = EvaluateCommand.Settings("rollout,gradcam,saliency,lrp", "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), 0)
+            var settings = EvaluateCommand.Settings("rollout,gradcam,saliency,lrp", "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults)
                 with { ReportImages = 16, Resume = parse.GetValue(resume) };
             var output = ConsoleOutput.Out(parse);
             output.WriteLine($"demo: {loaded.Config} ({loaded.WeightsPath}) on {data.Count} held-out images of the synthetic shape benchmark (seed {HeldOutSeed})");

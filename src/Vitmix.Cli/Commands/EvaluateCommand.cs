@@ -20,14 +20,14 @@ public static class EvaluateCommand
     {
         var model = new ModelOptions();
         var dataset = new Option<string>("--dataset") { Description = "voc:DIR, ph2:DIR, imagenet-seg:FILE, folder:DIR or synth:COUNT[:SEED[:SIZE]]", Required = true };
-        var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine", DefaultValueFactory = _ => "rollout,gradcam,saliency,lrp" };
+        var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => "rollout,gradcam,saliency,lrp" };
+        var explainerOptions = new ExplainerCliOptions();
         var combos = new Option<string>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE", DefaultValueFactory = _ => "2,3" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean (Chefer's protocol), top:P, fixed:V", DefaultValueFactory = _ => "otsu" };
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion and insertion curves (0 = skip them)", 100, "STEPS");
         var ranking = OptionParsers.Choice("--deletion-ranking", "continuous = rank by the normalised map (RISE; default); mask = the ViTmiX script's ranking by the binary mask", "continuous", "mask");
         var noInsertion = new Option<bool>("--no-insertion") { Description = "Skip insertion curves" };
-        var rolloutStart = OptionParsers.NonNegativeInt("--rollout-start-layer", "Attention Rollout start layer (ViTmiX's script: 3)", 0, "LAYER");
         var minConfidence = OptionParsers.Number("--min-confidence", "Skip images whose top-1 probability is lower (ViTmiX's VOC rule: 0.85)", 0, NumberRange.Probability, "P");
         var first = OptionParsers.PositiveInt("--first", "Evaluate only the first N images");
         var classes = new Option<string?>("--classes") { Description = "Only images of these dataset classes (comma-separated indices or names)" };
@@ -41,8 +41,9 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);
-        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, ranking, noInsertion, rolloutStart, minConfidence, first, classes, split, target, outDir, shard, resume, theory, reportImages })
+        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, resume, theory, reportImages })
             command.Options.Add(o);
+        explainerOptions.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
             var loaded = model.Load(parse);
@@ -50,7 +51,7 @@ public static class EvaluateCommand
             var data = DatasetSpec.Open(parse.GetValue(dataset)!, new DatasetOptions(parse.GetValue(first), classList, parse.GetValue(split)!, loaded.ClassNames));
             EvaluationRunner.RequireMasks(data, parse.GetValue(dataset));
             var settings = Settings(parse.GetValue(methods)!, parse.GetValue(combos), parse.GetValue(fusion)!, parse.GetValue(threshold)!,
-                parse.GetValue(steps), parse.GetValue(rolloutStart)) with
+                parse.GetValue(steps), explainerOptions.Bind(parse)) with
             {
                 DeletionRanking = parse.GetValue(ranking) == "mask" ? DeletionRanking.Mask : DeletionRanking.Continuous,
                 Insertion = !parse.GetValue(noInsertion),
@@ -67,12 +68,12 @@ public static class EvaluateCommand
         return command;
     }
 
-    internal static EvaluationSettings Settings(string methods, string? combos, string fusion, string threshold, int steps, int rolloutStart)
+    internal static EvaluationSettings Settings(string methods, string? combos, string fusion, string threshold, int steps, ExplainerOptions explainerOptions)
     {
         if (steps < 0) throw new ArgumentException("--deletion-steps must be ≥ 0");
-        var set = ExplainerSet.Parse(methods, new ExplainerOptions { RolloutStartLayer = rolloutStart });
-        var grid = set.Explainers.Select(e => e.Name).Where(n => n != "fulllrp").ToList();
-        if (grid.Count == 0) throw new ArgumentException("--methods names no grid method (rollout, gradcam, saliency, lrp)");
+        var set = ExplainerSet.Parse(methods, explainerOptions);
+        var grid = set.GridMethods;
+        if (grid.Count == 0) throw new ArgumentException($"--methods names no method with a grid map ({string.Join(", ", ExplainerRegistry.All.Where(d => d.HasGridMap).Select(d => d.Name))})");
         return new EvaluationSettings
         {
             Explainers = set,

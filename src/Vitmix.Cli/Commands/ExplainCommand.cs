@@ -25,16 +25,13 @@ public static class ExplainCommand
             Description = "Images (PNG, JPEG, BMP, WebP, GIF), .npy float32 arrays (1,3,H,W) / (3,H,W) already normalised, or folders of them",
             Arity = ArgumentArity.OneOrMore,
         };
-        var methods = new Option<string>("--methods") { Description = "Methods: rollout, gradcam, saliency, lrp, fulllrp (lrp-rollout, lrp-last) or all", DefaultValueFactory = _ => "all" };
+        var methods = new Option<string>("--methods") { Description = "Methods: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => "all" };
+        var explainerOptions = new ExplainerCliOptions();
         var targets = new Option<string[]>("--target")
         {
             Description = "Class to explain (index or name): once for every input, or once per input in order; default the predicted class",
             HelpName = "CLASS",
         };
-        var rolloutStart = OptionParsers.NonNegativeInt("--rollout-start-layer", "Attention Rollout start layer (ViTmiX's script uses 3; clamped to the last block)", 0, "LAYER");
-        var headFusion = OptionParsers.Choice("--rollout-head-fusion", "How rollout fuses the heads of a block", "mean", "max", "min");
-        var discard = OptionParsers.Number("--rollout-discard-ratio", "Fraction of the lowest attention entries rollout zeroes per block", 0, NumberRange.Fraction, "FRACTION");
-        var lrpStart = OptionParsers.NonNegativeInt("--lrp-start-layer", "Transformer attribution start layer", 0, "LAYER");
         var combos = new Option<string?>("--combos") { Description = "Combinations: specs like lrp+rollout,gmean(lrp,saliency), sizes like 2,3 (every k-way combination), or @FILE" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules for a+b specs: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean, top:P (top P%), fixed:V", DefaultValueFactory = _ => "otsu" };
@@ -46,21 +43,16 @@ public static class ExplainCommand
         var command = new Command("explain", "Explain a ViT's decision with rollout, attention Grad-CAM, saliency, LRP and their fusions");
         command.Arguments.Add(inputs);
         model.AddTo(command);
-        foreach (var o in new Option[] { methods, targets, rolloutStart, headFusion, discard, lrpStart, combos, fusion, threshold, batchSize, outDir, raw, colormap })
+        foreach (var o in new Option[] { methods, targets })
+            command.Options.Add(o);
+        explainerOptions.AddTo(command);
+        foreach (var o in new Option[] { combos, fusion, threshold, batchSize, outDir, raw, colormap })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
             var loaded = model.Load(parse);
-            var explainerOptions = new ExplainerOptions
-            {
-                RolloutStartLayer = parse.GetValue(rolloutStart),
-                RolloutHeadFusion = parse.GetValue(headFusion) switch { "max" => HeadFusion.Max, "min" => HeadFusion.Min, _ => HeadFusion.Mean },
-                RolloutDiscardRatio = (float)parse.GetValue(discard),
-                LrpStartLayer = parse.GetValue(lrpStart),
-            };
-            var set = ExplainerSet.Parse(parse.GetValue(methods)!, explainerOptions);
-            var gridMethods = set.Explainers.Select(e => e.Name).Where(n => n is not "fulllrp").ToList();
-            var plan = CombinationPlan.Build(gridMethods, parse.GetValue(combos), parse.GetValue(fusion)!);
+            var set = ExplainerSet.Parse(parse.GetValue(methods)!, explainerOptions.Bind(parse));
+            var plan = CombinationPlan.Build(set.GridMethods, parse.GetValue(combos), parse.GetValue(fusion)!);
             var mask = MaskThresholds.Parse(parse.GetValue(threshold)!);
             var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
             var targetList = ResolveTargets(parse.GetValue(targets) ?? [], files.Length, loaded);

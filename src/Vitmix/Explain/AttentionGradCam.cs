@@ -5,6 +5,7 @@ namespace Vitmix.Explain;
 /// each head weighted by the mean gradient of the target logit over that row's patch entries, averaged over heads,
 /// clamped at 0, min-max normalised. A constant map (max = min) gives zeros, never NaN (the reference divides by 0).
 /// </summary>
+[Explainer("gradcam", Aliases = ["cam", "grad-cam"], Summary = "attention Grad-CAM of the last block (Chefer et al. 2021 baseline)", InAll = true, Order = 20)]
 public sealed class AttentionGradCam : IExplainer
 {
     public string Name => "gradcam";
@@ -23,14 +24,7 @@ public sealed class AttentionGradCam : IExplainer
             for (int j = 0; j < p; j++) cam[j] += a[j] * w;
         }
         for (int j = 0; j < p; j++) cam[j] = Math.Max(0f, cam[j] / h);
-        MinMaxNormalise(cam);
+        Engine.MinMaxNormalization.ApplyExact(cam);
         yield return new(Name, new Heatmap(cam, c.GridHeight, c.GridWidth));
-    }
-
-    internal static void MinMaxNormalise(Span<float> values)
-    {
-        float min = System.Numerics.Tensors.TensorPrimitives.Min(values), max = System.Numerics.Tensors.TensorPrimitives.Max(values);
-        if (!(max > min)) { values.Clear(); return; }
-        for (int i = 0; i < values.Length; i++) values[i] = (values[i] - min) / (max - min);
     }
 }

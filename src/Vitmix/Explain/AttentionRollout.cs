@@ -1,9 +1,17 @@
-using Vitmix.Engine;
+using System.Numerics.Tensors;
 
 namespace Vitmix.Explain;
 
 /// <summary>How the heads of one block are fused before rolling out (vit-explain's head_fusion).</summary>
-public enum HeadFusion { Mean, Max, Min }
+public enum HeadFusion
+{
+    /// <summary>The mean over heads (Abnar &amp; Zuidema; ViTmiX).</summary>
+    Mean,
+    /// <summary>The element-wise maximum.</summary>
+    Max,
+    /// <summary>The element-wise minimum.</summary>
+    Min,
+}
 
 /// <summary>
 /// Attention Rollout (Abnar &amp; Zuidema 2020), the variant of Chefer et al. and ViTmiX: Ā_l = fuse_h A_l,
@@ -11,23 +19,55 @@ public enum HeadFusion { Mean, Max, Min }
 /// Options from vit-explain: head fusion and a discard ratio (the lowest fraction of each fused matrix is zeroed,
 /// never the class token's own entry, before adding I). A start layer past the last block is clamped to it.
 /// </summary>
-public sealed class AttentionRollout(int startLayer = 0, HeadFusion headFusion = HeadFusion.Mean, float discardRatio = 0f) : IExplainer
+[Explainer("rollout", Summary = "attention rollout (Abnar & Zuidema 2020)", InAll = true, Order = 10)]
+public sealed class AttentionRollout : IExplainer
 {
-    public string Name => "rollout";
-    public PassRequirements Requires => PassRequirements.Attention;
-    public int StartLayer { get; } = startLayer >= 0 ? startLayer : throw new ArgumentOutOfRangeException(nameof(startLayer), "start layer must be ≥ 0");
-    public HeadFusion HeadFusion { get; } = headFusion;
-    public float DiscardRatio { get; } = discardRatio is >= 0f and < 1f ? discardRatio : throw new ArgumentOutOfRangeException(nameof(discardRatio), "discard ratio must be in [0, 1)");
+    readonly int startLayer;
+    readonly float discardRatio;
 
+    /// <summary>Rollout from block 0, mean head fusion, nothing discarded.</summary>
+    public AttentionRollout() { }
+
+    /// <summary>Rollout with the given options.</summary>
+    public AttentionRollout(int startLayer, HeadFusion headFusion = HeadFusion.Mean, float discardRatio = 0f)
+    {
+        StartLayer = startLayer;
+        HeadFusion = headFusion;
+        DiscardRatio = discardRatio;
+    }
+
+    /// <inheritdoc/>
+    public string Name => "rollout";
+
+    /// <inheritdoc/>
+    public PassRequirements Requires => PassRequirements.Attention;
+
+    /// <summary>The first block rolled out (ViTmiX's script uses 3; clamped to the last block).</summary>
+    [ExplainerOption("rollout-start-layer", Description = "Attention Rollout start layer (ViTmiX's script uses 3; clamped to the last block)", Minimum = 0, ValueName = "LAYER")]
+    public int StartLayer
+    {
+        get => startLayer;
+        init => startLayer = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(StartLayer), "start layer must be ≥ 0");
+    }
+
+    /// <summary>How the heads of a block are fused.</summary>
+    [ExplainerOption("rollout-head-fusion", Description = "How rollout fuses the heads of a block")]
+    public HeadFusion HeadFusion { get; init; } = HeadFusion.Mean;
+
+    /// <summary>Fraction of the lowest entries of each fused matrix that is zeroed.</summary>
+    [ExplainerOption("rollout-discard-ratio", Description = "Fraction of the lowest attention entries rollout zeroes per block", Minimum = 0, ExclusiveMaximum = 1, ValueName = "FRACTION")]
+    public float DiscardRatio
+    {
+        get => discardRatio;
+        init => discardRatio = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(DiscardRatio), "discard ratio must be in [0, 1)");
+    }
+
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var c = pass.Config;
-        int n = c.NumTokens, h = c.NumHeads;
-        int start = Math.Min(StartLayer, c.Depth - 1);
-        var joint = new float[n * n];
-        var fused = new float[n * n];
-        var product = new float[n * n];
-        for (int l = start; l < c.Depth; l++)
+        int n = c.NumTokens;
+        var joint = RolloutProduct.Compute(n, Math.Min(StartLayer, c.Depth - 1), c.Depth - 1, (l, fused) =>
         {
             FuseHeads(pass, l, sample, fused);
             if (DiscardRatio > 0f) Discard(fused);
@@ -35,16 +75,10 @@ public sealed class AttentionRollout(int startLayer = 0, HeadFusion headFusion =
             {
                 var row = fused.AsSpan(i * n, n);
                 row[i] += 1f;
-                float sum = System.Numerics.Tensors.TensorPrimitives.Sum(row);
-                System.Numerics.Tensors.TensorPrimitives.Divide(row, sum, row);
+                float sum = TensorPrimitives.Sum(row);
+                TensorPrimitives.Divide(row, sum, row);
             }
-            if (l == start) fused.CopyTo(joint, 0);
-            else
-            {
-                Gemm.Multiply(false, false, n, n, n, 1f, fused, n, joint, n, 0f, product, n);
-                (joint, product) = (product, joint);
-            }
-        }
+        });
         yield return new(Name, pass.ClassRowToGrid(joint));
     }
 
@@ -58,12 +92,12 @@ public sealed class AttentionRollout(int startLayer = 0, HeadFusion headFusion =
             var m = pass.HeadMatrix(attention, sample, head);
             switch (HeadFusion)
             {
-                case HeadFusion.Mean: System.Numerics.Tensors.TensorPrimitives.Add(fused, m, fused); break;
-                case HeadFusion.Max: System.Numerics.Tensors.TensorPrimitives.Max(fused, m, fused); break;
-                default: System.Numerics.Tensors.TensorPrimitives.Min(fused, m, fused); break;
+                case HeadFusion.Mean: TensorPrimitives.Add(fused, m, fused); break;
+                case HeadFusion.Max: TensorPrimitives.Max(fused, m, fused); break;
+                default: TensorPrimitives.Min(fused, m, fused); break;
             }
         }
-        if (HeadFusion == HeadFusion.Mean) System.Numerics.Tensors.TensorPrimitives.Divide(fused, h, fused);
+        if (HeadFusion == HeadFusion.Mean) TensorPrimitives.Divide(fused, h, fused);
     }
 
     void Discard(Span<float> fused)

@@ -4,6 +4,7 @@ namespace Vitmix.Explain;
 /// Full LRP (Chefer et al. 2021, "full"): the relevance pass continued through the position-embedding addition and
 /// the patch embedding (z^B rule) down to the pixels, summed over channels. A pixel map; values can be negative.
 /// </summary>
+[Explainer("fulllrp", Aliases = ["full-lrp"], Summary = "full LRP onto the pixels (Chefer et al. 2021)", Outputs = ExplainerOutputs.Pixels, InAll = true, Order = 50)]
 public sealed class FullLrp : IExplainer
 {
     public string Name => "fulllrp";

@@ -1,6 +1,7 @@
 namespace Vitmix.Explain;
 
 /// <summary>The last block's attention relevance alone (Chefer et al. 2021's ablation): mean_h max(0, R_{L-1}), class-token row.</summary>
+[Explainer("lrp-last", Summary = "the last block's attention relevance alone (Chefer et al. 2021 ablation)", Order = 70)]
 public sealed class LrpLastLayer : IExplainer
 {
     public string Name => "lrp-last";

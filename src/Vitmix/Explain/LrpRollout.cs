@@ -4,6 +4,7 @@ namespace Vitmix.Explain;
 /// Rollout of the LRP relevances alone (Chefer et al. 2021's "rollout of relevance" ablation): the same product as
 /// <see cref="TransformerAttribution"/> from block 0, with E_l = mean_h max(0, R_l) and no gradient.
 /// </summary>
+[Explainer("lrp-rollout", Summary = "rollout of the LRP relevances alone (Chefer et al. 2021 ablation)", Order = 60)]
 public sealed class LrpRollout : IExplainer
 {
     public string Name => "lrp-rollout";

@@ -1,5 +1,3 @@
-using Vitmix.Engine;
-
 namespace Vitmix.Explain;
 
 /// <summary>
@@ -8,12 +6,32 @@ namespace Vitmix.Explain;
 /// rolled out without row normalisation, joint = (E_{L-1} + I) ··· (E_s + I); the map is the class token's row
 /// over the patches.
 /// </summary>
-public sealed class TransformerAttribution(int startLayer = 0) : IExplainer
+[Explainer("lrp", Aliases = ["transformer-attribution", "chefer"], Summary = "transformer attribution, Chefer et al.'s LRP (2021)", InAll = true, Order = 40)]
+public sealed class TransformerAttribution : IExplainer
 {
-    public string Name => "lrp";
-    public PassRequirements Requires => PassRequirements.AttentionGradients | PassRequirements.AttentionRelevance;
-    public int StartLayer { get; } = startLayer >= 0 ? startLayer : throw new ArgumentOutOfRangeException(nameof(startLayer), "start layer must be ≥ 0");
+    readonly int startLayer;
 
+    /// <summary>Attribution from block 0 (ViTmiX and Chefer et al.).</summary>
+    public TransformerAttribution() { }
+
+    /// <summary>Attribution from block <paramref name="startLayer"/>.</summary>
+    public TransformerAttribution(int startLayer) => StartLayer = startLayer;
+
+    /// <inheritdoc/>
+    public string Name => "lrp";
+
+    /// <inheritdoc/>
+    public PassRequirements Requires => PassRequirements.AttentionGradients | PassRequirements.AttentionRelevance;
+
+    /// <summary>The first block rolled out (clamped to the last block).</summary>
+    [ExplainerOption("lrp-start-layer", Description = "Transformer attribution start layer", Minimum = 0, ValueName = "LAYER")]
+    public int StartLayer
+    {
+        get => startLayer;
+        init => startLayer = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(StartLayer), "start layer must be ≥ 0");
+    }
+
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var joint = RollOut(pass, sample, Math.Min(StartLayer, pass.Config.Depth - 1), useGradients: true);
@@ -23,23 +41,12 @@ public sealed class TransformerAttribution(int startLayer = 0) : IExplainer
     /// <summary>Π_l (E_l + I) from block <paramref name="start"/>, with E_l = mean_h max(0, [∇A_l ⊙] R_l).</summary>
     internal static float[] RollOut(ExplanationPass pass, int sample, int start, bool useGradients)
     {
-        var c = pass.Config;
-        int n = c.NumTokens;
-        var joint = new float[n * n];
-        var e = new float[n * n];
-        var product = new float[n * n];
-        for (int l = start; l < c.Depth; l++)
+        int n = pass.Config.NumTokens;
+        return RolloutProduct.Compute(n, start, pass.Config.Depth - 1, (l, e) =>
         {
             HeadMeanPositive(pass, l, sample, useGradients, e);
             for (int i = 0; i < n; i++) e[i * n + i] += 1f;
-            if (l == start) e.CopyTo(joint, 0);
-            else
-            {
-                Gemm.Multiply(false, false, n, n, n, 1f, e, n, joint, n, 0f, product, n);
-                (joint, product) = (product, joint);
-            }
-        }
-        return joint;
+        });
     }
 
     internal static void HeadMeanPositive(ExplanationPass pass, int block, int sample, bool useGradients, Span<float> e)

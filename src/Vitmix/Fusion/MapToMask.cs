@@ -1,3 +1,4 @@
+using Vitmix.Engine;
 using Vitmix.Explain;
 using Vitmix.Fusion.Thresholds;
 

@@ -46,12 +46,8 @@ public abstract class ElementwiseFusionRule : IFusionRule
     /// <summary>(x - min) / (max - min) over the grid; a constant map becomes zeros.</summary>
     internal static float[] MinMax(float[] x)
     {
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        foreach (var v in x) { if (v < min) min = v; if (v > max) max = v; }
-        var r = new float[x.Length];
-        float d = max - min;
-        if (!(d > 0)) return r;
-        for (int i = 0; i < x.Length; i++) r[i] = (x[i] - min) / d;
+        var r = (float[])x.Clone();
+        Engine.MinMaxNormalization.ApplyExact(r);
         return r;
     }
 }
