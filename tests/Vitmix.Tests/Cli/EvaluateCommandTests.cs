@@ -9,7 +9,7 @@ namespace Vitmix.Tests.Cli;
 public class EvaluateCommandTests
 {
     static string Model => GoldenData.Path(GoldenData.Sets[0], "weights.safetensors");
-    const int Maps = 4 + 6 + 4; // singles, pairs, triples of four methods with one fusion rule
+    const int Maps = 4 + 6 + 4 + 1; // singles, pairs, triples and the quadruple of four methods with one fusion rule (the default: every size)
 
     static CliRunner.Result Evaluate(string dataset, string outDir, params string[] extra) =>
         CliRunner.Run(["evaluate", "--model", Model, "--dataset", dataset, "--out", outDir, "--deletion-steps", "4", "--fusion", "gmean", .. extra]);
