@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Vitmix.Evaluation;
+using Vitmix.IO;
 
 namespace Vitmix.Cli;
 
@@ -25,9 +27,23 @@ public static class CliErrors
         if (e is ArgumentException { ParamName: { } param })
             message = message.Replace($" (Parameter '{param}')", "", StringComparison.Ordinal);
         if (subject != null && !message.Contains(subject, StringComparison.Ordinal)) message = $"{subject}: {message}";
+        if (Hint(e) is { } hint) message = $"{message}; {hint}";
         if (!IsExpected(e)) message = $"internal error: {e.GetType().Name}: {message}";
         error.WriteLine(Line(message));
         if (verbose) error.WriteLine(e.ToString());
         else if (!IsExpected(e)) error.WriteLine("(run with --verbose for the stack trace)");
     }
+
+    /// <summary>
+    /// What the user can do about an error the library reports in its own terms: the library does not know the
+    /// command-line flags, so the advice that names them is added here.
+    /// </summary>
+    public static string? Hint(Exception e) => e switch
+    {
+        FolderLockedException => "wait for it to finish or use another --out",
+        ExistingRunException => "use --resume to continue it, --overwrite to start over, or another --out",
+        RunMismatchException => "resume it with the settings it was started with, start over with --overwrite, or use another --out",
+        IncompleteShardsException => "--allow-partial merges them anyway",
+        _ => null,
+    };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using Vitmix.Evaluation;
 using Vitmix.Evaluation.Report;
+using Vitmix.Fusion;
 
 namespace Vitmix.Cli;
 
@@ -45,8 +46,8 @@ static class EvaluationConsole
     /// <summary>"best single map: X (IoU …); best fusion: Y (IoU …)", by mean IoU.</summary>
     public static string Verdict(EvaluationSummary summary)
     {
-        var singles = summary.Rows.Where(r => r.Fusion == "single").OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
-        var fused = summary.Rows.Where(r => r.Fusion != "single").OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
+        var singles = summary.Rows.Where(r => r.Fusion == FusionRules.Single).OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
+        var fused = summary.Rows.Where(r => r.Fusion != FusionRules.Single).OrderByDescending(r => r.Metrics[ReportMetrics.IoU].Mean).ToList();
         string F(SummaryRow r) => $"{r.Map} (mean IoU {r.Metrics[ReportMetrics.IoU].Mean.ToString("0.000", CultureInfo.InvariantCulture)})";
         var parts = new List<string>();
         if (singles.Count > 0) parts.Add($"best single map: {F(singles[0])}");
@@ -60,16 +61,16 @@ static class EvaluationConsole
         return string.Join("; ", parts);
     }
 
-    /// <summary>Writes summary.csv and report.html into <paramref name="outDir"/> and prints the table.</summary>
-    public static EvaluationSummary Finish(IReadOnlyList<string> runDirs, string outDir, string title, IAnsiConsole console, TextWriter output)
+    /// <summary>Writes summary.csv and report.html of <paramref name="summary"/> into <paramref name="outDir"/> and prints the table.</summary>
+    public static EvaluationSummary Finish(EvaluationSummary summary, IReadOnlyList<string> runDirs, string outDir, string title, IAnsiConsole console, TextWriter output)
     {
-        var summary = EvaluationReport.Summarise(runDirs);
+        var folder = new RunFolder(outDir);
         Directory.CreateDirectory(outDir);
-        EvaluationReport.WriteSummaryCsv(Path.Combine(outDir, "summary.csv"), summary);
-        EvaluationReport.WriteReport(Path.Combine(outDir, "report.html"), summary, runDirs, title);
+        EvaluationReport.WriteSummaryCsv(folder.SummaryPath, summary);
+        EvaluationReport.WriteReport(folder.ReportPath, summary, runDirs, title);
         PrintTable(console, summary, title);
         output.WriteLine(Verdict(summary));
-        output.WriteLine($"wrote {Path.Combine(outDir, "results.csv")}, {Path.Combine(outDir, "summary.csv")}, {Path.Combine(outDir, "report.html")}");
+        output.WriteLine($"wrote {folder.ResultsPath}, {folder.SummaryPath}, {folder.ReportPath}");
         return summary;
     }
 }

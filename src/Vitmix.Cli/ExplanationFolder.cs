@@ -49,9 +49,9 @@ public static class ExplanationFolder
             // Singles and fusions: fused grid, normalised map at image size, mask.
             foreach (var c in combinations)
             {
-                string stemName = CombinationPlan.FileStem(c.Spec);
-                string key = c.Spec.Name;
-                if (c.Spec.Fusion != FusionRules.Single)
+                string stemName = c.Id.FileStem;
+                string key = c.Id.DisplayName;
+                if (!c.Id.IsSingle)
                 {
                     MaskImageWriter.WriteOverlay(Path.Combine(tmp, stemName + ".png"), display, c.Mask.Normalized, w, h, options.Colormap, options.Alpha, c.Mask.Mask);
                     Add(key, stemName + ".png");
@@ -60,7 +60,7 @@ public static class ExplanationFolder
                 Add(key, stemName + ".mask.png");
                 if (options.Raw)
                 {
-                    if (c.Spec.Fusion != FusionRules.Single)
+                    if (!c.Id.IsSingle)
                     {
                         Npy.WriteFloat32(Path.Combine(tmp, stemName + ".npy"), c.Grid.Values, c.Grid.Height, c.Grid.Width);
                         Add(key, stemName + ".npy");
@@ -103,7 +103,7 @@ public static class ExplanationFolder
             j.WriteNumber("probability", e.TargetProbability);
             j.WriteEndObject();
             j.WriteStartObject("thresholds");
-            foreach (var c in combinations) j.WriteNumber(c.Spec.Name, c.Mask.Threshold);
+            foreach (var c in combinations) j.WriteNumber(c.Id.DisplayName, c.Mask.Threshold);
             j.WriteEndObject();
             j.WriteStartObject("files");
             foreach (var (key, list) in files)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Vitmix.Cli.Commands;
 
 namespace Vitmix.Cli;
@@ -63,6 +64,14 @@ public static class VitmixApp
         try { verbose = parse.GetValue(verboseOption); } catch (InvalidOperationException) { }
 
         // Usage errors: one line, no help dump (unless help was asked for, which wins).
+        var unknown = UnknownOptions(parse);
+        if (unknown.Count > 0 && parse.Action is not HelpAction)
+        {
+            string names = string.Join(", ", unknown.Select(u => $"'{u}'"));
+            error.WriteLine(CliErrors.Line($"unknown option{(unknown.Count > 1 ? "s" : "")} {names} (see '{CommandPath(parse)} --help'; " +
+                                           "a file whose name starts with '-' goes after '--')"));
+            return 1;
+        }
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
@@ -91,10 +100,30 @@ public static class VitmixApp
         }
     }
 
+    /// <summary>
+    /// Tokens that look like options but are none of the command's, before any "--". System.CommandLine hands such a
+    /// token to a command that takes arguments as one of them, so "predict x.png --frobnicate" would look for a file
+    /// "--frobnicate"; a value of an option ("--lr -1") is not one of these.
+    /// </summary>
+    static List<string> UnknownOptions(ParseResult parse)
+    {
+        var optionValues = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        for (var r = parse.CommandResult; r != null; r = r.Parent as CommandResult)
+            foreach (var o in r.Children.OfType<OptionResult>())
+                foreach (var t in o.Tokens) optionValues.Add(t);
+        var unknown = new List<string>();
+        foreach (var t in parse.Tokens)
+        {
+            if (t.Type == TokenType.DoubleDash) break;
+            if (t.Type == TokenType.Argument && t.Value.Length > 1 && t.Value[0] == '-' && !optionValues.Contains(t)) unknown.Add(t.Value);
+        }
+        return unknown;
+    }
+
     static string CommandPath(ParseResult parse)
     {
         var names = new List<string>();
-        for (var r = parse.CommandResult; r != null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var r = parse.CommandResult; r != null; r = r.Parent as CommandResult)
             names.Add(r.Command.Name);
         names.Reverse();
         return string.Join(" ", names);

@@ -21,25 +21,26 @@ public static class DemoCommand
         var count = OptionParsers.PositiveInt("--count", "Held-out images to evaluate", 40);
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion/insertion curves (0 = skip)", 32, "STEPS");
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules of the combinations", DefaultValueFactory = _ => "gmean" };
-        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo in OUT: finished images are kept, the rest evaluated" };
+        var existing = new ExistingRunOptions("demo");
         var model = new ModelOptions();
         var command = new Command("demo", "Run explain → fuse → mask → evaluate on held-out synthetic images with the embedded model");
         command.Options.Add(outDir);
         command.Options.Add(count);
         command.Options.Add(steps);
         command.Options.Add(fusion);
-        command.Options.Add(resume);
+        existing.AddTo(command);
         model.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
             var loaded = model.Load(parse);
             int size = loaded.Config.ImageHeight;
             var data = new SyntheticDataset(new SyntheticBenchmark(size, HeldOutSeed), parse.GetValue(count));
+            // The demo's fixed reproduction: the four ViTmiX methods, every 2- and 3-way fusion (the table the README quotes).
             var settings = EvaluateCommand.Settings("rollout,gradcam,saliency,lrp", "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults)
-                with { ReportImages = 16, Resume = parse.GetValue(resume) };
+                with { ReportImages = 16, ExistingRun = existing.Get(parse) };
             var output = ConsoleOutput.Out(parse);
             output.WriteLine($"demo: {loaded.Config} ({loaded.WeightsPath}) on {data.Count} held-out images of the synthetic shape benchmark (seed {HeldOutSeed})");
-            EvaluateCommand.Run(loaded, data, settings, parse.GetValue(outDir)!, "Vitmix demo: explanations as segmentations on held-out synthetic shapes", parse, cancel);
+            EvaluateCommand.Run(loaded, data, settings, parse.GetValue(outDir)!, "Vitmix demo: explanations as segmentations on held-out synthetic shapes", "demo", parse, cancel);
             return Task.FromResult(0);
         });
         return command;

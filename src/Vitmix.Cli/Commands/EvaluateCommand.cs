@@ -22,7 +22,7 @@ public static class EvaluateCommand
         var dataset = new Option<string>("--dataset") { Description = "voc:DIR, ph2:DIR, imagenet-seg:FILE, folder:DIR or synth:COUNT[:SEED[:SIZE]]", Required = true };
         var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => "rollout,gradcam,saliency,lrp" };
         var explainerOptions = new ExplainerCliOptions();
-        var combos = new Option<string>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE", DefaultValueFactory = _ => "2,3" };
+        var combos = new Option<string?>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE; default: every combination of 2 up to all the methods" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean (Chefer's protocol), top:P, fixed:V", DefaultValueFactory = _ => "otsu" };
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion and insertion curves (0 = skip them)", 100, "STEPS");
@@ -35,17 +35,19 @@ public static class EvaluateCommand
         var target = OptionParsers.Choice("--target", "Class explained: predicted (default) or the dataset's label", "predicted", "label");
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "evaluation" };
         var shard = new Option<string?>("--shard") { Description = "i/N: evaluate every N-th image starting at i into OUT/shard-i-of-N (combine with vitmix merge)" };
-        var resume = new Option<bool>("--resume") { Description = "Continue a killed run in OUT: finished images are kept, the rest evaluated" };
+        var existing = new ExistingRunOptions("evaluation run");
         var theory = new Option<bool>("--theory") { Description = "Check the precision-gain hypothesis: predicted vs measured precision of every combination" };
         var reportImages = OptionParsers.NonNegativeInt("--report-images", "Images shown with their maps and masks in report.html", 24);
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);
-        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, resume, theory, reportImages })
+        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, theory, reportImages })
             command.Options.Add(o);
+        existing.AddTo(command);
         explainerOptions.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
+            // Everything that can be wrong with the request is checked before the output folder is touched.
             var loaded = model.Load(parse);
             var classList = parse.GetValue(classes)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var data = DatasetSpec.Open(parse.GetValue(dataset)!, new DatasetOptions(parse.GetValue(first), classList, parse.GetValue(split)!, loaded.ClassNames));
@@ -58,11 +60,11 @@ public static class EvaluateCommand
                 MinConfidence = parse.GetValue(minConfidence),
                 Target = parse.GetValue(target) == "label" ? TargetPolicy.Label : TargetPolicy.Predicted,
                 Shard = ParseShard(parse.GetValue(shard)),
-                Resume = parse.GetValue(resume),
+                ExistingRun = existing.Get(parse),
                 Theory = parse.GetValue(theory),
                 ReportImages = parse.GetValue(reportImages),
             };
-            Run(loaded, data, settings, parse.GetValue(outDir)!, $"Vitmix evaluation: {data.Name}", parse, cancel);
+            Run(loaded, data, settings, parse.GetValue(outDir)!, $"Vitmix evaluation: {data.Name}", "evaluate", parse, cancel);
             return Task.FromResult(0);
         });
         return command;
@@ -77,7 +79,7 @@ public static class EvaluateCommand
         return new EvaluationSettings
         {
             Explainers = set,
-            Maps = CombinationPlan.Build(grid, combos, fusion),
+            Maps = CombinationPlan.Build(grid, combos ?? CombinationPlan.EveryCombination(grid.Count), fusion),
             Threshold = MaskThresholds.Parse(threshold),
             PerturbationSteps = steps,
         };
@@ -91,15 +93,22 @@ public static class EvaluateCommand
         throw new ArgumentException($"--shard '{text}' must be i/N with 0 ≤ i < N");
     }
 
+    /// <summary>
+    /// Evaluates into <paramref name="outDir"/> (its shard folder when sharded) under the folder's lock, then writes the
+    /// summary, table and report (a shard leaves those to vitmix merge).
+    /// </summary>
     internal static EvaluationSummary Run(LoadedModel model, ISegmentationDataset data, EvaluationSettings settings, string outDir, string title,
-        ParseResult parse, CancellationToken cancel)
+        string command, ParseResult parse, CancellationToken cancel)
     {
         var output = ConsoleOutput.Out(parse);
         bool sharded = settings.Shard.Count > 1;
         string runDir = sharded ? Path.Combine(outDir, $"shard-{settings.Shard.Index}-of-{settings.Shard.Count}") : outDir;
+        using var folderLock = OutputLock.Acquire(runDir, command, parse);
         var store = new EvaluationStore(runDir);
         var runner = new EvaluationRunner(model, settings);
-        output.WriteLine($"evaluating {settings.Maps.Count} maps ({string.Join(", ", settings.Maps.Select(m => m.Name))}) on {data.Name} -> {runDir}");
+        var plan = runner.Prepare(data, store);
+        output.WriteLine($"evaluating {settings.Maps.Count} maps ({string.Join(", ", settings.MapIds.Select(m => m.DisplayName))}) on {data.Name} -> {runDir}"
+                         + (plan.Finished > 0 ? $" ({plan.Finished} of {plan.Images} images already finished)" : ""));
         try
         {
             if (!Console.IsErrorRedirected)
@@ -108,24 +117,24 @@ public static class EvaluateCommand
                     .Start(ctx =>
                     {
                         var task = ctx.AddTask("images", maxValue: 1);
-                        runner.Run(data, store, p => { task.MaxValue = p.Total; task.Value = p.Done; task.Description = Markup.Escape(p.Image); }, cancel);
+                        runner.Run(plan, p => { task.MaxValue = p.Total; task.Value = p.Done; task.Description = Markup.Escape(p.Image); }, cancel);
                     });
-            else runner.Run(data, store, null, cancel);
+            else runner.Run(plan, null, cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             // Finished images are on disk (done.txt is written last per image); say how to keep them.
-            int finished = File.Exists(store.DonePath) ? File.ReadLines(store.DonePath).Count(l => l.Length > 0) : 0;
+            int finished = store.Folder.ReadDone().Count;
             ConsoleOutput.Error(parse).WriteLine(
-                $"vitmix: {finished} finished image(s) kept in {runDir}; run the same command with --resume to continue (without it the folder starts over)");
+                $"vitmix: {finished} finished image(s) kept in {runDir}; run the same command with --resume to continue (--overwrite starts over)");
             throw;
         }
         var console = ConsoleOutput.Create(parse);
         if (sharded)
         {
             output.WriteLine($"shard {settings.Shard.Index}/{settings.Shard.Count} done; combine the shards with: vitmix merge {outDir}/shard-*-of-{settings.Shard.Count} --out {outDir}");
-            return EvaluationReport.Summarise([runDir]);
+            return EvaluationReport.Summarise([runDir], allowPartial: true);
         }
-        return EvaluationConsole.Finish([runDir], outDir, title, console, output);
+        return EvaluationConsole.Finish(EvaluationReport.Summarise([runDir]), [runDir], outDir, title, console, output);
     }
 }

@@ -80,6 +80,7 @@ public static class ExplainCommand
         int h = model.Config.ImageHeight, w = model.Config.ImageWidth;
         int failures = 0;
         var stems = UniqueStems(inputs);
+        using var folderLock = OutputLock.Acquire(outDir, "explain", parse);
         void Process(Action advance)
         {
             foreach (var chunk in Enumerable.Range(0, inputs.Length).Chunk(batchSize))

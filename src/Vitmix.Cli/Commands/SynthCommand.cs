@@ -80,6 +80,7 @@ public static class SynthCommand
             string dir = parse.GetValue(output)!;
             long n = parse.GetValue(count);
             var benchmark = new SyntheticBenchmark(parse.GetValue(size), parse.GetValue(seed));
+            using var folderLock = OutputLock.Acquire(dir, "synth", parse);
             SyntheticFolderWriter.Write(benchmark, dir, n, parse.GetValue(threads), cancellationToken: cancellation);
             parse.InvocationConfiguration.Output.WriteLine(
                 $"wrote {n} images of {benchmark.Size}x{benchmark.Size} px, {benchmark.ClassCount} classes, seed {benchmark.Seed} to {Path.GetFullPath(dir)}");

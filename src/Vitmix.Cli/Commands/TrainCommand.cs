@@ -87,6 +87,7 @@ public static class TrainCommand
         List<LabelledImage> train, List<LabelledImage> val, string outDir, bool resume, ParseResult parse, CancellationToken cancel)
     {
         string log = Path.Combine(outDir, "training_log.csv");
+        using var folderLock = OutputLock.Acquire(outDir, "train", parse);
         // A finished or interrupted run may be hours of work: never start over on top of it silently.
         if (!resume && (File.Exists(log) || File.Exists(Path.Combine(outDir, "model.safetensors"))))
             throw new IOException($"{outDir} already holds a training run (training_log.csv / model.safetensors); use --resume to continue it or another --out");

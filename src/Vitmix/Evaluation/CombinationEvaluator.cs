@@ -4,9 +4,16 @@ using Vitmix.Fusion.Thresholds;
 
 namespace Vitmix.Evaluation;
 
-/// <summary>One combination on one image: the fused grid, its mask at image resolution and, with ground truth, the counts.</summary>
-public sealed record CombinationResult(FusionSpec Spec, Heatmap Grid, MaskResult Mask, ConfusionCounts? Counts)
+/// <summary>One map on one image: the fused grid, its mask at image resolution and, with ground truth, the counts.</summary>
+/// <param name="Id">Which map: methods, fusion rule with weights, threshold.</param>
+/// <param name="Grid">The fused grid map (the method's own map for a single one).</param>
+/// <param name="Mask">The map at image resolution, normalised, and its thresholded mask.</param>
+/// <param name="Counts">Confusion counts against the ground truth, when one was given.</param>
+public sealed record CombinationResult(MapId Id, Heatmap Grid, MaskResult Mask, ConfusionCounts? Counts)
 {
+    /// <summary>The methods, rule and weights of <see cref="Id"/>.</summary>
+    public FusionSpec Spec => Id.Spec;
+
     public SegmentationScores? Scores(ZeroDivision zd = ZeroDivision.BothEmptyIsPerfect) => Counts?.Scores(zd);
 }
 
@@ -27,7 +34,7 @@ public static class CombinationEvaluator
         {
             var grid = spec.Apply(maps);
             var mask = MapToMask.Build(grid, height, width, t);
-            results.Add(new CombinationResult(spec, grid, mask, truth is null ? null : ConfusionCounts.Count(mask.Mask, truth)));
+            results.Add(new CombinationResult(new MapId(spec, t.Name), grid, mask, truth is null ? null : ConfusionCounts.Count(mask.Mask, truth)));
         }
         return results;
     }
@@ -51,7 +58,7 @@ public sealed class SegmentationSummary(ZeroDivision zeroDivision = ZeroDivision
 
     public void Add(IEnumerable<CombinationResult> results)
     {
-        foreach (var r in results) if (r.Counts is { } c) Add(r.Spec.Name, c);
+        foreach (var r in results) if (r.Counts is { } c) Add(r.Id.DisplayName, c);
     }
 
     public IReadOnlyList<CombinationSummary> Results() =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Vitmix.Data;
 using Vitmix.Evaluation.Report;
+using Vitmix.Fusion;
 
 namespace Vitmix.Evaluation;
 
@@ -11,27 +12,63 @@ public sealed record EvaluationSummary(IReadOnlyList<SummaryRow> Rows, IReadOnly
     IReadOnlyList<string> Warnings, IReadOnlyList<PrecisionGainRow>? Theory);
 
 /// <summary>
+/// The shards given to a merge are not all of one run's shards, or not all finished (run.json knows how many shards
+/// there are and how many images each owns).
+/// </summary>
+public sealed class IncompleteShardsException(string message, IReadOnlyList<int> missingShards, IReadOnlyList<string> unfinishedFolders)
+    : IOException(message)
+{
+    /// <summary>Shard indices that were not given.</summary>
+    public IReadOnlyList<int> MissingShards { get; } = missingShards;
+    /// <summary>Folders of shards that have not evaluated all their images.</summary>
+    public IReadOnlyList<string> UnfinishedFolders { get; } = unfinishedFolders;
+}
+
+/// <summary>
 /// Builds summary.csv, report.html and the printed table from run folders alone (results.csv, curves.csv, tiles,
 /// theory masks), so a single run, a resumed run and merged shards all report the same way.
 /// </summary>
 public static class EvaluationReport
 {
-    public static EvaluationSummary Summarise(IReadOnlyList<string> runDirs)
+    /// <summary>
+    /// Summarises one run folder, or the shards of one run. The folders must be of the same evaluation (model, dataset,
+    /// maps, threshold, steps, …) and, unless <paramref name="allowPartial"/>, every shard of it, each finished; with
+    /// <paramref name="allowPartial"/> what is missing becomes a warning of the summary.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folders are of different evaluations, or an image's map appears twice.</exception>
+    /// <exception cref="IncompleteShardsException">A shard is missing or unfinished and <paramref name="allowPartial"/> is false.</exception>
+    public static EvaluationSummary Summarise(IReadOnlyList<string> runDirs, bool allowPartial = false)
     {
         if (runDirs.Count == 0) throw new ArgumentException("no evaluation folder given");
         var runs = runDirs.Select(EvaluationStore.ReadRun).ToList();
         var run = runs[0];
         for (int i = 1; i < runs.Count; i++)
-            if (!runs[i].Maps.SequenceEqual(run.Maps) || runs[i].Model != run.Model || runs[i].Dataset != run.Dataset)
-                throw new InvalidDataException($"{runDirs[i]}: a different evaluation (model, dataset or maps) than {runDirs[0]}; only shards of one run can be merged");
+        {
+            var differences = run.Differences(runs[i], sameShard: false);
+            if (differences.Count > 0)
+                throw new InvalidDataException(
+                    $"{runDirs[i]} is not a shard of the same evaluation as {runDirs[0]}: {string.Join("; ", differences)}");
+        }
+        var warnings = new List<string>();
+        string? partial = CheckShards(runDirs, runs);
+        if (partial != null)
+        {
+            if (!allowPartial) throw Incomplete(runDirs, runs);
+            warnings.Add($"partial results: {partial}");
+        }
+
         var results = runDirs.SelectMany(EvaluationStore.ReadResults).ToList();
-        var duplicates = results.GroupBy(r => (r.Image, r.Map)).Where(g => g.Count() > 1).Select(g => g.Key.Image).Distinct().ToList();
-        if (duplicates.Count > 0) throw new InvalidDataException($"image {duplicates[0]} appears in more than one of the folders being merged");
-        int skipped = runDirs.Sum(d => File.ReadAllLines(Path.Combine(d, "done.txt")).Count(l => l.Contains("\tskipped")));
+        var duplicate = results.GroupBy(r => (r.Image, r.MapName)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate != null)
+            throw new InvalidDataException(runDirs.Count == 1
+                ? $"{new RunFolder(runDirs[0]).ResultsPath}: image {duplicate.Key.Image} has more than one row for map {duplicate.Key.MapName}"
+                : $"image {duplicate.Key.Image} appears in more than one of the folders being merged");
+        var done = runDirs.SelectMany(d => new RunFolder(d).ReadDone()).ToList();
+        int skipped = done.Count(d => d.Skipped);
         var images = results.Select(r => r.Image).Distinct().ToList();
 
         var rows = new List<SummaryRow>();
-        foreach (var group in results.GroupBy(r => r.Map))
+        foreach (var group in results.GroupBy(r => r.MapName))
         {
             var first = group.First();
             var metrics = new Dictionary<string, MeanInterval>
@@ -44,10 +81,9 @@ public static class EvaluationReport
                 [ReportMetrics.DeletionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.DeletionAuc)),
                 [ReportMetrics.InsertionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.InsertionAuc)),
             };
-            rows.Add(new SummaryRow(group.Key, first.Method, first.Fusion, group.Count(), metrics));
+            rows.Add(new SummaryRow(group.Key, first.Map.MethodField, first.Map.FusionField, group.Count(), metrics));
         }
 
-        var warnings = new List<string>();
         // Explaining a random head is meaningless: warn when every image's top probability is near uniform.
         var topProbabilities = results.GroupBy(r => r.Image).Select(g => g.First().Probability).ToList();
         if (topProbabilities.Count > 0 && run.NumClasses > 1 && topProbabilities.All(p => p < 2.0 / run.NumClasses))
@@ -55,19 +91,54 @@ public static class EvaluationReport
         if (skipped > 0) warnings.Add($"{skipped} image(s) skipped below the minimum confidence {run.MinConfidence}");
 
         IReadOnlyList<PrecisionGainRow>? theory = null;
-        var theoryDirs = runDirs.Select(d => Path.Combine(d, "theory")).Where(Directory.Exists).ToList();
+        var theoryDirs = runDirs.Select(d => new RunFolder(d)).Where(f => Directory.Exists(f.TheoryDirectory)).ToList();
         if (theoryDirs.Count > 0) theory = Theory(theoryDirs);
         return new EvaluationSummary(rows, results, run, images.Count, skipped, warnings, theory);
     }
 
-    static IReadOnlyList<PrecisionGainRow>? Theory(List<string> dirs)
+    /// <summary>What is missing from the shards of <paramref name="runs"/>, or null when they are the whole run, finished.</summary>
+    static string? CheckShards(IReadOnlyList<string> runDirs, List<RunInfo> runs)
     {
-        var methodsFile = dirs.Select(d => Path.Combine(d, "methods.txt")).FirstOrDefault(File.Exists);
+        for (int i = 0; i < runs.Count; i++)
+            for (int j = 0; j < i; j++)
+                if (runs[i].ShardIndex == runs[j].ShardIndex)
+                    throw new InvalidDataException($"{runDirs[j]} and {runDirs[i]} are both shard {runs[i].ShardIndex} of {runs[i].ShardCount}");
+        var problems = new List<string>();
+        var missing = MissingShards(runs);
+        if (missing.Count > 0)
+            problems.Add($"shard(s) {string.Join(", ", missing)} of {runs[0].ShardCount} missing (given: " +
+                $"{string.Join(", ", runs.Select((r, i) => $"shard {r.ShardIndex} in {runDirs[i]}"))})");
+        foreach (var (dir, finished, owned) in Unfinished(runDirs, runs))
+            problems.Add($"{dir} is unfinished ({finished} of {owned} images)");
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    static List<int> MissingShards(List<RunInfo> runs) =>
+        Enumerable.Range(0, runs[0].ShardCount).Where(i => runs.All(r => r.ShardIndex != i)).ToList();
+
+    static IEnumerable<(string Dir, int Finished, int Owned)> Unfinished(IReadOnlyList<string> runDirs, List<RunInfo> runs)
+    {
+        for (int i = 0; i < runs.Count; i++)
+            if (runs[i].ShardImages is int owned && new RunFolder(runDirs[i]).ReadDone().Count is var finished && finished < owned)
+                yield return (runDirs[i], finished, owned);
+    }
+
+    static IncompleteShardsException Incomplete(IReadOnlyList<string> runDirs, List<RunInfo> runs)
+    {
+        var missing = MissingShards(runs);
+        var unfinished = Unfinished(runDirs, runs).ToList();
+        return new IncompleteShardsException(
+            $"not a whole evaluation: {CheckShards(runDirs, runs)}", missing, unfinished.Select(u => u.Dir).ToList());
+    }
+
+    static IReadOnlyList<PrecisionGainRow>? Theory(List<RunFolder> folders)
+    {
+        var methodsFile = folders.Select(f => f.TheoryMethodsPath).FirstOrDefault(File.Exists);
         if (methodsFile == null) return null;
         var methods = File.ReadAllLines(methodsFile).Where(l => l.Length > 0).ToList();
         if (methods.Count < 2) return null;
         var analysis = new PrecisionGainAnalysis(methods);
-        foreach (var file in dirs.SelectMany(d => Directory.GetFiles(d, "*.npy")).Order(StringComparer.Ordinal))
+        foreach (var file in folders.SelectMany(f => Directory.GetFiles(f.TheoryDirectory, "*.npy")).Order(StringComparer.Ordinal))
         {
             var a = Npy.Read(file);
             int n = a.Shape[1];
@@ -79,6 +150,7 @@ public static class EvaluationReport
         return analysis.Rows();
     }
 
+    /// <summary>Writes summary.csv: map, method, fusion, n and mean, 95% interval of every metric per map.</summary>
     public static void WriteSummaryCsv(string path, EvaluationSummary summary)
     {
         var sb = new StringBuilder("map,method,fusion,n");
@@ -97,20 +169,23 @@ public static class EvaluationReport
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
+    /// <summary>Writes report.html of <paramref name="summary"/>, with the curves and tiles of <paramref name="runDirs"/>.</summary>
     public static void WriteReport(string path, EvaluationSummary summary, IReadOnlyList<string> runDirs, string title)
     {
         var curves = runDirs.SelectMany(EvaluationStore.ReadCurves).ToList();
         CurveSeries[] Mean(string kind) => curves.Where(c => c.Kind == kind).GroupBy(c => c.Map)
-            .Select(g => new CurveSeries(g.Key, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray()))
+            .Select(g => new CurveSeries(g.Key.DisplayName, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray()))
             .ToArray();
+        var mapsByStem = new Dictionary<string, MapId>(StringComparer.Ordinal);
+        foreach (var r in summary.Results) mapsByStem.TryAdd(r.Map.FileStem, r.Map);
         var images = new List<ImageEntry>();
-        foreach (var dir in runDirs.Select(d => Path.Combine(d, "tiles")).Where(Directory.Exists))
+        foreach (var dir in runDirs.Select(d => new RunFolder(d).TilesDirectory).Where(Directory.Exists))
             foreach (var imageDir in Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
             {
                 var tiles = Directory.GetFiles(imageDir, "*.png").Order(StringComparer.Ordinal)
-                    .Select(f => new ImageTile(TileLabel(Path.GetFileNameWithoutExtension(f)), File.ReadAllBytes(f))).ToList();
+                    .Select(f => new ImageTile(RunFolder.TileLabel(Path.GetFileName(f), mapsByStem), File.ReadAllBytes(f))).ToList();
                 string name = Path.GetFileName(imageDir);
-                var first = summary.Results.FirstOrDefault(r => EvaluationRunner.SafeName(r.Image) == name);
+                var first = summary.Results.FirstOrDefault(r => RunFolder.SafeName(r.Image) == name);
                 string? caption = first == null ? null
                     : $"class {first.TargetClass} ({(first.TargetClass < summary.Run.ClassNames.Count ? summary.Run.ClassNames[first.TargetClass] : "?")}), p = {first.Probability:0.###}";
                 images.Add(new ImageEntry(name, caption, tiles));
@@ -126,8 +201,8 @@ public static class EvaluationReport
         foreach (var w in summary.Warnings) info.Add(new ReportInfo("warning", w));
         var theoryRows = summary.Theory?.SelectMany(r => new[]
         {
-            new TheoryRow(string.Join("+", r.Methods), "precision (equal priors)", r.PredictedEqualPrior, r.Measured),
-            new TheoryRow(string.Join("+", r.Methods), "precision (measured prior)", r.PredictedWithPrior, r.Measured),
+            new TheoryRow(MapId.JoinMethods(r.Methods), "precision (equal priors)", r.PredictedEqualPrior, r.Measured),
+            new TheoryRow(MapId.JoinMethods(r.Methods), "precision (measured prior)", r.PredictedWithPrior, r.Measured),
         }).ToList();
         ReportWriter.Write(path, new ReportData
         {
@@ -142,11 +217,4 @@ public static class EvaluationReport
             Images = images,
         });
     }
-
-    static string TileLabel(string file) => file switch
-    {
-        "0_image" => "image",
-        "1_truth" => "ground truth",
-        _ => file.Length > 4 && file[3] == '_' ? file[4..] : file,
-    };
 }

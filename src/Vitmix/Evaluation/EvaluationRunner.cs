@@ -10,6 +10,26 @@ namespace Vitmix.Evaluation;
 /// <summary>Progress of an evaluation: images done (evaluated or skipped) of the images this shard owns.</summary>
 public sealed record EvaluationProgress(int Done, int Total, string Image);
 
+/// <summary>A checked evaluation about to run: the images this shard owns (with their dataset index) and those already finished.</summary>
+public sealed class EvaluationPlan
+{
+    internal EvaluationPlan(EvaluationStore store, IReadOnlyList<(SegmentationSample Sample, int Index)> samples, IReadOnlySet<string> done)
+    {
+        Store = store;
+        Samples = samples;
+        Done = done;
+    }
+
+    /// <summary>Where the rows go.</summary>
+    public EvaluationStore Store { get; }
+    internal IReadOnlyList<(SegmentationSample Sample, int Index)> Samples { get; }
+    internal IReadOnlySet<string> Done { get; }
+    /// <summary>Images this shard owns.</summary>
+    public int Images => Samples.Count;
+    /// <summary>Of those, images a resumed run has finished already.</summary>
+    public int Finished => Samples.Count(s => Done.Contains(s.Sample.Name));
+}
+
 /// <summary>
 /// Evaluates explanation maps as segmentations on a dataset, image by image: one shared explanation pass per image,
 /// every single map and combination fused, upsampled, normalised and thresholded, scored against each annotator's
@@ -18,26 +38,46 @@ public sealed record EvaluationProgress(int Done, int Total, string Image);
 /// </summary>
 public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings settings)
 {
-    /// <summary>Runs the images of <paramref name="dataset"/> this shard owns into <paramref name="store"/>.</summary>
-    public void Run(ISegmentationDataset dataset, EvaluationStore store, Action<EvaluationProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>Runs the images of <paramref name="dataset"/> this shard owns into <paramref name="store"/> (<see cref="Prepare"/>, then <see cref="Run(EvaluationPlan, Action{EvaluationProgress}?, CancellationToken)"/>).</summary>
+    public void Run(ISegmentationDataset dataset, EvaluationStore store, Action<EvaluationProgress>? progress = null, CancellationToken cancel = default) =>
+        Run(Prepare(dataset, store), progress, cancel);
+
+    /// <summary>
+    /// Lists the images of <paramref name="dataset"/> this shard owns (so missing files are found) and checks the
+    /// folder (<see cref="EvaluationStore.Prepare"/>), writing nothing.
+    /// </summary>
+    public EvaluationPlan Prepare(ISegmentationDataset dataset, EvaluationStore store)
     {
         RequireMasks(dataset);
-        var c = model.Config;
-        var info = new RunInfo(model.WeightsPath, dataset.Name, c.NumClasses, settings.Maps.Select(m => m.Name).ToList(), settings.Threshold.Name,
-            settings.PerturbationSteps, settings.DeletionRanking.ToString().ToLowerInvariant(), settings.MinConfidence,
-            settings.Target.ToString().ToLowerInvariant(), settings.Shard.Index, settings.Shard.Count,
-            Enumerable.Range(0, c.NumClasses).Select(model.ClassName).ToList());
-        var done = store.Open(info, settings.Resume);
-        var samples = dataset.Samples().Select((s, i) => (Sample: s, Index: i))
+        var all = dataset.Samples().ToList();
+        var samples = all.Select((s, i) => (Sample: s, Index: i))
             .Where(x => x.Index % settings.Shard.Count == settings.Shard.Index).ToList();
+        var done = store.Prepare(Describe(dataset, all.Count, samples.Count), settings.ExistingRun);
+        return new EvaluationPlan(store, samples, done);
+    }
+
+    /// <summary>Evaluates the images of <paramref name="plan"/> not finished yet, appending each to its store as it finishes.</summary>
+    public void Run(EvaluationPlan plan, Action<EvaluationProgress>? progress = null, CancellationToken cancel = default)
+    {
         int finished = 0;
-        foreach (var (sample, index) in samples)
+        foreach (var (sample, index) in plan.Samples)
         {
             cancel.ThrowIfCancellationRequested();
-            if (done.Contains(sample.Name)) { progress?.Invoke(new(++finished, samples.Count, sample.Name)); continue; }
-            EvaluateImage(sample, index, store, cancel);
-            progress?.Invoke(new(++finished, samples.Count, sample.Name));
+            if (!plan.Done.Contains(sample.Name)) EvaluateImage(sample, index, plan.Store, cancel);
+            progress?.Invoke(new(++finished, plan.Samples.Count, sample.Name));
         }
+        plan.Store.Begin(); // a shard without images still gets its (empty) files
+    }
+
+    /// <summary>The run.json of this evaluation of <paramref name="dataset"/>.</summary>
+    RunInfo Describe(ISegmentationDataset dataset, int images, int shardImages)
+    {
+        var c = model.Config;
+        return new RunInfo(model.WeightsPath, dataset.Name, c.NumClasses, settings.MapIds.Select(m => m.DisplayName).ToList(), settings.Threshold.Name,
+            settings.PerturbationSteps, settings.DeletionRanking.ToString().ToLowerInvariant(), settings.MinConfidence,
+            settings.Target.ToString().ToLowerInvariant(), settings.Shard.Index, settings.Shard.Count,
+            Enumerable.Range(0, c.NumClasses).Select(model.ClassName).ToList(),
+            images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings);
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -46,11 +86,17 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         var pre = model.Preprocessing;
         int h = c.ImageHeight, w = c.ImageWidth;
         RgbImage shown;
-        try { shown = ImagePreprocessor.ResizeAndCrop(sample.LoadImage(), pre); }
+        IReadOnlyList<GroundTruthMask> masks;
+        try
+        {
+            var (image, loaded) = sample.LoadImageAndMasks();
+            shown = ImagePreprocessor.ResizeAndCrop(image, pre);
+            masks = loaded;
+        }
         catch (Exception ex) when (ex is InvalidDataException or IOException) { throw new InvalidDataException($"{sample.Name}: {ex.Message}", ex); }
         var input = new Tensor(1, c.InChannels, h, w);
         ImagePreprocessor.Normalize(shown, pre, input.Data);
-        var truths = sample.LoadMasks().Select(m => (m.Annotator, Labels: MaskGeometry.ToModelInput(m, pre))).ToList();
+        var truths = masks.Select(m => (m.Annotator, Labels: MaskGeometry.ToModelInput(m, pre))).ToList();
 
         int[]? target = null;
         if (settings.Target == TargetPolicy.Label && sample.ClassLabel is int label)
@@ -82,64 +128,60 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
                     ? new DeletionCurve(model.Network, options).Compute(input, PixelOrder.FromMask(r.Mask.Mask))
                     : new DeletionCurve(model.Network, options).Compute(input, r.Mask.Normalized);
                 deletion = del.Auc;
-                curves.Add(new CurveRow(sample.Name, MapName(r.Spec), "deletion", del.Probabilities));
+                curves.Add(new CurveRow(sample.Name, r.Id, "deletion", del.Probabilities));
                 if (settings.Insertion)
                 {
                     var ins = new InsertionCurve(model.Network, options).Compute(input, r.Mask.Normalized);
                     insertion = ins.Auc;
-                    curves.Add(new CurveRow(sample.Name, MapName(r.Spec), "insertion", ins.Probabilities));
+                    curves.Add(new CurveRow(sample.Name, r.Id, "insertion", ins.Probabilities));
                 }
             }
             foreach (var (annotator, labels) in truths)
             {
                 var s = ConfusionCounts.Count(r.Mask.Mask, labels).Scores();
-                rows.Add(new ResultRow(sample.Name, e.TargetClass, e.TargetProbability, string.Join("+", r.Spec.Methods), r.Spec.Fusion,
-                    settings.Threshold.Name, s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletion, insertion, annotator, r.Mask.Threshold));
+                rows.Add(new ResultRow(sample.Name, e.TargetClass, e.TargetProbability, r.Id,
+                    s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletion, insertion, annotator, r.Mask.Threshold));
             }
         }
-        if (index < settings.ReportImages) WriteTiles(store, sample.Name, shown, truths, results);
-        if (settings.Theory) WriteTheory(store, sample.Name, results, truths);
+        // Everything is computed: only now may the folder change (a failure above leaves it as it was).
+        store.Begin();
+        if (index < settings.ReportImages) WriteTiles(store.Folder, sample.Name, shown, truths, results);
+        if (settings.Theory) WriteTheory(store.Folder, sample.Name, results, truths);
         store.Append(sample.Name, rows, curves);
     }
 
-    static string MapName(FusionSpec spec) => spec.Fusion == FusionRules.Single ? spec.Methods[0] : spec.Name;
-
-    void WriteTiles(EvaluationStore store, string name, RgbImage shown, List<(string Annotator, byte[] Labels)> truths, IReadOnlyList<CombinationResult> results)
+    void WriteTiles(RunFolder folder, string name, RgbImage shown, List<(string Annotator, byte[] Labels)> truths, IReadOnlyList<CombinationResult> results)
     {
-        string dir = Path.Combine(store.TilesDirectory, SafeName(name));
+        string dir = folder.ImageTilesDirectory(name);
         Directory.CreateDirectory(dir);
-        ImageLoader.SavePng(Path.Combine(dir, "0_image.png"), shown);
+        ImageLoader.SavePng(Path.Combine(dir, RunFolder.ImageTile), shown);
         int w = shown.Width, h = shown.Height;
         var (_, truth) = truths.FirstOrDefault(t => t.Annotator is "" or "majority");
         if (truth != null)
         {
             var gt = truth.Select(v => v == GroundTruthMask.Void ? (byte)128 : v).ToArray();
-            MaskImageWriter.WriteMask(Path.Combine(dir, "1_truth.png"), gt.Select(v => v == 128 ? (byte)0 : v).ToArray(), w, h);
+            MaskImageWriter.WriteMask(Path.Combine(dir, RunFolder.TruthTile), gt.Select(v => v == 128 ? (byte)0 : v).ToArray(), w, h);
         }
-        int i = 0;
-        foreach (var r in results)
+        for (int i = 0; i < results.Count; i++)
         {
-            string map = MapName(r.Spec);
-            MaskImageWriter.WriteOverlay(Path.Combine(dir, $"{2 + i:D3}_{map}.png"), shown, r.Mask.Normalized, w, h, settings.Colormap, 0.5f);
-            MaskImageWriter.WriteMask(Path.Combine(dir, $"{2 + i:D3}_{map}.mask.png"), r.Mask.Mask, w, h);
-            i++;
+            var r = results[i];
+            MaskImageWriter.WriteOverlay(Path.Combine(dir, RunFolder.OverlayTile(i, r.Id)), shown, r.Mask.Normalized, w, h, settings.Colormap, 0.5f);
+            MaskImageWriter.WriteMask(Path.Combine(dir, RunFolder.MaskTile(i, r.Id)), r.Mask.Mask, w, h);
         }
     }
 
-    static void WriteTheory(EvaluationStore store, string name, IReadOnlyList<CombinationResult> results, List<(string Annotator, byte[] Labels)> truths)
+    static void WriteTheory(RunFolder folder, string name, IReadOnlyList<CombinationResult> results, List<(string Annotator, byte[] Labels)> truths)
     {
-        Directory.CreateDirectory(store.TheoryDirectory);
-        var singles = results.Where(r => r.Spec.Fusion == FusionRules.Single).ToList();
+        Directory.CreateDirectory(folder.TheoryDirectory);
+        var singles = results.Where(r => r.Id.IsSingle).ToList();
         var truth = truths.FirstOrDefault(t => t.Annotator is "" or "majority").Labels ?? truths[0].Labels;
         int n = truth.Length;
         var data = new byte[(singles.Count + 1) * n];
         for (int i = 0; i < singles.Count; i++) singles[i].Mask.Mask.CopyTo(data, i * n);
         truth.CopyTo(data, singles.Count * n);
-        Npy.WriteUInt8(Path.Combine(store.TheoryDirectory, SafeName(name) + ".npy"), data, singles.Count + 1, n);
-        File.WriteAllLines(Path.Combine(store.TheoryDirectory, "methods.txt"), singles.Select(s => s.Spec.Methods[0]));
+        Npy.WriteUInt8(folder.TheoryPath(name), data, singles.Count + 1, n);
+        File.WriteAllLines(folder.TheoryMethodsPath, singles.Select(s => s.Spec.Methods[0]));
     }
-
-    internal static string SafeName(string name) => string.Concat(name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch == ' ' ? '_' : ch));
 
     /// <summary>Throws before any output is written when <paramref name="dataset"/> has no masks to score against.</summary>
     /// <param name="dataset">The dataset.</param>

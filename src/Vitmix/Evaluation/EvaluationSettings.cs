@@ -29,6 +29,8 @@ public sealed record EvaluationSettings
     /// <summary>Singles and combinations, in output order.</summary>
     public required IReadOnlyList<FusionSpec> Maps { get; init; }
     public IMaskThreshold Threshold { get; init; } = new OtsuThreshold();
+    /// <summary>Every map with the threshold: what the run's rows, curves and tiles are named by.</summary>
+    public IReadOnlyList<MapId> MapIds => [.. Maps.Select(m => new MapId(m, Threshold.Name))];
     /// <summary>Deletion/insertion steps (0 = skip the perturbation curves).</summary>
     public int PerturbationSteps { get; init; } = 100;
     public DeletionRanking DeletionRanking { get; init; } = DeletionRanking.Continuous;
@@ -39,7 +41,8 @@ public sealed record EvaluationSettings
     public TargetPolicy Target { get; init; } = TargetPolicy.Predicted;
     /// <summary>Process images i with i mod Count == Index.</summary>
     public (int Index, int Count) Shard { get; init; } = (0, 1);
-    public bool Resume { get; init; }
+    /// <summary>What to do when the run folder already holds a run (by default: refuse to start).</summary>
+    public ExistingRun ExistingRun { get; init; } = ExistingRun.Refuse;
     /// <summary>Images whose overlays and masks are kept for the report's per-image grid.</summary>
     public int ReportImages { get; init; } = 24;
     /// <summary>Keep the single-method masks per image for the precision-gain check (ViTmiX talk, equation 1).</summary>

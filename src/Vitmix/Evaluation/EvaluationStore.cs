@@ -1,123 +1,281 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Vitmix.Fusion;
 
 namespace Vitmix.Evaluation;
 
 /// <summary>One row of results.csv: one image × one map (× one annotator).</summary>
-public sealed record ResultRow(string Image, int TargetClass, double Probability, string Method, string Fusion, string Threshold,
+/// <param name="Image">The dataset's sample name.</param>
+/// <param name="TargetClass">The class explained.</param>
+/// <param name="Probability">The model's probability of <paramref name="TargetClass"/>.</param>
+/// <param name="Map">Which map: methods, fusion rule with weights, threshold.</param>
+/// <param name="Iou">Intersection over union with the ground truth.</param>
+/// <param name="F1">F1 (Dice).</param>
+/// <param name="PixelAccuracy">(TP + TN) / valid pixels.</param>
+/// <param name="Recall">TP / |ground truth|.</param>
+/// <param name="Precision">TP / |mask|.</param>
+/// <param name="DeletionAuc">Area under the deletion curve (NaN when not computed).</param>
+/// <param name="InsertionAuc">Area under the insertion curve (NaN when not computed).</param>
+/// <param name="Annotator">The annotator of the ground truth, "" when the dataset has one mask per image.</param>
+/// <param name="ThresholdValue">The threshold the mask was cut at, in the threshold's own units.</param>
+public sealed record ResultRow(string Image, int TargetClass, double Probability, MapId Map,
     double Iou, double F1, double PixelAccuracy, double Recall, double Precision, double DeletionAuc, double InsertionAuc,
     string Annotator, double ThresholdValue)
 {
+    /// <summary>The header of results.csv; method, fusion and threshold are the <see cref="MapId"/> CSV fields.</summary>
     public const string Header = "image,target_class,probability,method,fusion,threshold,iou,f1,pixel_accuracy,recall,precision,deletion_auc,insertion_auc,annotator,threshold_value";
 
-    /// <summary>The map's display name: "lrp", "lrp+rollout.gmean", with "@annotator" when the dataset has several.</summary>
-    public string Map => (Fusion == "single" ? Method : $"{Method}.{Fusion}") + (Annotator.Length > 0 ? "@" + Annotator : "");
+    /// <summary>The "method" field: <see cref="MapId.MethodField"/>.</summary>
+    public string Method => Map.MethodField;
+    /// <summary>The "fusion" field: <see cref="MapId.FusionField"/>.</summary>
+    public string Fusion => Map.FusionField;
+    /// <summary>The "threshold" field: <see cref="MapId.Threshold"/>.</summary>
+    public string Threshold => Map.Threshold;
 
+    /// <summary>The row's map in the summary: <see cref="MapId.DisplayName"/>, with "@annotator" when the dataset has several.</summary>
+    public string MapName => Map.DisplayName + (Annotator.Length > 0 ? "@" + Annotator : "");
+
+    /// <summary>The row as a results.csv line (no newline).</summary>
     public string ToCsv() => string.Join(",", Csv.Escape(Image), TargetClass.ToString(CultureInfo.InvariantCulture), Csv.Number(Probability),
         Csv.Escape(Method), Csv.Escape(Fusion), Csv.Escape(Threshold), Csv.Number(Iou), Csv.Number(F1), Csv.Number(PixelAccuracy),
         Csv.Number(Recall), Csv.Number(Precision), Csv.Number(DeletionAuc), Csv.Number(InsertionAuc), Csv.Escape(Annotator), Csv.Number(ThresholdValue));
 
+    /// <summary>Reads a results.csv line, of this version or an older one (whose fusion field has no weights).</summary>
     public static ResultRow Parse(string line, string source)
     {
         var f = Csv.Split(line);
         if (f.Count != 15) throw new InvalidDataException($"{source}: row has {f.Count} fields, expected 15: {line}");
         double D(int i) => f[i].Length == 0 ? double.NaN : double.Parse(f[i], CultureInfo.InvariantCulture);
-        return new ResultRow(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), D(2), f[3], f[4], f[5], D(6), D(7), D(8), D(9), D(10), D(11), D(12), f[13], D(14));
+        return new ResultRow(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), D(2), MapId.FromCsv(f[3], f[4], f[5], source),
+            D(6), D(7), D(8), D(9), D(10), D(11), D(12), f[13], D(14));
     }
 }
 
 /// <summary>A perturbation curve of one image and map, as stored in curves.csv.</summary>
-public sealed record CurveRow(string Image, string Map, string Kind, double[] Values)
+/// <param name="Image">The dataset's sample name.</param>
+/// <param name="Map">The map the pixels were ranked by.</param>
+/// <param name="Kind">"deletion" or "insertion".</param>
+/// <param name="Values">The class probability at each step.</param>
+public sealed record CurveRow(string Image, MapId Map, string Kind, double[] Values)
 {
-    public string ToCsv() => string.Join(",", Csv.Escape(Image), Csv.Escape(Map), Kind,
+    /// <summary>The header of curves.csv.</summary>
+    public const string Header = "image,map,kind,values";
+
+    /// <summary>The curve as a curves.csv line (no newline); the map by its <see cref="MapId.DisplayName"/>.</summary>
+    public string ToCsv() => string.Join(",", Csv.Escape(Image), Csv.Escape(Map.DisplayName), Kind,
         string.Join(" ", Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
 
-    public static CurveRow Parse(string line, string source)
+    /// <summary>Reads a curves.csv line; <paramref name="threshold"/> is the run's (older folders' names do not carry it).</summary>
+    public static CurveRow Parse(string line, string source, string threshold)
     {
         var f = Csv.Split(line);
         if (f.Count != 4) throw new InvalidDataException($"{source}: curve row has {f.Count} fields, expected 4");
-        return new CurveRow(f[0], f[1], f[2], f[3].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray());
+        if (!MapId.TryParse(f[1], threshold, out var map)) throw new InvalidDataException($"{source}: '{f[1]}' is not a map name");
+        return new CurveRow(f[0], map, f[2], f[3].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray());
     }
 }
 
-/// <summary>What a run was: written once to run.json, checked on --resume, read by merge and the report.</summary>
+/// <summary>What a run was: written to run.json, checked on resume, compared between the shards being merged.</summary>
+/// <param name="Model">The checkpoint's path.</param>
+/// <param name="Dataset">The dataset's name.</param>
+/// <param name="NumClasses">The model's class count.</param>
+/// <param name="Maps">The maps' <see cref="MapId.DisplayName"/>s, in output order (older folders: their own names, see <see cref="MapId.TryParse"/>).</param>
+/// <param name="Threshold">The mask threshold's name.</param>
+/// <param name="PerturbationSteps">Deletion/insertion steps (0 = none).</param>
+/// <param name="DeletionRanking">"continuous" or "mask".</param>
+/// <param name="MinConfidence">Images below this top-1 probability are skipped.</param>
+/// <param name="Target">"predicted" or "label".</param>
+/// <param name="ShardIndex">This shard's index i of i/N.</param>
+/// <param name="ShardCount">N of i/N (1 for an unsharded run).</param>
+/// <param name="ClassNames">The model's class names.</param>
+/// <param name="Images">Images of the dataset after its filters, all shards together (null in older folders).</param>
+/// <param name="ShardImages">Images this shard owns (null in older folders).</param>
+/// <param name="Insertion">Whether insertion curves were computed (null in older folders).</param>
+/// <param name="ExplainerSettings">Every explainer with its option values, <see cref="Explain.ExplainerSet.Settings"/> (null in older folders).</param>
 public sealed record RunInfo(string Model, string Dataset, int NumClasses, IReadOnlyList<string> Maps, string Threshold, int PerturbationSteps,
-    string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames);
+    string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
+    int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null)
+{
+    /// <summary>
+    /// The settings in which <paramref name="other"/> differs from this run, as "name (this vs other)"; empty when it
+    /// is the same evaluation. <paramref name="sameShard"/>: also the shard index and its image counts (a resume);
+    /// otherwise those may differ (shards of one run). Settings an older run.json lacks are not compared.
+    /// </summary>
+    public IReadOnlyList<string> Differences(RunInfo other, bool sameShard)
+    {
+        var d = new List<string>();
+        void Check<T>(string name, T a, T b) { if (!EqualityComparer<T>.Default.Equals(a, b)) d.Add($"{name} ({a} vs {b})"); }
+        void CheckOptional<T>(string name, T? a, T? b) where T : struct { if (a is not null && b is not null) Check(name, a.Value, b.Value); }
+        Check("model", Model, other.Model);
+        Check("dataset", Dataset, other.Dataset);
+        Check("classes", NumClasses, other.NumClasses);
+        if (!ClassNames.SequenceEqual(other.ClassNames)) d.Add("class names");
+        var maps = Maps.Select(m => MapId.Normalize(m, Threshold)).ToList();
+        var otherMaps = other.Maps.Select(m => MapId.Normalize(m, other.Threshold)).ToList();
+        if (!maps.SequenceEqual(otherMaps)) d.Add($"maps ({string.Join(", ", maps)} vs {string.Join(", ", otherMaps)})");
+        Check("threshold", Threshold, other.Threshold);
+        Check("perturbation steps", PerturbationSteps, other.PerturbationSteps);
+        Check("deletion ranking", DeletionRanking, other.DeletionRanking);
+        Check("minimum confidence", MinConfidence, other.MinConfidence);
+        Check("target", Target, other.Target);
+        Check("shard count", ShardCount, other.ShardCount);
+        CheckOptional("insertion", Insertion, other.Insertion);
+        if (ExplainerSettings is not null && other.ExplainerSettings is not null) Check("explainer options", ExplainerSettings, other.ExplainerSettings);
+        if (sameShard) Check("shard", ShardIndex, other.ShardIndex);
+        else CheckOptional("dataset images", Images, other.Images);
+        return d;
+    }
+}
+
+/// <summary>What to do with a folder that already holds a run.</summary>
+public enum ExistingRun
+{
+    /// <summary>Refuse to start: finished results are never replaced unasked.</summary>
+    Refuse,
+    /// <summary>Keep its finished images and evaluate the rest (same settings required).</summary>
+    Resume,
+    /// <summary>Start over; the old files are replaced once the first new image is finished.</summary>
+    Overwrite,
+}
+
+/// <summary>The folder holds a run and neither resuming nor overwriting it was asked for.</summary>
+public sealed class ExistingRunException(string folder, int finishedImages)
+    : IOException($"{folder} already holds an evaluation run ({finishedImages} finished image(s))")
+{
+    /// <summary>The run folder.</summary>
+    public string Folder { get; } = folder;
+    /// <summary>Images the existing run has finished.</summary>
+    public int FinishedImages { get; } = finishedImages;
+}
+
+/// <summary>A run was to be resumed with settings other than those it was started with.</summary>
+public sealed class RunMismatchException(string runFile, IReadOnlyList<string> differences)
+    : IOException($"{runFile}: the run being resumed has different settings: {string.Join("; ", differences)}")
+{
+    /// <summary>The run.json of the folder.</summary>
+    public string RunFile { get; } = runFile;
+    /// <summary>The settings that differ.</summary>
+    public IReadOnlyList<string> Differences { get; } = differences;
+}
 
 /// <summary>
-/// The files of an evaluation run folder, appended image by image: results.csv, curves.csv and done.txt (the
-/// image names whose rows are complete, written last). A run killed at any point resumes from done.txt: rows of an
-/// image that is not listed there are dropped and the image is evaluated again, so nothing is lost or counted twice.
+/// Writes an evaluation run folder (<see cref="RunFolder"/>) image by image: results.csv, curves.csv and done.txt, the
+/// image's line in done.txt written last. A run killed at any point resumes from done.txt: rows of an image that is not
+/// listed there are dropped and the image is evaluated again, so nothing is lost or counted twice. Nothing in the folder
+/// changes until the first image is finished (<see cref="Begin"/>): a run that fails or is stopped before that leaves an
+/// existing run exactly as it was.
 /// </summary>
 public sealed class EvaluationStore
 {
-    public string Directory { get; }
-    public string ResultsPath => Path.Combine(Directory, "results.csv");
-    public string CurvesPath => Path.Combine(Directory, "curves.csv");
-    public string DonePath => Path.Combine(Directory, "done.txt");
-    public string RunPath => Path.Combine(Directory, "run.json");
-    public string TilesDirectory => Path.Combine(Directory, "tiles");
-    public string TheoryDirectory => Path.Combine(Directory, "theory");
+    /// <summary>The folder's file names.</summary>
+    public RunFolder Folder { get; }
 
-    public EvaluationStore(string directory) => Directory = directory;
+    RunInfo? _info;
+    ExistingRun _mode;
+    HashSet<string> _done = [];
+    bool _begun;
 
-    /// <summary>Starts a run: fresh files, or (resume) the completed images of the previous one, with partial rows dropped.</summary>
-    public HashSet<string> Open(RunInfo info, bool resume)
+    /// <param name="directory">The run folder.</param>
+    public EvaluationStore(string directory) => Folder = new RunFolder(directory);
+
+    /// <summary>
+    /// Checks the folder against the run about to start, without writing: refuses a folder that holds a run unless
+    /// <paramref name="existing"/> says to resume or overwrite it, and a resume with other settings.
+    /// Returns the images already finished (empty unless resuming).
+    /// </summary>
+    /// <exception cref="ExistingRunException">The folder holds a run and <paramref name="existing"/> is <see cref="ExistingRun.Refuse"/>.</exception>
+    /// <exception cref="RunMismatchException">Resuming a run whose settings differ.</exception>
+    public IReadOnlySet<string> Prepare(RunInfo info, ExistingRun existing)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        if (resume && File.Exists(RunPath))
+        _info = info;
+        _begun = false;
+        _done = new HashSet<string>(StringComparer.Ordinal);
+        _mode = existing;
+        bool holds = Folder.HoldsRun;
+        if (holds && existing == ExistingRun.Refuse)
+            throw new ExistingRunException(Folder.Directory, Folder.ReadDone().Count);
+        if (existing == ExistingRun.Resume && File.Exists(Folder.RunPath))
         {
-            var previous = JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(RunPath))
-                ?? throw new InvalidDataException($"{RunPath}: empty run description");
-            if (!previous.Maps.SequenceEqual(info.Maps) || previous.Model != info.Model || previous.Dataset != info.Dataset
-                || previous.Threshold != info.Threshold || previous.PerturbationSteps != info.PerturbationSteps)
-                throw new InvalidDataException($"{RunPath}: --resume with different settings (model, dataset, maps, threshold or steps) than the run being resumed; use another --out");
-            foreach (var line in CompleteLines(DonePath)) done.Add(line.Split('\t')[0]);
-            Rewrite(ResultsPath, ResultRow.Header, line => done.Contains(Csv.Split(line)[0]));
-            Rewrite(CurvesPath, "image,map,kind,values", line => done.Contains(Csv.Split(line)[0]));
-            Rewrite(DonePath, null, _ => true);
-            return done;
+            var previous = ReadRun(Folder.Directory);
+            var differences = previous.Differences(info, sameShard: true);
+            if (differences.Count > 0) throw new RunMismatchException(Folder.RunPath, differences);
+            foreach (var d in Folder.ReadDone()) _done.Add(d.Image);
         }
-        foreach (var p in new[] { ResultsPath, CurvesPath, DonePath }) if (File.Exists(p)) File.Delete(p);
-        if (System.IO.Directory.Exists(TilesDirectory)) System.IO.Directory.Delete(TilesDirectory, true);
-        if (System.IO.Directory.Exists(TheoryDirectory)) System.IO.Directory.Delete(TheoryDirectory, true);
-        IO.AtomicFile.WriteAllText(RunPath, JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(ResultsPath, ResultRow.Header + "\n");
-        File.WriteAllText(CurvesPath, "image,map,kind,values\n");
-        File.WriteAllText(DonePath, "");
-        return done;
+        else if (existing == ExistingRun.Resume)
+        {
+            if (holds) throw new InvalidDataException($"{Folder.Directory} cannot be resumed: it holds results but no run.json (what was run)");
+            _mode = ExistingRun.Overwrite; // nothing to resume: a fresh start
+        }
+        return _done;
+    }
+
+    /// <summary>
+    /// Makes the folder ready for the first finished image: a fresh run's files (an overwritten run's old ones removed),
+    /// or a resumed run's files without the rows of unfinished images. Called once; later calls do nothing.
+    /// </summary>
+    public void Begin()
+    {
+        if (_begun) return;
+        var info = _info ?? throw new InvalidOperationException("Prepare the store before writing to it");
+        Directory.CreateDirectory(Folder.Directory);
+        if (_mode == ExistingRun.Resume)
+        {
+            Rewrite(Folder.ResultsPath, ResultRow.Header, line => _done.Contains(Csv.Split(line)[0]));
+            Rewrite(Folder.CurvesPath, CurveRow.Header, line => _done.Contains(Csv.Split(line)[0]));
+            Rewrite(Folder.DonePath, null, _ => true);
+            // The same settings (checked in Prepare); the image counts may have grown (a longer --first, say).
+            IO.AtomicFile.WriteAllText(Folder.RunPath, JsonSerializer.Serialize(info, JsonOptions));
+        }
+        else
+        {
+            foreach (var p in new[] { Folder.ResultsPath, Folder.CurvesPath, Folder.DonePath, Folder.SummaryPath, Folder.ReportPath })
+                if (File.Exists(p)) File.Delete(p);
+            if (Directory.Exists(Folder.TilesDirectory)) Directory.Delete(Folder.TilesDirectory, true);
+            if (Directory.Exists(Folder.TheoryDirectory)) Directory.Delete(Folder.TheoryDirectory, true);
+            IO.AtomicFile.WriteAllText(Folder.RunPath, JsonSerializer.Serialize(info, JsonOptions));
+            File.WriteAllText(Folder.ResultsPath, ResultRow.Header + "\n");
+            File.WriteAllText(Folder.CurvesPath, CurveRow.Header + "\n");
+            File.WriteAllText(Folder.DonePath, "");
+        }
+        _begun = true;
     }
 
     /// <summary>Appends one image's rows and curves, then marks it done; each file is flushed to disk before the next.</summary>
     public void Append(string image, IEnumerable<ResultRow> rows, IEnumerable<CurveRow> curves, string status = "ok")
     {
-        AppendText(ResultsPath, string.Concat(rows.Select(r => r.ToCsv() + "\n")));
-        AppendText(CurvesPath, string.Concat(curves.Select(c => c.ToCsv() + "\n")));
-        AppendText(DonePath, $"{image}\t{status}\n");
+        Begin();
+        AppendText(Folder.ResultsPath, string.Concat(rows.Select(r => r.ToCsv() + "\n")));
+        AppendText(Folder.CurvesPath, string.Concat(curves.Select(c => c.ToCsv() + "\n")));
+        AppendText(Folder.DonePath, RunFolder.DoneLine(image, status));
     }
 
+    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>The <see cref="RunInfo"/> of a run folder.</summary>
     public static RunInfo ReadRun(string dir)
     {
-        string path = Path.Combine(dir, "run.json");
+        string path = new RunFolder(dir).RunPath;
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not an evaluation folder (no run.json)", path);
         return JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty run description");
     }
 
+    /// <summary>The rows of the finished images of a run folder.</summary>
     public static IReadOnlyList<ResultRow> ReadResults(string dir)
     {
-        var store = new EvaluationStore(dir);
-        var done = CompleteLines(store.DonePath).Select(l => l.Split('\t')[0]).ToHashSet(StringComparer.Ordinal);
-        return CompleteLines(store.ResultsPath).Skip(1).Select(l => ResultRow.Parse(l, store.ResultsPath)).Where(r => done.Contains(r.Image)).ToList();
+        var folder = new RunFolder(dir);
+        var done = folder.ReadDone().Select(d => d.Image).ToHashSet(StringComparer.Ordinal);
+        return RunFolder.CompleteLines(folder.ResultsPath).Skip(1).Select(l => ResultRow.Parse(l, folder.ResultsPath)).Where(r => done.Contains(r.Image)).ToList();
     }
 
+    /// <summary>The curves of the finished images of a run folder.</summary>
     public static IReadOnlyList<CurveRow> ReadCurves(string dir)
     {
-        var store = new EvaluationStore(dir);
-        if (!File.Exists(store.CurvesPath)) return [];
-        var done = CompleteLines(store.DonePath).Select(l => l.Split('\t')[0]).ToHashSet(StringComparer.Ordinal);
-        return CompleteLines(store.CurvesPath).Skip(1).Select(l => CurveRow.Parse(l, store.CurvesPath)).Where(r => done.Contains(r.Image)).ToList();
+        var folder = new RunFolder(dir);
+        if (!File.Exists(folder.CurvesPath)) return [];
+        string threshold = ReadRun(dir).Threshold;
+        var done = folder.ReadDone().Select(d => d.Image).ToHashSet(StringComparer.Ordinal);
+        return RunFolder.CompleteLines(folder.CurvesPath).Skip(1).Select(l => CurveRow.Parse(l, folder.CurvesPath, threshold)).Where(r => done.Contains(r.Image)).ToList();
     }
 
     static void AppendText(string path, string text)
@@ -128,18 +286,9 @@ public sealed class EvaluationStore
         fs.Flush(flushToDisk: true);
     }
 
-    /// <summary>Lines that end with a newline (a killed writer can leave a partial last line).</summary>
-    static List<string> CompleteLines(string path)
-    {
-        if (!File.Exists(path)) return [];
-        string text = File.ReadAllText(path);
-        int end = text.LastIndexOf('\n');
-        return end < 0 ? [] : text[..end].Split('\n').Where(l => l.Length > 0).ToList();
-    }
-
     static void Rewrite(string path, string? header, Func<string, bool> keep)
     {
-        var lines = CompleteLines(path);
+        var lines = RunFolder.CompleteLines(path);
         if (header != null && lines.Count > 0 && lines[0] == header) lines.RemoveAt(0);
         var sb = new StringBuilder();
         if (header != null) sb.Append(header).Append('\n');

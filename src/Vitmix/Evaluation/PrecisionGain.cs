@@ -35,7 +35,7 @@ public sealed class PrecisionGainAnalysis
                 .OrderBy(s => System.Numerics.BitOperations.PopCount((uint)s)).ThenBy(s => s)
                 .Select(s => Enumerable.Range(0, this.methods.Length).Where(i => (s >> i & 1) != 0).ToArray())]
             : [.. combinations.Select(c => c.Select(m => index.TryGetValue(m, out int i) ? i
-                : throw new ArgumentException($"combination {string.Join("+", c)} names '{m}', not one of the methods {string.Join(", ", this.methods)}")).ToArray())];
+                : throw new ArgumentException($"combination {Vitmix.Fusion.MapId.JoinMethods(c)} names '{m}', not one of the methods {string.Join(", ", this.methods)}")).ToArray())];
         tp = new long[this.methods.Length]; fp = new long[this.methods.Length];
         comboTp = new long[combos.Length]; comboFp = new long[combos.Length];
     }

@@ -28,6 +28,18 @@ public sealed class ExplainerSet
         Explainers.Where(e => (e.GetType().GetCustomAttribute<ExplainerAttribute>()?.Outputs ?? ExplainerOutputs.Grid).HasFlag(ExplainerOutputs.Grid))
             .Select(e => e.Name).ToList();
 
+    /// <summary>
+    /// The explainers with every declared option's value, "rollout(rollout-start-layer=3, …), lrp(lrp-start-layer=0)":
+    /// what a run records so that runs with other options are not mixed.
+    /// </summary>
+    public string Settings => string.Join(", ", Explainers.Select(e =>
+    {
+        var d = ExplainerRegistry.All.FirstOrDefault(x => x.Type == e.GetType());
+        if (d == null || d.Options.Count == 0) return e.Name;
+        var values = d.Options.Select(o => $"{o.Option.Name}={System.Convert.ToString(o.Property.GetValue(e), System.Globalization.CultureInfo.InvariantCulture)?.ToLowerInvariant()}");
+        return $"{e.Name}({string.Join(", ", values)})";
+    }));
+
     /// <summary>A comma-separated list of method names or aliases, or "all" (<see cref="ExplainerRegistry.AllMethods"/>).</summary>
     public static ExplainerSet Parse(string methods, ExplainerOptions? options = null)
     {

@@ -7,6 +7,7 @@ namespace Vitmix.Fusion;
 /// </summary>
 public static class CombinationPlan
 {
+    /// <summary>The singles of <paramref name="gridMethods"/>, then the combinations <paramref name="combos"/> names (none when null), each with every rule of <paramref name="fusions"/>.</summary>
     public static IReadOnlyList<FusionSpec> Build(IReadOnlyList<string> gridMethods, string? combos, string fusions)
     {
         var rules = FusionSpecParser.ParseFusions(fusions);
@@ -26,10 +27,16 @@ public static class CombinationPlan
                 extra = FusionSpecParser.Combinations(gridMethods, FusionSpecParser.ParseSizes(text), rules);
             else extra = FusionSpecParser.ParseMany(SplitTopLevel(text), rules, gridMethods.ToList());
             foreach (var s in extra)
-                if (!specs.Any(x => x.Name == s.Name)) specs.Add(s);
+                if (!specs.Contains(s)) specs.Add(s);
         }
         return specs;
     }
+
+    /// <summary>
+    /// The default combinations of <paramref name="methods"/> methods as a sizes list: every size from 2 up to all of
+    /// them ("2-4" for four), so the default always fits the methods given; null (no combination) for a single method.
+    /// </summary>
+    public static string? EveryCombination(int methods) => methods < 2 ? null : $"2-{methods}";
 
     /// <summary>Splits on commas outside parentheses: "a+b,gmean(a,b)" → ["a+b", "gmean(a,b)"].</summary>
     public static IReadOnlyList<string> SplitTopLevel(string text)
@@ -45,7 +52,4 @@ public static class CombinationPlan
         parts.Add(text[start..]);
         return parts.Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
     }
-
-    /// <summary>File stem of a spec's outputs: "lrp" for a single map, "lrp+rollout.gmean" for a fusion.</summary>
-    public static string FileStem(FusionSpec spec) => spec.Fusion == FusionRules.Single ? spec.Methods[0] : spec.Name;
 }

@@ -69,11 +69,11 @@ public static partial class FusionSpecParser
     /// <summary>Parses several specs (each may also be a comma-free list item), keeping first occurrences.</summary>
     public static IReadOnlyList<FusionSpec> ParseMany(IEnumerable<string> specs, IReadOnlyList<string> fusions, IReadOnlyCollection<string>? knownMethods = null)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<FusionSpec>();
         var list = new List<FusionSpec>();
         foreach (var s in specs)
             foreach (var f in Parse(s, fusions, knownMethods))
-                if (seen.Add(f.Name)) list.Add(f);
+                if (seen.Add(f)) list.Add(f);
         return list;
     }
 
@@ -108,7 +108,7 @@ public static partial class FusionSpecParser
         foreach (int k in sizes.Distinct().Order())
         {
             if (k < 1 || k > ms.Count) throw new ArgumentException($"combination size {k} is outside 1..{ms.Count} (methods: {string.Join(",", ms)})");
-            foreach (var combo in Choose(ms.Count, k)) specs.Add(string.Join("+", combo.Select(i => ms[i])));
+            foreach (var combo in Choose(ms.Count, k)) specs.Add(MapId.JoinMethods(combo.Select(i => ms[i])));
         }
         return ParseMany(specs, fusions);
     }

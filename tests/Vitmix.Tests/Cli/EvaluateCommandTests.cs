@@ -9,7 +9,7 @@ namespace Vitmix.Tests.Cli;
 public class EvaluateCommandTests
 {
     static string Model => GoldenData.Path(GoldenData.Sets[0], "weights.safetensors");
-    const int Maps = 4 + 6 + 4; // singles, pairs, triples of four methods with one fusion rule
+    const int Maps = 4 + 6 + 4 + 1; // singles, pairs, triples and the quadruple of four methods with one fusion rule (the default: every size)
 
     static CliRunner.Result Evaluate(string dataset, string outDir, params string[] extra) =>
         CliRunner.Run(["evaluate", "--model", Model, "--dataset", dataset, "--out", outDir, "--deletion-steps", "4", "--fusion", "gmean", .. extra]);
@@ -121,6 +121,78 @@ public class EvaluateCommandTests
         Assert.Equal(Rows(whole).Order(StringComparer.Ordinal), Rows(tmp.Combine("merged")).Order(StringComparer.Ordinal));
         Assert.Equal(File.ReadAllText(Path.Combine(whole, "summary.csv")).Split('\n').Length, File.ReadAllText(Path.Combine(tmp.Combine("merged"), "summary.csv")).Split('\n').Length);
         Assert.True(File.Exists(tmp.Combine("merged", "report.html")));
+    }
+}
+
+/// <summary>Maps that differ only in their fusion weights stay apart everywhere a run names them.</summary>
+public class WeightedCombinationTests
+{
+    [Fact]
+    public void TwoWeightingsOfOnePairAreTwoMapsInEveryOutput()
+    {
+        using var tmp = new TempDir();
+        string o = tmp.Combine("weighted");
+        // The command of the issue, exactly (with an --out so the test owns the folder).
+        var r = CliRunner.Run("evaluate", "--dataset", "synth:3:7:64", "--methods", "rollout,gradcam",
+            "--combos", "wgmean(rollout:2,gradcam:1),wgmean(rollout:1,gradcam:2)", "--deletion-steps", "2", "--out", o);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        string[] maps = ["rollout", "gradcam", "rollout+gradcam.wgmean(2,1)", "rollout+gradcam.wgmean(1,2)"];
+
+        var rows = File.ReadAllLines(Path.Combine(o, "results.csv")).Skip(1).Select(l => ResultRow.Parse(l, "results.csv")).ToList();
+        Assert.Equal(3 * 4, rows.Count);
+        foreach (var map in maps) Assert.Equal(3, rows.Count(x => x.MapName == map));
+        Assert.Contains("rollout+gradcam,\"wgmean(2,1)\",otsu", File.ReadAllText(Path.Combine(o, "results.csv")));
+        Assert.Contains("rollout+gradcam,\"wgmean(1,2)\",otsu", File.ReadAllText(Path.Combine(o, "results.csv")));
+
+        var summary = File.ReadAllLines(Path.Combine(o, "summary.csv")).Skip(1).Select(l => Csv.Split(l)).ToList();
+        Assert.Equal(maps, summary.Select(f => f[0]));
+        Assert.All(summary, f => Assert.Equal("3", f[3]));
+
+        var curves = File.ReadAllLines(Path.Combine(o, "curves.csv")).Skip(1).Select(l => Csv.Split(l)).ToList();
+        foreach (var map in maps) Assert.Equal(3 * 2, curves.Count(f => f[1] == map)); // deletion and insertion per image
+
+        var tiles = Directory.GetFiles(Path.Combine(o, "tiles", "synth_000000")).Select(Path.GetFileName).ToList();
+        Assert.Contains("004_rollout+gradcam.wgmean-2-1.png", tiles);
+        Assert.Contains("005_rollout+gradcam.wgmean-1-2.mask.png", tiles);
+
+        string html = File.ReadAllText(Path.Combine(o, "report.html"));
+        foreach (var map in maps) Assert.Contains($"<td class=\"name\">{map}</td>", html);
+        Assert.Contains("rollout+gradcam.wgmean(2,1) mask", html); // the tile labels use the display names too
+        Assert.Contains("rollout+gradcam.wgmean(1,2) overlay", html);
+    }
+
+    [Fact]
+    public void AFolderWrittenBeforeTheWeightsWereRecordedStillResumesAndMerges()
+    {
+        using var tmp = new TempDir();
+        string model = GoldenData.Path(GoldenData.Sets[0], "weights.safetensors");
+        string[] args = ["evaluate", "--model", model, "--dataset", "synth:4:2:32", "--methods", "rollout,lrp", "--combos", "wgmean(rollout:2,lrp:1)",
+            "--deletion-steps", "2", "--shard", "0/2", "--out", tmp.Path];
+        Assert.Equal(0, CliRunner.Run(args).ExitCode);
+        Assert.Equal(0, CliRunner.Run([.. args[..^3], "1/2", "--out", tmp.Path]).ExitCode);
+        string shard0 = tmp.Combine("shard-0-of-2"), shard1 = tmp.Combine("shard-1-of-2");
+        string expected = File.ReadAllText(Path.Combine(shard0, "results.csv"));
+
+        // Rewrite shard 0 as the previous version wrote it: FusionSpec names in run.json, no weights in results.csv.
+        string run = Path.Combine(shard0, "run.json");
+        File.WriteAllText(run, File.ReadAllText(run).Replace("\"rollout\"", "\"rollout.single\"").Replace("\"lrp\"", "\"lrp.single\"")
+            .Replace("rollout+lrp.wgmean(2,1)", "rollout+lrp.wgmean-2-1"));
+        string results = Path.Combine(shard0, "results.csv");
+        File.WriteAllText(results, File.ReadAllText(results).Replace("\"wgmean(2,1)\"", "wgmean"));
+        string curves = Path.Combine(shard0, "curves.csv");
+        File.WriteAllText(curves, File.ReadAllText(curves).Replace("\"rollout+lrp.wgmean(2,1)\"", "rollout+lrp.wgmean-2-1"));
+        Assert.Contains("rollout.single", File.ReadAllText(run));
+
+        var resumed = CliRunner.Run([.. args[..^3], "0/2", "--out", tmp.Path, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Err);
+        var merged = CliRunner.Run("merge", shard0, shard1, "--out", tmp.Combine("merged"));
+        Assert.True(merged.ExitCode == 0, merged.Err);
+        var rows = File.ReadAllLines(tmp.Combine("merged", "results.csv")).Skip(1).Select(l => ResultRow.Parse(l, "merged")).ToList();
+        Assert.Equal(4 * 3, rows.Count);
+        // The old shard's weighted rows keep the name they can have; the new shard's carry the weights.
+        Assert.Equal(2, rows.Count(x => x.MapName == "rollout+lrp.wgmean"));
+        Assert.Equal(2, rows.Count(x => x.MapName == "rollout+lrp.wgmean(2,1)"));
+        Assert.NotEqual(expected, File.ReadAllText(results)); // it was really rewritten in the old form
     }
 }
 

@@ -6,13 +6,13 @@ namespace Vitmix.Tests.Fusion;
 public class FusionSpecParserTests
 {
     static readonly string[] Fusions = ["gmean", "product", "sqrt"];
-    static string[] Names(IEnumerable<FusionSpec> s) => [.. s.Select(x => x.Name)];
+    static string[] Names(IEnumerable<FusionSpec> s) => [.. s.Select(x => new MapId(x).DisplayName)];
 
     [Fact]
     public void PlusFormExpandsWithEveryFusionKeepingMethodOrder()
     {
         Assert.Equal(["rollout+lrp.gmean", "rollout+lrp.product", "rollout+lrp.sqrt"], Names(FusionSpecParser.Parse("rollout+LRP", Fusions)));
-        Assert.Equal(["lrp.single"], Names(FusionSpecParser.Parse("lrp", Fusions)));
+        Assert.Equal(["lrp"], Names(FusionSpecParser.Parse("lrp", Fusions)));
     }
 
     [Fact]
@@ -25,7 +25,8 @@ public class FusionSpecParserTests
         var w = FusionSpecParser.Parse("wgmean(lrp:2,rollout:1)", []).Single();
         Assert.Equal("wgmean", w.Fusion);
         Assert.Equal([2f, 1f], w.Weights!);
-        Assert.Equal("lrp+rollout.wgmean-2-1", w.Name);
+        Assert.Equal("lrp+rollout.wgmean(2,1)", new MapId(w).DisplayName);
+        Assert.Equal("lrp+rollout.wgmean-2-1", new MapId(w).FileStem);
     }
 
     [Fact]
@@ -33,7 +34,7 @@ public class FusionSpecParserTests
     {
         var specs = FusionSpecParser.Combinations(["lrp", "saliency", "rollout", "gradcam"], FusionSpecParser.ParseSizes("1,2,3"), ["sqrt"]);
         Assert.Equal(4 + 6 + 4, specs.Count);
-        Assert.Equal(["lrp.single", "saliency.single", "rollout.single", "gradcam.single", "lrp+saliency.sqrt", "lrp+rollout.sqrt",
+        Assert.Equal(["lrp", "saliency", "rollout", "gradcam", "lrp+saliency.sqrt", "lrp+rollout.sqrt",
             "lrp+gradcam.sqrt", "saliency+rollout.sqrt", "saliency+gradcam.sqrt", "rollout+gradcam.sqrt", "lrp+saliency+rollout.sqrt",
             "lrp+saliency+gradcam.sqrt", "lrp+rollout+gradcam.sqrt", "saliency+rollout+gradcam.sqrt"], Names(specs));
         Assert.Equal(2 * 6, FusionSpecParser.Combinations(["a", "b", "c", "d"], [2], ["gmean", "product"]).Count);

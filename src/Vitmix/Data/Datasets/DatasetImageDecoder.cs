@@ -24,14 +24,14 @@ internal static class DatasetImageDecoder
             // Palette PNGs: the index is the label, whatever colour the palette gives it.
             var (samples, w, h) = PngSampleReader.Read(path);
             for (int i = 0; i < samples.Length; i++) samples[i] = samples[i] > threshold ? (byte)1 : (byte)0;
-            return new GroundTruthMask(samples, w, h, annotator);
+            return new GroundTruthMask(samples, w, h, annotator, path);
         }
         using var bitmap = DecodeRgba(path);
         ReadOnlySpan<byte> rgba = bitmap.GetPixelSpan();
         var labels = new byte[bitmap.Width * bitmap.Height];
         for (int p = 0, i = 0; p < labels.Length; p++, i += 4)
             labels[p] = Math.Max(rgba[i], Math.Max(rgba[i + 1], rgba[i + 2])) > threshold ? (byte)1 : (byte)0;
-        return new GroundTruthMask(labels, bitmap.Width, bitmap.Height, annotator);
+        return new GroundTruthMask(labels, bitmap.Width, bitmap.Height, annotator, path);
     }
 
     static SKBitmap DecodeRgba(string path)

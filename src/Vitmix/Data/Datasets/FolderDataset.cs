@@ -73,6 +73,7 @@ public sealed class FolderDataset : ISegmentationDataset
                 Name = name,
                 ClassLabel = _labels.TryGetValue(name, out int label) ? label : null,
                 LoadImage = () => DatasetImageDecoder.DecodeRgb(image),
+                ImageSource = image,
                 LoadMasks = () => masks != null ? LoadMasks(masks)
                     : throw new FileNotFoundException($"{maskDir}: no mask folder, so '{name}' has no mask (needed to evaluate masks; training needs only labels.csv)."),
             };
@@ -119,7 +120,7 @@ public sealed class FolderDataset : ISegmentationDataset
             foreach (var mask in masks) votes += mask.Labels[i];
             majority[i] = 2 * votes > masks.Count ? (byte)1 : (byte)0;
         }
-        masks.Add(new GroundTruthMask(majority, first.Width, first.Height, MajorityAnnotator));
+        masks.Add(new GroundTruthMask(majority, first.Width, first.Height, MajorityAnnotator, $"majority of {string.Join(", ", files.Select(f => f.Path))}"));
         return masks;
     }
 

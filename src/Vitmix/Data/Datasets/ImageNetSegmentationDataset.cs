@@ -46,6 +46,7 @@ public sealed class ImageNetSegmentationDataset : ISegmentationDataset
                 Name = index.ToString("D4", System.Globalization.CultureInfo.InvariantCulture),
                 LoadImage = () => LoadImage(index),
                 LoadMasks = () => [LoadMask(index)],
+                ImageSource = $"{_path} /value/img[{index}]",
             };
         }
     }
@@ -97,7 +98,7 @@ public sealed class ImageNetSegmentationDataset : ISegmentationDataset
         var labels = new byte[w * h];
         for (int x = 0; x < w; x++)
             for (int y = 0; y < h; y++) labels[y * w + x] = src[x * h + y] != 0 ? (byte)1 : (byte)0;
-        return new GroundTruthMask(labels, w, h);
+        return new GroundTruthMask(labels, w, h, Source: $"{_path} {what}");
     }
 
     int ReferenceCount(NativeFile file, string path) => ReadReferences(file, path).Length;

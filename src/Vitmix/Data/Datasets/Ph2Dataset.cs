@@ -64,6 +64,7 @@ public sealed class Ph2Dataset : ISegmentationDataset
                 ClassLabel = diagnoses.TryGetValue(name!, out int code) ? code : null,
                 LoadImage = () => DatasetImageDecoder.DecodeRgb(image),
                 LoadMasks = () => [DatasetImageDecoder.DecodeBinaryMask(mask, threshold: 127)],
+                ImageSource = image,
             };
         }
     }

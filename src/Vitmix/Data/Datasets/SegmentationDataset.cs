@@ -4,7 +4,12 @@ namespace Vitmix.Data.Datasets;
 /// A ground-truth object mask at the image's resolution: 0 = background, 1 = object, 255 = void
 /// (excluded from every metric, as VOC's boundary label).
 /// </summary>
-public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, string Annotator = "")
+/// <param name="Labels">Width × Height labels, row by row.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Annotator">Whose mask ("" when the dataset has one per image).</param>
+/// <param name="Source">Where it was read from (a file, or a file and an entry), for messages; null when generated.</param>
+public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, string Annotator = "", string? Source = null)
 {
     public const byte Void = 255;
 }
@@ -44,6 +49,27 @@ public sealed class SegmentationSample
     public required Func<RgbImage> LoadImage { get; init; }
     /// <summary>One mask per annotator (usually one, Annotator = "").</summary>
     public required Func<IReadOnlyList<GroundTruthMask>> LoadMasks { get; init; }
+    /// <summary>Where the image is read from (a file, or a file and an entry), for messages; null when generated.</summary>
+    public string? ImageSource { get; init; }
+
+    /// <summary>
+    /// The image and its masks, each mask checked to have the image's size. A mask of another size would be stretched
+    /// onto the image and scored against the wrong pixels (silently: IoU 0.16 where the aligned mask gives 0.51). No
+    /// dataset kind defines such a resize — VOC, PH2, ImageNet-segmentation, the folder layout and the synthetic
+    /// benchmark all store a mask at its image's size — so a mismatch is an error naming both sizes and files.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A mask's size differs from the image's.</exception>
+    public (RgbImage Image, IReadOnlyList<GroundTruthMask> Masks) LoadImageAndMasks()
+    {
+        var image = LoadImage();
+        var masks = LoadMasks();
+        foreach (var m in masks)
+            if (m.Width != image.Width || m.Height != image.Height)
+                throw new InvalidDataException(
+                    $"mask {m.Source ?? $"of {Name}"} is {m.Width}x{m.Height} but image {ImageSource ?? Name} is {image.Width}x{image.Height}; " +
+                    "a mask must have its image's size");
+        return (image, masks);
+    }
 }
 
 /// <summary>A dataset of images with object masks (VOC, PH2, ImageNet-segmentation, a folder, the synthetic benchmark).</summary>

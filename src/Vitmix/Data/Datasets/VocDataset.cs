@@ -63,7 +63,8 @@ public sealed class VocDataset : ISegmentationDataset
                 Name = id,
                 LoadClassLabel = () => LargestObjectClass(ReadClassIndices(mask).Indices),
                 LoadImage = () => DatasetImageDecoder.DecodeRgb(image),
-                LoadMasks = () => [ToObjectMask(ReadClassIndices(mask))],
+                LoadMasks = () => [ToObjectMask(ReadClassIndices(mask), mask)],
+                ImageSource = image,
             };
         }
     }
@@ -88,7 +89,7 @@ public sealed class VocDataset : ISegmentationDataset
         return (indices, w, h);
     }
 
-    static GroundTruthMask ToObjectMask((byte[] Indices, int Width, int Height) m)
+    static GroundTruthMask ToObjectMask((byte[] Indices, int Width, int Height) m, string source)
     {
         var labels = new byte[m.Indices.Length];
         for (int i = 0; i < labels.Length; i++)
@@ -96,7 +97,7 @@ public sealed class VocDataset : ISegmentationDataset
             byte c = m.Indices[i];
             labels[i] = c == GroundTruthMask.Void ? GroundTruthMask.Void : c == 0 ? (byte)0 : (byte)1;
         }
-        return new GroundTruthMask(labels, m.Width, m.Height);
+        return new GroundTruthMask(labels, m.Width, m.Height, Source: source);
     }
 
     /// <summary>The object class (1..20) with the most pixels; ties go to the lower index; null when none.</summary>

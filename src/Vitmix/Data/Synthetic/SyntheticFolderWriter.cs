@@ -9,7 +9,9 @@ namespace Vitmix.Data.Synthetic;
 /// object only), DIR/labels.csv ("name,class" with the class name), DIR/classes.txt (class names in index order, one
 /// per line) and DIR/synthetic.json (the generator's parameters). Every file is written atomically; labels.csv comes
 /// last, so a folder with a labels file holds every image it lists. A new (or empty) DIR is built as a hidden sibling
-/// and renamed into place at the end, so an interrupted run leaves no half-written benchmark behind.
+/// and renamed into place at the end, so an interrupted run leaves no half-written benchmark behind. A DIR that holds
+/// only the lock of the command writing it (<see cref="FolderLock"/>) counts as empty: then the finished folder's
+/// entries are moved into it one by one, labels.csv last.
 /// </summary>
 public static class SyntheticFolderWriter
 {
@@ -22,7 +24,7 @@ public static class SyntheticFolderWriter
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "synthetic image count must be positive");
 
         string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
-        bool fresh = !File.Exists(full) && (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any());
+        bool fresh = !File.Exists(full) && (!Directory.Exists(full) || Directory.EnumerateFileSystemEntries(full).All(IsLockFile));
         string parent = Path.GetDirectoryName(full) ?? full;
         // The hidden sibling carries this process's id, so one a killed run left behind is removed by the next run.
         if (fresh) StaleTemporaries.RemoveDead(parent);
@@ -31,14 +33,35 @@ public static class SyntheticFolderWriter
         {
             WriteInto(benchmark, work, count, maxDegreeOfParallelism, imageWritten, cancellationToken, shownAs: directory);
             if (!fresh) return;
-            if (Directory.Exists(full)) Directory.Delete(full); // empty
-            Directory.Move(work, full);
+            if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+                MoveEntriesInto(work, full); // the writer's lock is in it
+            else
+            {
+                if (Directory.Exists(full)) Directory.Delete(full); // empty
+                Directory.Move(work, full);
+            }
         }
         catch when (fresh)
         {
             try { if (Directory.Exists(work)) Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    static bool IsLockFile(string entry) => Path.GetFileName(entry) is FolderLock.FileName or FolderLock.OwnerFileName
+        || Path.GetFileName(entry).StartsWith("." + FolderLock.OwnerFileName + ".", StringComparison.Ordinal); // its record being written
+
+    /// <summary>Moves everything from <paramref name="work"/> into <paramref name="target"/>, labels.csv last (it marks a complete folder), then removes <paramref name="work"/>.</summary>
+    static void MoveEntriesInto(string work, string target)
+    {
+        foreach (string entry in Directory.EnumerateFileSystemEntries(work).Order(StringComparer.Ordinal)
+                     .OrderBy(e => Path.GetFileName(e) == "labels.csv").ToList())
+        {
+            string to = Path.Combine(target, Path.GetFileName(entry));
+            if (Directory.Exists(entry)) Directory.Move(entry, to);
+            else File.Move(entry, to);
+        }
+        Directory.Delete(work);
     }
 
     static void WriteInto(SyntheticBenchmark benchmark, string directory, long count, int maxDegreeOfParallelism,
