@@ -35,9 +35,11 @@ public static class PredictCommand
         command.Options.Add(batchSize);
         command.SetAction((parse, cancel) =>
         {
-            var loaded = model.Load(parse);
             var options = new Settings(parse.GetValue(top), parse.GetValue(json), parse.GetValue(batchSize));
-            int code = Run(loaded, InputPaths.Expand(parse.GetRequiredValue(inputs)), options, parse, cancel);
+            var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
+            // The memory check sizes the batches that will really run.
+            var loaded = model.Load(parse, Math.Clamp(files.Length, 1, options.BatchSize));
+            int code = Run(loaded, files, options, parse, cancel);
             return Task.FromResult(code);
         });
         return command;
