@@ -1,3 +1,5 @@
+using Vitmix.Engine;
+
 namespace Vitmix.Model.Checkpoints;
 
 /// <summary>
@@ -112,7 +114,11 @@ internal sealed class CanonicalStateDict
             $"{file.Path}: {Layout.Description} checkpoint does not fit {config} (config from {configSource}): {string.Join("; ", problems)}");
     }
 
-    /// <summary>Reads every tensor <paramref name="config"/> needs as float32, keyed by timm name. Call <see cref="Validate"/> first.</summary>
+    /// <summary>
+    /// Reads every tensor <paramref name="config"/> needs as float32, keyed by timm name. Call <see cref="Validate"/>
+    /// first. A NaN or infinite weight is an error naming the file's tensor and the element: it would make every
+    /// output non-finite without any other sign.
+    /// </summary>
     public Dictionary<string, Tensor> Read(VitConfig config)
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -123,8 +129,13 @@ internal sealed class CanonicalStateDict
             int offset = 0;
             foreach (var p in arr)
             {
-                int count = (int)p!.ElementCount;
-                file.ReadFloats(p.Name, data.AsSpan(offset, count));
+                int count = checked((int)p!.ElementCount);
+                var slice = data.AsSpan(offset, count);
+                // Checked part by part as it is read, so the error names the file's own key and element.
+                int bad = file.ReadFloatsFindingNonFinite(p.Name, slice);
+                if (bad >= 0)
+                    throw new InvalidDataException(
+                        $"{file.Path}: tensor {p.Name} holds {FiniteCheck.Describe(slice[bad])} at element {bad}; only finite weights can give finite outputs");
                 offset += count;
             }
             state[name] = new Tensor(data, shape);

@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using Vitmix.Engine;
 
 namespace Vitmix.Model.Checkpoints;
 
@@ -120,32 +121,43 @@ public sealed class SafeTensorsFile : IDisposable
             throw Fail(Path, $"tensor '{info.Name}' has dtype {info.Dtype}; a ViT weight must be F32, F16 or BF16");
     }
 
-    void ReadFloats(SafeTensorInfo info, Span<float> destination)
+    /// <summary>
+    /// Reads like <see cref="ReadFloats(string, Span{float})"/> and returns the index of the first NaN or ±∞, or -1
+    /// when every value is finite. Each chunk is checked right after it is read, while it is still in cache, so the
+    /// check costs little beside the read; reading stops at the first non-finite value.
+    /// </summary>
+    internal int ReadFloatsFindingNonFinite(string name, Span<float> destination) => ReadFloats(this[name], destination, findNonFinite: true);
+
+    int ReadFloats(SafeTensorInfo info, Span<float> destination, bool findNonFinite = false)
     {
         RequireFloat(info);
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"{Path}: tensor '{info.Name}' has {info.ElementCount} elements but the destination holds {destination.Length}");
         long offset = DataStart + info.Begin;
-        switch (info.Dtype)
+        if (info.Dtype != SafeTensorDtype.F32) return ReadHalfWidth(info, offset, destination, findNonFinite);
+        // Little-endian bytes land directly in the float array: no staging copy of the weights. Without a check the
+        // whole tensor is one read; with it, cache-sized chunks.
+        int step = findNonFinite ? ConvertChunkBytes / sizeof(float) : Math.Max(destination.Length, 1);
+        for (int done = 0; done < destination.Length; done += step)
         {
-            case SafeTensorDtype.F32:
-                // Little-endian bytes land directly in the float array: no staging copy of the weights.
-                ReadExactly(offset, MemoryMarshal.AsBytes(destination), info.Name);
-                if (!BitConverter.IsLittleEndian)
-                {
-                    var bits = MemoryMarshal.Cast<float, int>(destination);
-                    BinaryPrimitives.ReverseEndianness(bits, bits);
-                }
-                break;
-            case SafeTensorDtype.F16:
-            case SafeTensorDtype.BF16:
-                ReadHalfWidth(info, offset, destination);
-                break;
+            var chunk = destination.Slice(done, Math.Min(step, destination.Length - done));
+            ReadExactly(offset + sizeof(float) * (long)done, MemoryMarshal.AsBytes(chunk), info.Name);
+            if (!BitConverter.IsLittleEndian)
+            {
+                var bits = MemoryMarshal.Cast<float, int>(chunk);
+                BinaryPrimitives.ReverseEndianness(bits, bits);
+            }
+            if (findNonFinite && FiniteCheck.IndexOfNonFinite(chunk) is int bad and >= 0) return done + bad;
         }
+        return -1;
     }
 
-    /// <summary>Streams 16-bit elements through a small pooled buffer, converting each chunk into the destination.</summary>
-    void ReadHalfWidth(SafeTensorInfo info, long offset, Span<float> destination)
+    /// <summary>
+    /// Streams 16-bit elements through a small pooled buffer, converting each chunk into the destination; with
+    /// <paramref name="findNonFinite"/> returns the index of the first NaN or ±∞ (-1 when none), as
+    /// <see cref="ReadFloatsFindingNonFinite"/>.
+    /// </summary>
+    int ReadHalfWidth(SafeTensorInfo info, long offset, Span<float> destination, bool findNonFinite)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ConvertChunkBytes);
         try
@@ -168,8 +180,10 @@ public sealed class SafeTensorsFile : IDisposable
                     TensorPrimitives.ConvertTruncating<ushort, uint>(halves, wide);
                     TensorPrimitives.ShiftLeft(wide, 16, wide);
                 }
+                if (findNonFinite && FiniteCheck.IndexOfNonFinite(dst) is int bad and >= 0) return done + bad;
                 done += n;
             }
+            return -1;
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
     }

@@ -78,6 +78,34 @@ public class SafeTensorsFileTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("F32", 0)]
+    [InlineData("F32", 200_003)]   // past the first cache-sized chunk
+    [InlineData("F16", 299_999)]   // the last element
+    [InlineData("BF16", 131_072)]  // the first element of the second staging chunk
+    [InlineData("F32", -1)]
+    [InlineData("BF16", -1)]
+    public void ReadingWhileCheckingFindsTheFirstNonFiniteValueAndReadsTheRestUnchanged(string dtype, int badAt)
+    {
+        const int n = 300_000;
+        var values = new float[n];
+        for (int i = 0; i < n; i++) values[i] = (i % 97) * 0.25f - 3f; // exact in F16 and BF16
+        if (badAt >= 0) values[badAt] = dtype == "F16" ? float.NegativeInfinity : float.NaN;
+        if (badAt >= 0 && badAt + 5 < n) values[badAt + 5] = float.PositiveInfinity; // only the first is reported
+        byte[] data = dtype switch
+        {
+            "F32" => Floats(values),
+            "F16" => UShorts(values.Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray()),
+            _ => UShorts(values.Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray()),
+        };
+        string path = Raw(dir.File("c.safetensors"), $$$"""{"w":{"dtype":"{{{dtype}}}","shape":[{{{n}}}],"data_offsets":[0,{{{data.Length}}}]}}""", data);
+        using var f = SafeTensorsFile.Open(path);
+        var got = new float[n];
+        Assert.Equal(badAt, f.ReadFloatsFindingNonFinite("w", got));
+        if (badAt < 0) Assert.Equal(f.ReadFloats("w"), got);
+        else Assert.Equal(values[..badAt], got[..badAt]);
+    }
+
     [Fact]
     public void ScalarAndEmptyTensorsAreValid()
     {
