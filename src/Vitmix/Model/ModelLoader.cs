@@ -161,6 +161,9 @@ public static class ModelLoader
                 if (File.Exists(Path.Combine(path, "model.safetensors.index.json")))
                     throw new InvalidDataException($"{path}: sharded checkpoints (model.safetensors.index.json) are not supported; a ViT fits in one model.safetensors");
                 var candidates = Directory.GetFiles(path, "*.safetensors");
+                if (candidates.Length == 0 && PyTorchCheckpoint(path) is { } pytorch)
+                    throw new InvalidDataException(
+                        $"{path}: folder holds no model.safetensors, only the PyTorch checkpoint {Path.GetFileName(pytorch)}; {SafeTensorsFile.OnlySafetensors(Path.GetFileName(pytorch))}");
                 if (candidates.Length != 1)
                     throw new InvalidDataException(candidates.Length == 0
                         ? $"{path}: folder holds no model.safetensors"
@@ -172,6 +175,14 @@ public static class ModelLoader
         else throw new InvalidDataException($"{path}: no such file or folder");
         string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, "config.json");
         return (weights, File.Exists(config) ? config : null);
+    }
+
+    /// <summary>A PyTorch weights file in <paramref name="folder"/> (pytorch_model.bin first), or null.</summary>
+    static string? PyTorchCheckpoint(string folder)
+    {
+        string bin = Path.Combine(folder, "pytorch_model.bin");
+        if (File.Exists(bin)) return bin;
+        return new[] { "*.bin", "*.pth", "*.pt" }.SelectMany(p => Directory.GetFiles(folder, p)).Order(StringComparer.Ordinal).FirstOrDefault();
     }
 
     /// <summary>An architecture named by the weights file ("vit_base_patch16_224.augreg_in21k.safetensors") or its folder.</summary>

@@ -202,10 +202,13 @@ public sealed class SafeTensorsFile : IDisposable
     static (long HeaderLength, IReadOnlyDictionary<string, string> Metadata, List<SafeTensorInfo> Tensors) ReadHeader(
         SafeFileHandle handle, long fileLength, string path)
     {
+        // The length prefix and the header's first byte, to tell a safetensors file from a PyTorch pickle or zip.
+        Span<byte> start = stackalloc byte[9];
+        start = start[..(int)Math.Min(9, fileLength)];
+        ReadAll(handle, 0, start, path);
+        if (ForeignFormat(start, fileLength, path) is { } foreign) throw Fail(path, foreign);
         if (fileLength < 8) throw Fail(path, $"file is {fileLength} bytes, too short for the 8-byte safetensors header length");
-        Span<byte> prefix = stackalloc byte[8];
-        ReadAll(handle, 0, prefix, path);
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(start);
         // Both limits are checked before anything is allocated, so a hostile length costs nothing.
         if (n > MaxHeaderLength) throw Fail(path, $"header length {n} exceeds the limit of {MaxHeaderLength} bytes");
         if ((long)n > fileLength - 8) throw Fail(path, $"header length {n} runs past the end of the file ({fileLength} bytes)");
@@ -235,6 +238,37 @@ public sealed class SafeTensorsFile : IDisposable
             return (headerLength, metadata, tensors);
         }
     }
+
+    /// <summary>
+    /// What the file is when its first bytes are not a plausible safetensors start but a PyTorch format's magic: a
+    /// pickle (0x80 and protocol 2 to 5, torch.save's legacy format and pytorch_model.bin) or a zip archive
+    /// (PK\x03\x04, torch.save's default since PyTorch 1.6). Null otherwise. A genuine safetensors file may begin
+    /// with the same bytes (its header length is little-endian), so only a start whose length is impossible or whose
+    /// header does not open with '{' counts.
+    /// </summary>
+    static string? ForeignFormat(ReadOnlySpan<byte> start, long fileLength, string path)
+    {
+        if (start.Length >= 9)
+        {
+            ulong n = BinaryPrimitives.ReadUInt64LittleEndian(start);
+            if (n <= MaxHeaderLength && (long)n <= fileLength - 8 && start[8] == (byte)'{') return null;
+        }
+        string? format = start switch
+        {
+            [0x80, >= 2 and <= 5, ..] => "a Python pickle (the legacy torch.save format, e.g. pytorch_model.bin)",
+            [(byte)'P', (byte)'K', 3, 4, ..] => "a zip archive (the torch.save format since PyTorch 1.6, e.g. a .pth or .pt file)",
+            _ => null,
+        };
+        return format == null ? null : $"this is {format}, not safetensors; {OnlySafetensors(System.IO.Path.GetFileName(path))}";
+    }
+
+    /// <summary>Why only safetensors are read, and the Python that converts <paramref name="fileName"/> to one.</summary>
+    internal static string OnlySafetensors(string fileName) =>
+        "Vitmix loads only safetensors, which hold tensors and nothing else (unpickling can run arbitrary code). Convert it in Python: " +
+        "import torch; from safetensors.torch import save_file; " +
+        $"sd = torch.load(\"{fileName}\", map_location=\"cpu\", weights_only=True); " +
+        "save_file({k: v.contiguous() for k, v in sd.items()}, \"model.safetensors\") " +
+        "(when the file wraps the state dict, e.g. {\"model\": ...}, save sd[\"model\"] instead)";
 
     static void ParseMetadata(JsonElement value, Dictionary<string, string> metadata, string path)
     {

@@ -169,6 +169,33 @@ public class SafeTensorsFileTests : IDisposable
     }
 
     [Theory]
+    [InlineData(new byte[] { 0x80, 0x02, 0x7D, 0x71, 0x00 }, "is a Python pickle")]           // protocol 2, a dict (short file)
+    [InlineData(new byte[] { 0x80, 0x04, 0x95, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7D }, "is a Python pickle")] // protocol 4 framing
+    [InlineData(new byte[] { 0x80, 0x05, 0x95, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x7D }, "is a Python pickle")]
+    [InlineData(new byte[] { (byte)'P', (byte)'K', 3, 4, 0x14, 0, 0, 0, 8, 0, 0, 0 }, "is a zip archive")]
+    public void PyTorchFormatsAreRecognisedByTheirMagic(byte[] start, string expected)
+    {
+        string path = dir.File("model.pth");
+        File.WriteAllBytes(path, [.. start, .. new byte[64]]);
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Open(path).Dispose());
+        Assert.StartsWith(path + ": this ", e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("torch.load(\"model.pth\", map_location=\"cpu\", weights_only=True)", e.Message);
+    }
+
+    [Fact]
+    public void SafetensorsWhoseLengthBytesLookLikeAPickleStillLoad()
+    {
+        // A 640-byte header is 0x280: the file starts 80 02, the pickle magic, and must still read as safetensors.
+        string header = """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""";
+        header += new string(' ', 0x280 - header.Length);
+        string path = Raw(dir.File("pk.safetensors"), header, Floats(2.5f));
+        Assert.Equal([0x80, 0x02], File.ReadAllBytes(path)[..2]);
+        using var f = SafeTensorsFile.Open(path);
+        Assert.Equal([2.5f], f.ReadFloats("a"));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(7)]
     public void FilesShorterThanTheLengthPrefixAreRejected(int length)
