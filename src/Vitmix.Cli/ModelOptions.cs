@@ -33,6 +33,7 @@ public sealed class ModelOptions
         "How --image-size resamples the position embeddings: bicubic = F.interpolate(align_corners=False), A = -0.75 (default; transformers); " +
         "antialias = timm's resample_abs_pos_embed; align-corners = torchvision's interpolate_embeddings; library = whichever the checkpoint's layout uses",
         "bicubic", "antialias", "align-corners", "library");
+    /// <summary>--max-memory SIZE: the <see cref="MemoryBudget.Limit"/> the loader checks before reading any weight.</summary>
     public Option<long?> MaxMemory { get; } = OptionParsers.ByteSize("--max-memory",
         "Refuse, before loading, a model whose weights and activations would need more memory: bytes, or 512M, 8G (powers of 1024); default: the machine's memory");
 
