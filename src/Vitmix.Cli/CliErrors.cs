@@ -13,7 +13,7 @@ public static class CliErrors
     /// </summary>
     public static bool IsExpected(Exception e) => e is InvalidDataException or IOException or ArgumentException
         or UnauthorizedAccessException or FormatException or JsonException or NotSupportedException
-        or NotImplementedException or OutOfMemoryException;
+        or NotImplementedException or OutOfMemoryException or Vitmix.Model.MemoryLimitException;
 
     /// <summary>The one-line form of an error message (newlines folded).</summary>
     public static string Line(string message) =>

@@ -7,7 +7,9 @@ namespace Vitmix.Cli;
 
 /// <summary>
 /// The options that choose a model and override what its config says: --model, --heads, --image-size,
-/// --patch-size, --eps, --mean, --std, --resize, --interpolation, --crop-pct, --pos-embed-interpolation. One instance per command.
+/// --patch-size, --eps, --mean, --std, --resize, --interpolation, --crop-pct, --pos-embed-interpolation, and the
+/// memory it may use, --max-memory. Values are checked by the library's rules (<see cref="VitConfig.LayerNormEpsRange"/>,
+/// <see cref="Preprocessing.StdRange"/>, ...), the same a config file's values must follow. One instance per command.
 /// </summary>
 public sealed class ModelOptions
 {
@@ -19,28 +21,34 @@ public sealed class ModelOptions
     public Option<int?> Heads { get; } = OptionParsers.PositiveInt("--heads", "Override the number of attention heads (not recoverable from weight shapes)");
     public Option<int?> ImageSize { get; } = OptionParsers.PositiveInt("--image-size", "Override the input image size (square)", "PIXELS");
     public Option<int?> PatchSize { get; } = OptionParsers.PositiveInt("--patch-size", "Override the patch size", "PIXELS");
-    public Option<double?> Eps { get; } = OptionParsers.PositiveNumber("--eps", "Override the LayerNorm epsilon (timm 1e-6, Hugging Face 1e-12)");
-    public Option<float[]?> Mean { get; } = OptionParsers.Rgb("--mean", "Override the normalisation mean per channel", positive: false);
-    public Option<float[]?> Std { get; } = OptionParsers.Rgb("--std", "Override the normalisation standard deviation per channel", positive: true);
+    public Option<double?> Eps { get; } = OptionParsers.OptionalNumber("--eps", "Override the LayerNorm epsilon (timm 1e-6, Hugging Face 1e-12)", VitConfig.LayerNormEpsRange);
+    public Option<float[]?> Mean { get; } = OptionParsers.Rgb("--mean", "Override the normalisation mean per channel", Preprocessing.MeanRange);
+    public Option<float[]?> Std { get; } = OptionParsers.Rgb("--std", "Override the normalisation standard deviation per channel", Preprocessing.StdRange);
     public Option<string?> Resize { get; } = OptionParsers.Choice("--resize",
         "Override how images are resized: crop = shorter side to size/crop_pct then centre crop (timm), squash = both sides to size (Hugging Face)",
         "crop", "squash");
     public Option<string?> Interpolation { get; } = OptionParsers.Choice("--interpolation", "Override the resampling filter", ResampleFilters.Names);
-    public Option<double?> CropPct { get; } = OptionParsers.PositiveNumber("--crop-pct", "Override timm's crop_pct (resize to size/crop_pct before the centre crop)");
+    public Option<double?> CropPct { get; } = OptionParsers.OptionalNumber("--crop-pct", "Override timm's crop_pct (resize to size/crop_pct before the centre crop)", Preprocessing.CropPctRange);
     public Option<string?> PosEmbedInterpolation { get; } = OptionParsers.Choice("--pos-embed-interpolation",
         "How --image-size resamples the position embeddings: bicubic = F.interpolate(align_corners=False), A = -0.75 (default; transformers); " +
         "antialias = timm's resample_abs_pos_embed; align-corners = torchvision's interpolate_embeddings; library = whichever the checkpoint's layout uses",
         "bicubic", "antialias", "align-corners", "library");
+    /// <summary>--max-memory SIZE: the <see cref="MemoryBudget.Limit"/> the loader checks before reading any weight.</summary>
+    public Option<long?> MaxMemory { get; } = OptionParsers.ByteSize("--max-memory",
+        "Refuse, before loading, a model whose weights and activations would need more memory: bytes, or 512M, 8G (powers of 1024); default: the machine's memory");
 
     /// <summary>Adds every model option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct, PosEmbedInterpolation })
+        foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct, PosEmbedInterpolation, MaxMemory })
             command.Options.Add(o);
     }
 
-    /// <summary>The overrides given on the command line (null fields keep the checkpoint's values).</summary>
-    public ModelOverrides Overrides(ParseResult parse)
+    /// <summary>
+    /// The overrides given on the command line (null fields keep the checkpoint's values), with the memory budget of a
+    /// pass over <paramref name="batch"/> inputs, recorded for explanation when <paramref name="explanation"/>.
+    /// </summary>
+    public ModelOverrides Overrides(ParseResult parse, int batch = 1, bool explanation = false)
     {
         string? resize = parse.GetValue(Resize);
         return new ModelOverrides
@@ -63,21 +71,41 @@ public sealed class ModelOptions
                 _ => null,
             },
             PosEmbedInterpolationOfLibrary = parse.GetValue(PosEmbedInterpolation) == "library",
+            Memory = new MemoryBudget
+            {
+                Limit = parse.GetValue(MaxMemory) ?? ModelMemory.AvailableBytes,
+                Batch = batch,
+                Explanation = explanation,
+            },
         };
     }
 
-    /// <summary>Loads the model named by --model with the overrides applied.</summary>
-    public LoadedModel Load(ParseResult parse)
+    /// <summary>
+    /// Loads the model named by --model with the overrides applied, refusing it before any weight is read when a pass
+    /// over <paramref name="batch"/> inputs (an explanation pass when <paramref name="explanation"/>) would not fit
+    /// --max-memory.
+    /// </summary>
+    public LoadedModel Load(ParseResult parse, int batch = 1, bool explanation = false)
     {
-        string? given = parse.GetValue(Model);
-        if (given == null) return DefaultModel.Load(Overrides(parse)); // the embedded model (models/README.md)
-        string path = given;
-        if (!File.Exists(path) && !Directory.Exists(path))
+        var overrides = Overrides(parse, batch, explanation);
+        try
         {
-            if (!HubModelResolver.IsHubId(path))
-                throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", path);
-            path = HubModelResolver.Resolve(path, HubOptions.FromEnvironment(), HubProgress.Create(parse));
+            string? given = parse.GetValue(Model);
+            if (given == null) return DefaultModel.Load(overrides); // the embedded model (models/README.md)
+            string path = given;
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                if (!HubModelResolver.IsHubId(path))
+                    throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", path);
+                path = HubModelResolver.Resolve(path, HubOptions.FromEnvironment(), HubProgress.Create(parse));
+            }
+            return ModelLoader.Load(path, overrides);
         }
-        return ModelLoader.Load(path, Overrides(parse));
+        catch (MemoryLimitException e)
+        {
+            // The library names sizes, not flags: the ways out on the command line are added here.
+            string lower = batch > 1 ? "lower --batch-size or --image-size" : "lower --image-size";
+            throw new MemoryLimitException($"{e.Message}; {lower} or raise --max-memory", e.Needed, e.Limit);
+        }
     }
 }

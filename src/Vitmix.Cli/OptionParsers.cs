@@ -65,21 +65,25 @@ public static class OptionParsers
     };
 
     /// <summary>An optional number that must be finite and greater than zero.</summary>
-    public static Option<double?> PositiveNumber(string name, string description, string helpName = "X") => new(name)
+    public static Option<double?> PositiveNumber(string name, string description, string helpName = "X") =>
+        OptionalNumber(name, description, NumberRange.Positive, helpName);
+
+    /// <summary>An optional number that must lie in <paramref name="range"/> (null when absent).</summary>
+    public static Option<double?> OptionalNumber(string name, string description, NumberRange range, string helpName = "X") => new(name)
     {
         Description = description,
         HelpName = helpName,
         CustomParser = r =>
         {
             string text = Token(r);
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && NumberRange.Positive.Contains(v)) return v;
-            r.AddError($"{name}: expected {NumberRange.Positive}, got '{text}'");
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && range.Contains(v)) return v;
+            r.AddError($"{name}: expected {range}, got '{text}'");
             return null;
         },
     };
 
-    /// <summary>Three comma-separated numbers (r,g,b), or one number for all channels.</summary>
-    public static Option<float[]?> Rgb(string name, string description, bool positive) => new(name)
+    /// <summary>Three comma-separated numbers (r,g,b), or one number for all channels, each in <paramref name="range"/>.</summary>
+    public static Option<float[]?> Rgb(string name, string description, NumberRange range) => new(name)
     {
         Description = description,
         HelpName = "R,G,B",
@@ -91,16 +95,56 @@ public static class OptionParsers
             var values = new float[parts.Length];
             bool ok = parts.Length is 1 or 3;
             for (int i = 0; ok && i < parts.Length; i++)
-                ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])
-                     && float.IsFinite(values[i]) && (!positive || values[i] > 0);
+                ok = float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) && range.Contains(values[i]);
             if (!ok)
             {
-                r.AddError($"{name}: expected three comma-separated {(positive ? "positive " : "")}numbers like 0.5,0.5,0.5, got '{text}'");
+                string each = range == NumberRange.Finite ? "" : range == NumberRange.Positive ? "positive " : $"({range}) ";
+                r.AddError($"{name}: expected three comma-separated {each}numbers like 0.5,0.5,0.5, got '{text}'");
                 return null;
             }
             return values.Length == 3 ? values : [values[0], values[0], values[0]];
         },
     };
+
+    /// <summary>
+    /// An optional size in bytes: a whole number of bytes, or a number with a K, M, G or T suffix (powers of 1024;
+    /// "KB", "KiB" and lower case read the same), e.g. 512M, 1.5G, 8G.
+    /// </summary>
+    public static Option<long?> ByteSize(string name, string description, string helpName = "SIZE") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r =>
+        {
+            string text = Token(r);
+            if (ParseByteSize(text) is long v) return v;
+            r.AddError($"{name}: expected a positive size in bytes or with a K, M, G or T suffix like 512M or 8G, got '{text}'");
+            return null;
+        },
+    };
+
+    /// <summary>The bytes <paramref name="text"/> names (see <see cref="ByteSize"/>), or null when it is not a positive size.</summary>
+    internal static long? ParseByteSize(string text)
+    {
+        string t = text.Trim();
+        int shift = 0;
+        foreach (string unit in new[] { "KiB", "KB", "K", "MiB", "MB", "M", "GiB", "GB", "G", "TiB", "TB", "T" })
+        {
+            if (!t.EndsWith(unit, StringComparison.OrdinalIgnoreCase)) continue;
+            shift = 10 * ("KMGT".IndexOf(char.ToUpperInvariant(unit[0])) + 1);
+            t = t[..^unit.Length].TrimEnd();
+            break;
+        }
+        if (shift == 0)
+        {
+            if (t.EndsWith('B') || t.EndsWith('b')) t = t[..^1].TrimEnd();
+            return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) && bytes > 0 ? bytes : null;
+        }
+        if (!double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v)) return null;
+        double total = Math.Floor(v * Math.Pow(2, shift));
+        // 2^63 itself does not fit: the comparison is against the first double past long.MaxValue.
+        return total >= 1 && total < 9.2233720368547758e18 ? (long)total : null;
+    }
 
     /// <summary>A string option restricted to <paramref name="choices"/> (case-insensitive), returned lower-case.</summary>
     public static Option<string?> Choice(string name, string description, params string[] choices) => new(name)

@@ -50,11 +50,12 @@ public static class ExplainCommand
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
-            var loaded = model.Load(parse);
+            var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
+            // The memory check sizes a recorded explanation pass over the batches that will really run.
+            var loaded = model.Load(parse, Math.Clamp(files.Length, 1, parse.GetValue(batchSize)), explanation: true);
             var set = ExplainerSet.Parse(parse.GetValue(methods)!, explainerOptions.Bind(parse));
             var plan = CombinationPlan.Build(set.GridMethods, parse.GetValue(combos), parse.GetValue(fusion)!);
             var mask = MaskThresholds.Parse(parse.GetValue(threshold)!);
-            var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
             var targetList = ResolveTargets(parse.GetValue(targets) ?? [], files.Length, loaded);
             var output = new ExplanationOutputOptions(parse.GetValue(raw), parse.GetValue(colormap) ?? "oklab", 0.5f);
             int code = Run(loaded, files, targetList, set, plan, mask, parse.GetValue(batchSize), parse.GetValue(outDir)!, output, parse, cancel);

@@ -44,6 +44,11 @@ public static class InfoCommand
         Row("input", $"{c.InChannels}x{c.ImageHeight}x{c.ImageWidth}, patch {c.PatchSize}, grid {c.GridHeight}x{c.GridWidth}");
         Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), pooling {(c.Pool == GlobalPool.Token ? "class token" : "patch mean")}");
         Row("parameters", FormatCount(m.ParameterCount));
+        // What --max-memory is compared with: the loader's own estimate, so a user can see the margin.
+        var forward = ModelMemory.Estimate(c, 1, explanation: false);
+        var explanation = ModelMemory.Estimate(c, 1, explanation: true);
+        Row("memory", $"weights {ModelMemory.FormatBytes(forward.Weights)}; at batch 1 a forward pass needs {ModelMemory.FormatBytes(forward.Total)}, " +
+                      $"an explanation pass {ModelMemory.FormatBytes(explanation.Total)} (the limit is --max-memory)");
         Row("classes", ClassSummary(m));
         Row("preprocessing", m.Preprocessing.ToString());
         console.Write(grid);

@@ -5,13 +5,14 @@ using System.Text.Json;
 using Spectre.Console;
 using Vitmix.Data;
 using Vitmix.Model;
+using Vitmix.Engine;
 using Tensor = Vitmix.Engine.Tensor;
 
 namespace Vitmix.Cli.Commands;
 
 /// <summary>
 /// <c>vitmix predict INPUT... --model PATH</c>: classify images or normalised .npy inputs, batched through the model.
-/// An input that cannot be read is reported on one line and skipped; the exit code is then 1.
+/// An input that cannot be read, or whose logits are not finite, is reported on one line and skipped; the exit code is then 1.
 /// </summary>
 public static class PredictCommand
 {
@@ -35,9 +36,11 @@ public static class PredictCommand
         command.Options.Add(batchSize);
         command.SetAction((parse, cancel) =>
         {
-            var loaded = model.Load(parse);
             var options = new Settings(parse.GetValue(top), parse.GetValue(json), parse.GetValue(batchSize));
-            int code = Run(loaded, InputPaths.Expand(parse.GetRequiredValue(inputs)), options, parse, cancel);
+            var files = InputPaths.Expand(parse.GetRequiredValue(inputs));
+            // The memory check sizes the batches that will really run.
+            var loaded = model.Load(parse, Math.Clamp(files.Length, 1, options.BatchSize));
+            int code = Run(loaded, files, options, parse, cancel);
             return Task.FromResult(code);
         });
         return command;
@@ -78,6 +81,14 @@ public static class PredictCommand
             for (int i = 0; i < names.Count; i++)
             {
                 var row = logits.Data.AsSpan(i * k, k);
+                // Each sample runs through the network on its own rows, so one NaN input spoils only its own logits.
+                try { FiniteCheck.Require(row, names[i], "the model's logits", "class"); }
+                catch (InvalidDataException e)
+                {
+                    CliErrors.Report(e, error, verbose: false);
+                    failures++;
+                    continue;
+                }
                 var probabilities = Probabilities.Softmax(row);
                 var order = TopK(probabilities, settings.Top);
                 if (settings.Json) output.WriteLine(JsonLine(names[i], row, probabilities, order, model));

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Vitmix.Data;
 
 /// <summary>How an image is resized to the model's input: timm's eval crop or Hugging Face's squash.</summary>
@@ -12,6 +14,17 @@ public enum ResizeMode
 /// <summary>The pretrained config's preprocessing: resize, crop, scale to [0,1], normalise per channel.</summary>
 public sealed record Preprocessing
 {
+    /// <summary>Values of mean and std: one per RGB channel.</summary>
+    public const int Channels = 3;
+    /// <summary>Each mean value: any finite number.</summary>
+    public static NumberRange MeanRange => NumberRange.Finite;
+    /// <summary>Each std value: positive and finite, since the input is divided by it.</summary>
+    public static NumberRange StdRange => NumberRange.Positive;
+    /// <summary>crop_pct: the share of the resized image the centre crop keeps, in (0, 1].</summary>
+    public static NumberRange CropPctRange { get; } = new(0, false, 1, true);
+    /// <summary>The resampling filters a config or option may name: PIL's, as <see cref="ResampleFilters.Names"/>.</summary>
+    public static IReadOnlyList<string> Interpolations => ResampleFilters.Names;
+
     public float[] Mean { get; init; } = [0.5f, 0.5f, 0.5f];
     public float[] Std { get; init; } = [0.5f, 0.5f, 0.5f];
     public int InputHeight { get; init; } = 224;
@@ -20,6 +33,42 @@ public sealed record Preprocessing
     /// <summary>"bicubic", "bilinear" or "nearest", as in timm's pretrained_cfg.</summary>
     public string Interpolation { get; init; } = "bicubic";
     public ResizeMode Resize { get; init; } = ResizeMode.Crop;
+
+    /// <summary>
+    /// Every value outside its rule (<see cref="MeanRange"/>, <see cref="StdRange"/>, <see cref="CropPctRange"/>,
+    /// <see cref="Interpolations"/>, a positive input size), one message each; empty when all are valid.
+    /// The command-line options check the same rules, so a config file cannot pass what a flag may not.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (ChannelProblem("mean", Mean, MeanRange) is { } mean) problems.Add(mean);
+        if (ChannelProblem("std", Std, StdRange) is { } std) problems.Add(std);
+        if (!CropPctRange.Contains(CropPct)) problems.Add($"crop_pct {CropPct.ToString(CultureInfo.InvariantCulture)}: expected {CropPctRange}");
+        if (!Interpolations.Contains(Interpolation))
+            problems.Add($"interpolation '{Interpolation}' is not supported (expected {string.Join(", ", Interpolations)})");
+        if (InputHeight <= 0 || InputWidth <= 0) problems.Add($"input size {InputHeight}x{InputWidth} must be positive");
+        return problems;
+    }
+
+    /// <summary>
+    /// The problem with a per-channel value list (<paramref name="name"/> is "mean" or "std"), or null when it holds
+    /// <see cref="Channels"/> values inside <paramref name="range"/>.
+    /// </summary>
+    public static string? ChannelProblem(string name, IReadOnlyList<float>? values, NumberRange range)
+    {
+        if (values == null) return $"{name} is missing";
+        if (values.Count == Channels && values.All(v => range.Contains(v))) return null;
+        string shown = string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        return $"{name} [{shown}]: expected {Channels} values, each {range}";
+    }
+
+    /// <summary>Throws an <see cref="InvalidDataException"/> listing <see cref="Problems"/> when there are any.</summary>
+    public void Validate()
+    {
+        var problems = Problems();
+        if (problems.Count > 0) throw new InvalidDataException("invalid preprocessing: " + string.Join("; ", problems));
+    }
 
     public override string ToString() =>
         $"{Resize.ToString().ToLowerInvariant()} to {InputHeight}x{InputWidth}" +

@@ -70,4 +70,9 @@ public sealed record ModelOverrides
     public PositionEmbeddingInterpolation? PosEmbedInterpolation { get; init; }
     /// <summary>Resample the position embeddings the way the checkpoint's own library does (overrides <see cref="PosEmbedInterpolation"/>).</summary>
     public bool PosEmbedInterpolationOfLibrary { get; init; }
+    /// <summary>
+    /// The memory the model may use and the pass it will run, checked before any weight is read; null = a forward
+    /// pass at batch 1 within the machine's memory (<see cref="ModelMemory.AvailableBytes"/>).
+    /// </summary>
+    public MemoryBudget? Memory { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Vitmix.Data;
 using Vitmix.Model.Checkpoints;
 
@@ -15,7 +16,11 @@ public static class ModelLoader
 {
     /// <summary>
     /// <paramref name="path"/> is a .safetensors file (config.json beside it is used when present) or a folder
-    /// holding model.safetensors and config.json. Errors are <see cref="InvalidDataException"/> naming the file and the problem.
+    /// holding model.safetensors and config.json. Errors are <see cref="InvalidDataException"/> naming the file and the
+    /// problem (non-finite weights and config values outside their rules, <see cref="VitConfig.Problems"/> and
+    /// <see cref="Preprocessing.Problems"/>, included), or a <see cref="MemoryLimitException"/> when the model would
+    /// need more than <see cref="ModelOverrides.Memory"/> allows (the machine's memory by default), checked before any
+    /// weight is read.
     /// </summary>
     public static LoadedModel Load(string path, ModelOverrides? overrides = null)
     {
@@ -23,26 +28,27 @@ public static class ModelLoader
         // position embeddings (timm's resample_abs_pos_embed), so a 224 model can run on 384 images.
         int? requestedSize = overrides?.ImageSize;
         if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
-        var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null });
+        var budget = overrides?.Memory ?? new MemoryBudget();
+        var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null }, requestedSize, budget);
         if (requestedSize is not int s) return native;
         var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? PositionEmbeddingInterpolations.For(native.Layout)
             : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
-        return AtImageSize(native, s, interpolation);
+        return AtImageSize(native, s, interpolation, budget);
     }
 
     /// <summary>
     /// The same model run at another (square) input size: position embeddings of the patch grid resampled with
     /// <paramref name="interpolation"/> (plain bicubic by default; <see cref="PositionEmbeddingInterpolations.For"/>
-    /// gives the flavour of the checkpoint's library), prefix-token rows kept.
+    /// gives the flavour of the checkpoint's library), prefix-token rows kept. The new size is checked against
+    /// <paramref name="memory"/> (the machine's memory by default) before anything is resampled.
     /// </summary>
     public static LoadedModel AtImageSize(LoadedModel model, int size,
-        PositionEmbeddingInterpolation interpolation = PositionEmbeddingInterpolation.Bicubic)
+        PositionEmbeddingInterpolation interpolation = PositionEmbeddingInterpolation.Bicubic, MemoryBudget? memory = null)
     {
         var c = model.Config;
         if (size == c.ImageHeight && size == c.ImageWidth) return model;
-        if (size % c.PatchSize != 0)
-            throw new ArgumentException($"image size {size} is not a multiple of the patch size {c.PatchSize}");
-        var config = c with { ImageHeight = size, ImageWidth = size };
+        var config = AtSize(c, size, model.WeightsPath);
+        ModelMemory.EnsureFits(config, memory ?? new MemoryBudget(), model.WeightsPath);
         int prefixRows = c.NoEmbedClass ? 0 : c.NumPrefixTokens;
         var w = model.Network.Weights;
         var resized = new VitWeights
@@ -64,7 +70,19 @@ public static class ModelLoader
         };
     }
 
-    static LoadedModel LoadNative(string path, ModelOverrides? overrides)
+    /// <summary><paramref name="c"/> at a square input size, checked (tokens and arrays included) before anything is sized by it.</summary>
+    static VitConfig AtSize(VitConfig c, int size, string source)
+    {
+        if (size <= 0) throw new ArgumentException($"image size {size} must be positive");
+        if (size % c.PatchSize != 0)
+            throw new ArgumentException($"image size {size} is not a multiple of the patch size {c.PatchSize}");
+        var config = c with { ImageHeight = size, ImageWidth = size };
+        try { config.Validate(); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{source}: at image size {size}: {e.Message}"); }
+        return config;
+    }
+
+    static LoadedModel LoadNative(string path, ModelOverrides? overrides, int? requestedSize, MemoryBudget budget)
     {
         var (weightsPath, configPath) = Locate(path);
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
@@ -113,7 +131,11 @@ public static class ModelLoader
         var resolved = new ConfigResolver(sources).Resolve(fallbackModel, fallbackPrep, $"{layout.Description} defaults", weightsPath,
             () => HeadsUnknown(weightsPath, configPath, architecture));
 
+        // Everything that sizes an allocation is checked before the first one: the config at the size it will run at,
+        // the file's shapes against the config, then the arrays and memory a pass at that size needs.
+        var target = requestedSize is int size ? AtSize(resolved.Config, size, weightsPath) : resolved.Config;
         state.Validate(resolved.Config, resolved.Source);
+        ModelMemory.EnsureFits(target, budget, weightsPath);
         var weights = VitWeights.FromStateDict(resolved.Config, state.Read(resolved.Config), weightsPath);
         return new LoadedModel
         {
@@ -139,6 +161,9 @@ public static class ModelLoader
                 if (File.Exists(Path.Combine(path, "model.safetensors.index.json")))
                     throw new InvalidDataException($"{path}: sharded checkpoints (model.safetensors.index.json) are not supported; a ViT fits in one model.safetensors");
                 var candidates = Directory.GetFiles(path, "*.safetensors");
+                if (candidates.Length == 0 && PyTorchCheckpoint(path) is { } pytorch)
+                    throw new InvalidDataException(
+                        $"{path}: folder holds no model.safetensors, only the PyTorch checkpoint {Path.GetFileName(pytorch)}; {SafeTensorsFile.OnlySafetensors(Path.GetFileName(pytorch))}");
                 if (candidates.Length != 1)
                     throw new InvalidDataException(candidates.Length == 0
                         ? $"{path}: folder holds no model.safetensors"
@@ -150,6 +175,14 @@ public static class ModelLoader
         else throw new InvalidDataException($"{path}: no such file or folder");
         string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, "config.json");
         return (weights, File.Exists(config) ? config : null);
+    }
+
+    /// <summary>A PyTorch weights file in <paramref name="folder"/> (pytorch_model.bin first), or null.</summary>
+    static string? PyTorchCheckpoint(string folder)
+    {
+        string bin = Path.Combine(folder, "pytorch_model.bin");
+        if (File.Exists(bin)) return bin;
+        return new[] { "*.bin", "*.pth", "*.pt" }.SelectMany(p => Directory.GetFiles(folder, p)).Order(StringComparer.Ordinal).FirstOrDefault();
     }
 
     /// <summary>An architecture named by the weights file ("vit_base_patch16_224.augreg_in21k.safetensors") or its folder.</summary>
@@ -187,16 +220,18 @@ public static class ModelLoader
 
     static PartialConfig FromOverrides(ModelOverrides o)
     {
+        // The same rules as a config file's values (VitConfig, Preprocessing), reported as argument errors.
         Positive(o.Heads, "heads");
         Positive(o.ImageSize, "image size");
         Positive(o.PatchSize, "patch size");
-        if (o.LayerNormEps is { } eps && !(eps > 0 && float.IsFinite(eps))) throw new ArgumentException($"LayerNorm eps {eps} must be a positive number");
-        if (o.Mean is { } mean && mean.Length != 3) throw new ArgumentException($"mean has {mean.Length} values, expected 3 (one per channel)");
-        if (o.Std is { } std && (std.Length != 3 || std.Any(s => !(s > 0))))
-            throw new ArgumentException($"std [{string.Join(", ", std)}] must be 3 positive values");
-        if (o.CropPct is { } crop && !(crop > 0 && crop <= 1)) throw new ArgumentException($"crop_pct {crop} must be in (0, 1]");
-        if (o.Interpolation is not (null or "bicubic" or "bilinear" or "nearest"))
-            throw new ArgumentException($"interpolation '{o.Interpolation}' is not supported (expected bicubic, bilinear or nearest)");
+        if (o.LayerNormEps is { } eps && !VitConfig.LayerNormEpsRange.Contains(eps))
+            throw new ArgumentException($"LayerNorm eps {eps.ToString(CultureInfo.InvariantCulture)}: expected {VitConfig.LayerNormEpsRange}");
+        if (o.Mean != null && Preprocessing.ChannelProblem("mean", o.Mean, Preprocessing.MeanRange) is { } mean) throw new ArgumentException(mean);
+        if (o.Std != null && Preprocessing.ChannelProblem("std", o.Std, Preprocessing.StdRange) is { } std) throw new ArgumentException(std);
+        if (o.CropPct is { } crop && !Preprocessing.CropPctRange.Contains(crop))
+            throw new ArgumentException($"crop_pct {crop.ToString(CultureInfo.InvariantCulture)}: expected {Preprocessing.CropPctRange}");
+        if (o.Interpolation != null && !Preprocessing.Interpolations.Contains(o.Interpolation))
+            throw new ArgumentException($"interpolation '{o.Interpolation}' is not supported (expected {string.Join(", ", Preprocessing.Interpolations)})");
         return new PartialConfig
         {
             Origin = "overrides",

@@ -34,7 +34,7 @@ public static class PositionEmbeddingResampler
         if (numPrefix < 0 || oldH <= 0 || oldW <= 0 || newH <= 0 || newW <= 0 || dim <= 0)
             throw new ArgumentException(
                 $"pos_embed resample needs numPrefix >= 0 and positive sizes, got numPrefix={numPrefix}, old grid {oldH}x{oldW}, new grid {newH}x{newW}, dim={dim}");
-        long expected = (numPrefix + (long)oldH * oldW) * dim;
+        long expected = ModelMemory.Multiply(numPrefix + (long)oldH * oldW, dim);
         if (posEmbed.Length != expected)
             throw new ArgumentException(
                 $"pos_embed has {posEmbed.Length} values, expected (numPrefix {numPrefix} + {oldH}x{oldW} patches) x dim {dim} = {expected}",
@@ -43,7 +43,16 @@ public static class PositionEmbeddingResampler
         if (oldH == newH && oldW == newW)
             return (float[])posEmbed.Clone();
 
-        var result = new float[(numPrefix + newH * newW) * dim];
+        // Both new arrays are sized in 64 bits first: every int offset below then stays inside them.
+        long resultLength = ModelMemory.Multiply(numPrefix + (long)newH * newW, dim);
+        long wideLength = ModelMemory.Multiply((long)oldH * newW, dim);
+        // The tap tables hold about 4·max(in, out) entries per axis (antialiased: 2·support per output).
+        long taps = 4L * Math.Max(Math.Max(oldW, newW), Math.Max(oldH, newH)) + 8;
+        if (Math.Max(Math.Max(resultLength, wideLength), taps) > Array.MaxLength)
+            throw new ArgumentException(
+                $"resampling pos_embed from a {oldH}x{oldW} to a {newH}x{newW} grid at dim {dim} needs {Math.Max(Math.Max(resultLength, wideLength), taps)} values, more than an array can hold ({Array.MaxLength})");
+
+        var result = new float[resultLength];
         posEmbed.AsSpan(0, numPrefix * dim).CopyTo(result);
 
         ReadOnlySpan<float> grid = posEmbed.AsSpan(numPrefix * dim);
@@ -51,7 +60,7 @@ public static class PositionEmbeddingResampler
         AxisWeights alongH = AxisWeights.For(interpolation, oldH, newH);
 
         // Width pass: (oldH, oldW, D) → (oldH, newW, D).
-        var wide = new float[oldH * newW * dim];
+        var wide = new float[wideLength];
         for (int y = 0; y < oldH; y++)
             for (int x = 0; x < newW; x++)
             {

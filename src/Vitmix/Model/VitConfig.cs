@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Vitmix.Model;
 
 /// <summary>How the token sequence is pooled into the classifier's input.</summary>
@@ -40,32 +42,86 @@ public sealed record VitConfig
     /// <summary>Position embeddings cover only the patch tokens and are added before the prefix tokens are prepended.</summary>
     public bool NoEmbedClass { get; init; }
 
+    /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
+    public static NumberRange LayerNormEpsRange => NumberRange.Positive;
+
     public int GridHeight => ImageHeight / PatchSize;
     public int GridWidth => ImageWidth / PatchSize;
-    public int NumPatches => GridHeight * GridWidth;
-    public int NumPrefixTokens => (ClassToken ? 1 : 0) + (Distilled ? 1 : 0) + RegisterTokens;
-    public int NumTokens => NumPrefixTokens + NumPatches;
+    // The products below are checked: Validate keeps them inside an array's length, and a config that skipped it
+    // throws instead of wrapping around to a small size that a kernel would then write past.
+    public int NumPatches => checked(GridHeight * GridWidth);
+    public int NumPrefixTokens => checked((ClassToken ? 1 : 0) + (Distilled ? 1 : 0) + RegisterTokens);
+    public int NumTokens => checked(NumPrefixTokens + NumPatches);
     public int HeadDim => EmbedDim / NumHeads;
-    public int PatchDim => InChannels * PatchSize * PatchSize;
+    public int PatchDim => checked(InChannels * PatchSize * PatchSize);
     /// <summary>Rows of pos_embed: the patches, plus the prefix tokens unless <see cref="NoEmbedClass"/>.</summary>
     public int NumPositions => NoEmbedClass ? NumPatches : NumTokens;
 
-    /// <summary>Throws with a message naming every inconsistency.</summary>
+    /// <summary>Throws an <see cref="InvalidDataException"/> naming every problem of <see cref="Problems"/>.</summary>
     public void Validate()
     {
+        var problems = Problems();
+        if (problems.Count > 0) throw new InvalidDataException("invalid ViT config: " + string.Join("; ", problems));
+    }
+
+    /// <summary>
+    /// Every inconsistency: sizes that are not positive, a patch that does not tile the image, heads that do not divide
+    /// the width, an epsilon outside <see cref="LayerNormEpsRange"/>, a pooling without its token, and (when the rest is
+    /// sound) a token count or a weight tensor larger than an array can hold. Empty when the config is valid; then every
+    /// derived size (<see cref="NumTokens"/>, <see cref="PatchDim"/>, each weight's element count) fits an array.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
         var problems = new List<string>();
+        if (ImageHeight <= 0 || ImageWidth <= 0) problems.Add($"image size {ImageHeight}x{ImageWidth} must be positive");
         if (PatchSize <= 0) problems.Add($"patch size {PatchSize} must be positive");
         else if (ImageHeight % PatchSize != 0 || ImageWidth % PatchSize != 0)
             problems.Add($"image size {ImageHeight}x{ImageWidth} is not a multiple of the patch size {PatchSize}");
+        if (InChannels <= 0) problems.Add($"{InChannels} input channels must be positive");
         if (EmbedDim <= 0 || Depth <= 0 || MlpHidden <= 0 || NumClasses <= 0)
             problems.Add($"embed dim {EmbedDim}, depth {Depth}, MLP hidden {MlpHidden} and classes {NumClasses} must be positive");
+        if (RegisterTokens < 0) problems.Add($"{RegisterTokens} register tokens must be zero or more");
         if (NumHeads <= 0 || (EmbedDim > 0 && EmbedDim % NumHeads != 0))
             problems.Add($"{NumHeads} heads do not divide embed dim {EmbedDim}");
+        if (!LayerNormEpsRange.Contains(LayerNormEps))
+            problems.Add($"LayerNorm eps {LayerNormEps.ToString(CultureInfo.InvariantCulture)}: expected {LayerNormEpsRange}");
         if (Pool == GlobalPool.Token && !ClassToken)
             problems.Add("token pooling needs a class token");
         if (Distilled && !ClassToken)
             problems.Add("a distilled model needs a class token");
-        if (problems.Count > 0) throw new InvalidDataException("invalid ViT config: " + string.Join("; ", problems));
+        if (problems.Count == 0) problems.AddRange(SizeProblems());
+        return problems;
+    }
+
+    /// <summary>Sizes past <see cref="Array.MaxLength"/>, computed in 64 bits before any int property is read.</summary>
+    IEnumerable<string> SizeProblems()
+    {
+        long max = Array.MaxLength;
+        long patches = (long)(ImageHeight / PatchSize) * (ImageWidth / PatchSize);
+        long tokens = (ClassToken ? 1 : 0) + (Distilled ? 1 : 0) + (long)RegisterTokens + patches;
+        if (tokens > max)
+        {
+            yield return $"image {ImageHeight}x{ImageWidth} at patch {PatchSize} gives {ModelMemory.Count(tokens)} tokens, more than an array can hold ({ModelMemory.Count(max)})";
+            yield break;
+        }
+        if (ModelMemory.Multiply(InChannels, ModelMemory.Multiply(PatchSize, PatchSize)) > max)
+        {
+            yield return $"a {InChannels}x{PatchSize}x{PatchSize} patch has more values than an array can hold ({ModelMemory.Count(max)})";
+            yield break;
+        }
+        // qkv.weight is (3D, D): its first dimension must itself be an int
+        if (3L * EmbedDim > int.MaxValue)
+        {
+            yield return $"embed dim {EmbedDim} is too large: qkv.weight would have {ModelMemory.Count(3L * EmbedDim)} rows";
+            yield break;
+        }
+        // One block stands for all: they share their shapes, and a hostile depth must not cost an enumeration.
+        foreach (var (name, shape) in VitWeights.ExpectedShapes(this with { Depth = 1 }))
+        {
+            long n = ModelMemory.Elements(shape);
+            if (n > max)
+                yield return $"{name} [{string.Join(", ", shape)}] would have {ModelMemory.Count(n)} elements, more than an array can hold ({ModelMemory.Count(max)})";
+        }
     }
 
     public override string ToString() =>

@@ -33,7 +33,7 @@ public sealed class CliUsageTests : IDisposable
     {
         var r = CliRunner.Run("predict", "--help");
         foreach (var option in new[] { "--model", "--top", "--json", "--batch-size", "--heads", "--image-size", "--patch-size",
-                                       "--eps", "--mean", "--std", "--resize", "--interpolation", "--crop-pct", "--verbose" })
+                                       "--eps", "--mean", "--std", "--resize", "--interpolation", "--crop-pct", "--max-memory", "--verbose" })
             Assert.Contains(option, r.Out);
     }
 
@@ -54,7 +54,9 @@ public sealed class CliUsageTests : IDisposable
     [InlineData(new[] { "info", "--model", "m", "--std", "0.5,0,0.5" }, "--std: expected three comma-separated positive numbers")]
     [InlineData(new[] { "info", "--model", "m", "--resize", "stretch" }, "--resize: expected one of crop, squash, got 'stretch'")]
     [InlineData(new[] { "info", "--model", "m", "--interpolation", "spline" }, "--interpolation: expected one of")]
-    [InlineData(new[] { "info", "--model", "m", "--crop-pct", "-1" }, "--crop-pct: expected a positive number, got '-1'")]
+    [InlineData(new[] { "info", "--model", "m", "--crop-pct", "-1" }, "--crop-pct: expected a number in (0, 1], got '-1'")]
+    [InlineData(new[] { "info", "--model", "m", "--crop-pct", "1.5" }, "--crop-pct: expected a number in (0, 1], got '1.5'")]
+    [InlineData(new[] { "info", "--model", "m", "--max-memory", "8X" }, "--max-memory: expected a positive size")]
     [InlineData(new[] { "info", "--model", "m", "--eps", "nan" }, "--eps: expected a positive number")]
     [InlineData(new[] { "info", "--model", "m", "--heads", "2.5" }, "--heads: expected a positive integer")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]

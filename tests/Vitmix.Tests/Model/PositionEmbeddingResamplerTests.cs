@@ -201,3 +201,22 @@ public class PositionEmbeddingResamplerTests
         Assert.Contains("2x2", ex.Message);
     }
 }
+
+/// <summary>Target grids whose arrays cannot exist are refused before anything of their size is allocated.</summary>
+public class PositionEmbeddingResamplerSizeTests
+{
+    [Theory]
+    [InlineData(50_000, 50_000, 1)]       // 2.5·10⁹ rows: past an array, though 50,000² fits an int
+    [InlineData(46_341, 46_341, 1)]       // 46,341² = 2,147,488,281: wraps an int
+    [InlineData(1_000, 1_000, 100_000)]   // (1 + 10⁶) · 10⁵ values
+    public void OversizedGridsAreRefusedWithoutAllocatingThem(int newH, int newW, int dim)
+    {
+        var posEmbed = new float[(1 + 4) * dim];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ArgumentException>(() =>
+            PositionEmbeddingResampler.Resample(posEmbed, 1, 2, 2, newH, newW, dim, PositionEmbeddingInterpolation.Bicubic));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("more than an array can hold", e.Message);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes before refusing");
+    }
+}

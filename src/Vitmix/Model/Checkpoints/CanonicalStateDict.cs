@@ -1,3 +1,5 @@
+using Vitmix.Engine;
+
 namespace Vitmix.Model.Checkpoints;
 
 /// <summary>
@@ -52,7 +54,7 @@ internal sealed class CanonicalStateDict
         foreach (var p in arr)
         {
             if (p!.Shape.Length != first.Length || !p.Shape.AsSpan(1).SequenceEqual(first.AsSpan(1))) return null;
-            rows += p.Shape[0];
+            rows = checked(rows + p.Shape[0]); // each part fits the file, so their sum fits a long
         }
         var shape = (long[])first.Clone();
         shape[0] = rows;
@@ -71,10 +73,15 @@ internal sealed class CanonicalStateDict
     /// </summary>
     public void Validate(VitConfig config, string configSource)
     {
+        // Blocks the file does not have are counted, not listed: a hostile depth of a million would otherwise build
+        // fourteen million names only to report them missing. The blocks it has are checked as usual.
+        int fileDepth = BlockCount();
         var missing = new List<string>();
+        if (config.Depth > fileDepth)
+            missing.Add($"{config.Depth - fileDepth} blocks (the config has {config.Depth}, the file {(fileDepth == 0 ? "none" : $"blocks 0 to {fileDepth - 1}")})");
         var mismatched = new List<string>();
         var dtypes = new List<string>();
-        var expected = VitWeights.ExpectedShapes(config).ToList();
+        var expected = VitWeights.ExpectedShapes(config with { Depth = Math.Min(config.Depth, fileDepth) }).ToList();
         var expectedNames = expected.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (name, shape) in expected)
         {
@@ -107,7 +114,11 @@ internal sealed class CanonicalStateDict
             $"{file.Path}: {Layout.Description} checkpoint does not fit {config} (config from {configSource}): {string.Join("; ", problems)}");
     }
 
-    /// <summary>Reads every tensor <paramref name="config"/> needs as float32, keyed by timm name. Call <see cref="Validate"/> first.</summary>
+    /// <summary>
+    /// Reads every tensor <paramref name="config"/> needs as float32, keyed by timm name. Call <see cref="Validate"/>
+    /// first. A NaN or infinite weight is an error naming the file's tensor and the element: it would make every
+    /// output non-finite without any other sign.
+    /// </summary>
     public Dictionary<string, Tensor> Read(VitConfig config)
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -118,13 +129,32 @@ internal sealed class CanonicalStateDict
             int offset = 0;
             foreach (var p in arr)
             {
-                int count = (int)p!.ElementCount;
-                file.ReadFloats(p.Name, data.AsSpan(offset, count));
+                int count = checked((int)p!.ElementCount);
+                var slice = data.AsSpan(offset, count);
+                // Checked part by part as it is read, so the error names the file's own key and element.
+                int bad = file.ReadFloatsFindingNonFinite(p.Name, slice);
+                if (bad >= 0)
+                    throw new InvalidDataException(
+                        $"{file.Path}: tensor {p.Name} holds {FiniteCheck.Describe(slice[bad])} at element {bad}; only finite weights can give finite outputs");
                 offset += count;
             }
             state[name] = new Tensor(data, shape);
         }
         return state;
+    }
+
+    /// <summary>Blocks in the file: one more than the highest index of a timm "blocks.{i}." name.</summary>
+    int BlockCount()
+    {
+        int depth = 0;
+        foreach (var name in parts.Keys)
+        {
+            if (!name.StartsWith("blocks.", StringComparison.Ordinal)) continue;
+            int dot = name.IndexOf('.', 7);
+            if (dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i) && i < int.MaxValue)
+                depth = Math.Max(depth, i + 1);
+        }
+        return depth;
     }
 
     static string Summarise(List<string> items) =>

@@ -64,7 +64,16 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
         foreach (var s in sources)
         {
             if (s.MlpHidden is { } hidden) { mlp = hidden; Note(s.Origin, "mlp"); break; }
-            if (s.MlpRatio is { } ratio && embed is { } d) { mlp = (int)(d * ratio); Note(s.Origin, "mlp"); break; }
+            if (s.MlpRatio is { } ratio && embed is { } d)
+            {
+                // A hostile ratio (negative, huge) must not reach the int cast, where it would wrap or saturate.
+                double mlpWidth = d * ratio;
+                if (!(mlpWidth >= 1 && mlpWidth <= int.MaxValue))
+                    throw new InvalidDataException($"{path}: mlp_ratio {ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)} of {s.Origin} gives an MLP width of {mlpWidth.ToString(System.Globalization.CultureInfo.InvariantCulture)} for embed dim {d}; expected a positive width");
+                mlp = (int)mlpWidth;
+                Note(s.Origin, "mlp");
+                break;
+            }
         }
         var missing = new List<string>();
         if (embed == null) missing.Add("embed dim");
@@ -107,6 +116,8 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
             InputHeight = config.ImageHeight,
             InputWidth = config.ImageWidth,
         };
+        try { prep.Validate(); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message} (config from {Describe()})"); }
         var names = PickRef(s => s.ClassNames, "labels");
         if (names != null && names.Length != config.NumClasses)
             throw new InvalidDataException($"{path}: the config names {names.Length} classes but the model has {config.NumClasses} (config from {Describe()})");

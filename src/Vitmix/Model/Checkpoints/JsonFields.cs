@@ -73,11 +73,30 @@ internal readonly struct JsonFields(JsonElement obj, string where)
         return ParseText(bytes, path);
     }
 
+    /// <summary>True when the parse error points at a NaN, Infinity or -Infinity literal.</summary>
+    static bool AtNonFiniteLiteral(ReadOnlySpan<byte> bytes, JsonException e)
+    {
+        if (e.LineNumber is not long line || e.BytePositionInLine is not long column) return false;
+        for (long l = 0; l < line; l++)
+        {
+            int newline = bytes.IndexOf((byte)'\n');
+            if (newline < 0) return false;
+            bytes = bytes[(newline + 1)..];
+        }
+        if (column > bytes.Length) return false;
+        var rest = bytes[(int)column..];
+        return rest.StartsWith("NaN"u8) || rest.StartsWith("Infinity"u8) || rest.StartsWith("-Infinity"u8);
+    }
+
     public static JsonDocument ParseText(ReadOnlyMemory<byte> bytes, string where)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
-        catch (JsonException e) { throw new InvalidDataException($"{where}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}"); }
+        catch (JsonException e)
+        {
+            string hint = AtNonFiniteLiteral(bytes.Span, e) ? " (NaN and Infinity, as Python's json module writes non-finite floats, are not JSON numbers)" : "";
+            throw new InvalidDataException($"{where}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}{hint}");
+        }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
             var kind = doc.RootElement.ValueKind;

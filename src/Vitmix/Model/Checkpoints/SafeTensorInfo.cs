@@ -4,7 +4,7 @@ namespace Vitmix.Model.Checkpoints;
 public sealed record SafeTensorInfo(string Name, SafeTensorDtype Dtype, long[] Shape, long Begin, long End)
 {
     /// <summary>Number of elements: the product of the shape (1 for a scalar).</summary>
-    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
+    public long ElementCount => Shape.Aggregate(1L, (a, d) => checked(a * d)); // the reader refused shapes whose count overflows
 
     public long ByteLength => End - Begin;
 

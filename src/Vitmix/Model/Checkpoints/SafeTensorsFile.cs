@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using Vitmix.Engine;
 
 namespace Vitmix.Model.Checkpoints;
 
@@ -120,32 +121,43 @@ public sealed class SafeTensorsFile : IDisposable
             throw Fail(Path, $"tensor '{info.Name}' has dtype {info.Dtype}; a ViT weight must be F32, F16 or BF16");
     }
 
-    void ReadFloats(SafeTensorInfo info, Span<float> destination)
+    /// <summary>
+    /// Reads like <see cref="ReadFloats(string, Span{float})"/> and returns the index of the first NaN or ±∞, or -1
+    /// when every value is finite. Each chunk is checked right after it is read, while it is still in cache, so the
+    /// check costs little beside the read; reading stops at the first non-finite value.
+    /// </summary>
+    internal int ReadFloatsFindingNonFinite(string name, Span<float> destination) => ReadFloats(this[name], destination, findNonFinite: true);
+
+    int ReadFloats(SafeTensorInfo info, Span<float> destination, bool findNonFinite = false)
     {
         RequireFloat(info);
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"{Path}: tensor '{info.Name}' has {info.ElementCount} elements but the destination holds {destination.Length}");
         long offset = DataStart + info.Begin;
-        switch (info.Dtype)
+        if (info.Dtype != SafeTensorDtype.F32) return ReadHalfWidth(info, offset, destination, findNonFinite);
+        // Little-endian bytes land directly in the float array: no staging copy of the weights. Without a check the
+        // whole tensor is one read; with it, cache-sized chunks.
+        int step = findNonFinite ? ConvertChunkBytes / sizeof(float) : Math.Max(destination.Length, 1);
+        for (int done = 0; done < destination.Length; done += step)
         {
-            case SafeTensorDtype.F32:
-                // Little-endian bytes land directly in the float array: no staging copy of the weights.
-                ReadExactly(offset, MemoryMarshal.AsBytes(destination), info.Name);
-                if (!BitConverter.IsLittleEndian)
-                {
-                    var bits = MemoryMarshal.Cast<float, int>(destination);
-                    BinaryPrimitives.ReverseEndianness(bits, bits);
-                }
-                break;
-            case SafeTensorDtype.F16:
-            case SafeTensorDtype.BF16:
-                ReadHalfWidth(info, offset, destination);
-                break;
+            var chunk = destination.Slice(done, Math.Min(step, destination.Length - done));
+            ReadExactly(offset + sizeof(float) * (long)done, MemoryMarshal.AsBytes(chunk), info.Name);
+            if (!BitConverter.IsLittleEndian)
+            {
+                var bits = MemoryMarshal.Cast<float, int>(chunk);
+                BinaryPrimitives.ReverseEndianness(bits, bits);
+            }
+            if (findNonFinite && FiniteCheck.IndexOfNonFinite(chunk) is int bad and >= 0) return done + bad;
         }
+        return -1;
     }
 
-    /// <summary>Streams 16-bit elements through a small pooled buffer, converting each chunk into the destination.</summary>
-    void ReadHalfWidth(SafeTensorInfo info, long offset, Span<float> destination)
+    /// <summary>
+    /// Streams 16-bit elements through a small pooled buffer, converting each chunk into the destination; with
+    /// <paramref name="findNonFinite"/> returns the index of the first NaN or ±∞ (-1 when none), as
+    /// <see cref="ReadFloatsFindingNonFinite"/>.
+    /// </summary>
+    int ReadHalfWidth(SafeTensorInfo info, long offset, Span<float> destination, bool findNonFinite)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ConvertChunkBytes);
         try
@@ -168,8 +180,10 @@ public sealed class SafeTensorsFile : IDisposable
                     TensorPrimitives.ConvertTruncating<ushort, uint>(halves, wide);
                     TensorPrimitives.ShiftLeft(wide, 16, wide);
                 }
+                if (findNonFinite && FiniteCheck.IndexOfNonFinite(dst) is int bad and >= 0) return done + bad;
                 done += n;
             }
+            return -1;
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
@@ -188,10 +202,13 @@ public sealed class SafeTensorsFile : IDisposable
     static (long HeaderLength, IReadOnlyDictionary<string, string> Metadata, List<SafeTensorInfo> Tensors) ReadHeader(
         SafeFileHandle handle, long fileLength, string path)
     {
+        // The length prefix and the header's first byte, to tell a safetensors file from a PyTorch pickle or zip.
+        Span<byte> start = stackalloc byte[9];
+        start = start[..(int)Math.Min(9, fileLength)];
+        ReadAll(handle, 0, start, path);
+        if (ForeignFormat(start, fileLength, path) is { } foreign) throw Fail(path, foreign);
         if (fileLength < 8) throw Fail(path, $"file is {fileLength} bytes, too short for the 8-byte safetensors header length");
-        Span<byte> prefix = stackalloc byte[8];
-        ReadAll(handle, 0, prefix, path);
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(start);
         // Both limits are checked before anything is allocated, so a hostile length costs nothing.
         if (n > MaxHeaderLength) throw Fail(path, $"header length {n} exceeds the limit of {MaxHeaderLength} bytes");
         if ((long)n > fileLength - 8) throw Fail(path, $"header length {n} runs past the end of the file ({fileLength} bytes)");
@@ -221,6 +238,37 @@ public sealed class SafeTensorsFile : IDisposable
             return (headerLength, metadata, tensors);
         }
     }
+
+    /// <summary>
+    /// What the file is when its first bytes are not a plausible safetensors start but a PyTorch format's magic: a
+    /// pickle (0x80 and protocol 2 to 5, torch.save's legacy format and pytorch_model.bin) or a zip archive
+    /// (PK\x03\x04, torch.save's default since PyTorch 1.6). Null otherwise. A genuine safetensors file may begin
+    /// with the same bytes (its header length is little-endian), so only a start whose length is impossible or whose
+    /// header does not open with '{' counts.
+    /// </summary>
+    static string? ForeignFormat(ReadOnlySpan<byte> start, long fileLength, string path)
+    {
+        if (start.Length >= 9)
+        {
+            ulong n = BinaryPrimitives.ReadUInt64LittleEndian(start);
+            if (n <= MaxHeaderLength && (long)n <= fileLength - 8 && start[8] == (byte)'{') return null;
+        }
+        string? format = start switch
+        {
+            [0x80, >= 2 and <= 5, ..] => "a Python pickle (the legacy torch.save format, e.g. pytorch_model.bin)",
+            [(byte)'P', (byte)'K', 3, 4, ..] => "a zip archive (the torch.save format since PyTorch 1.6, e.g. a .pth or .pt file)",
+            _ => null,
+        };
+        return format == null ? null : $"this is {format}, not safetensors; {OnlySafetensors(System.IO.Path.GetFileName(path))}";
+    }
+
+    /// <summary>Why only safetensors are read, and the Python that converts <paramref name="fileName"/> to one.</summary>
+    internal static string OnlySafetensors(string fileName) =>
+        "Vitmix loads only safetensors, which hold tensors and nothing else (unpickling can run arbitrary code). Convert it in Python: " +
+        "import torch; from safetensors.torch import save_file; " +
+        $"sd = torch.load(\"{fileName}\", map_location=\"cpu\", weights_only=True); " +
+        "save_file({k: v.contiguous() for k, v in sd.items()}, \"model.safetensors\") " +
+        "(when the file wraps the state dict, e.g. {\"model\": ...}, save sd[\"model\"] instead)";
 
     static void ParseMetadata(JsonElement value, Dictionary<string, string> metadata, string path)
     {

@@ -14,9 +14,9 @@ internal static class ShapeInference
         if (state.Shape("patch_embed.proj.weight") is { Length: 4 } pw)
         {
             if (pw[2] != pw[3]) throw new InvalidDataException($"{path}: non-square patches {pw[2]}x{pw[3]} are not supported");
-            p.EmbedDim = (int)pw[0];
-            p.InChannels = (int)pw[1];
-            p.PatchSize = (int)pw[2];
+            p.EmbedDim = Dim(pw[0], "patch_embed.proj.weight");
+            p.InChannels = Dim(pw[1], "patch_embed.proj.weight");
+            p.PatchSize = Dim(pw[2], "patch_embed.proj.weight");
         }
         int depth = 0;
         foreach (var name in state.Names)
@@ -26,12 +26,12 @@ internal static class ShapeInference
             if (dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int i)) depth = Math.Max(depth, i + 1);
         }
         if (depth > 0) p.Depth = depth;
-        if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1) p.MlpHidden = (int)fc1[0];
-        if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = (int)head[0];
+        if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1) p.MlpHidden = Dim(fc1[0], "blocks.0.mlp.fc1.weight");
+        if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = Dim(head[0], "head.weight");
         p.QkvBias = state.Has("blocks.0.attn.qkv.bias");
         p.ClassToken = state.Has("cls_token");
         p.Distilled = state.Has("dist_token");
-        p.RegisterTokens = state.Shape("reg_token") is { Length: 3 } reg ? (int)reg[1] : 0;
+        p.RegisterTokens = state.Shape("reg_token") is { Length: 3 } reg ? Dim(reg[1], "reg_token") : 0;
         p.LayerScale = state.Has("blocks.0.ls1.gamma");
         p.FcNorm = state.Has("fc_norm.weight");
         // No class token, or a norm after pooling, both mean timm pooled by averaging the patch tokens.
@@ -50,16 +50,23 @@ internal static class ShapeInference
             else if (patch is > 0)
             {
                 // Square image assumed: the grid is whichever of rows-prefix or rows is a perfect square.
-                if (IsSquare(rows - prefix, out int g)) { p.NoEmbedClass = false; p.ImageSize = g * patch.Value; }
-                else if (prefix > 0 && IsSquare(rows, out g)) { p.NoEmbedClass = true; p.ImageSize = g * patch.Value; }
+                if (IsSquare(rows - prefix, out long g)) { p.NoEmbedClass = false; p.ImageSize = Dim(g * patch.Value, "pos_embed"); }
+                else if (prefix > 0 && IsSquare(rows, out g)) { p.NoEmbedClass = true; p.ImageSize = Dim(g * patch.Value, "pos_embed"); }
             }
         }
         return p;
+
+        // A dimension as the int a config holds: a larger one (possible in a tensor with a zero-sized dimension) would wrap.
+        int Dim(long value, string tensor) => value <= int.MaxValue
+            ? (int)value
+            : throw new InvalidDataException($"{path}: tensor {state.SourceName(tensor)} implies a size of {value}, more than a size can be ({int.MaxValue})");
     }
 
-    static bool IsSquare(long n, out int root)
+    static bool IsSquare(long n, out long root)
     {
-        root = n > 0 ? (int)Math.Round(Math.Sqrt(n)) : 0;
-        return n > 0 && (long)root * root == n;
+        // A zero-width tensor may declare any row count; bounding the root first keeps root² from overflowing.
+        root = n > 0 ? (long)Math.Round(Math.Sqrt(n)) : 0;
+        return n > 0 && root <= int.MaxValue && root * root == n;
     }
+
 }

@@ -75,11 +75,9 @@ internal static class TimmArgs
         _ => throw f.Error($"unsupported ViT variant: global_pool '{pool}' (supported: 'token', 'avg')"),
     };
 
-    public static string ParseInterpolation(string interp, string where) => interp switch
-    {
-        "bicubic" or "bilinear" or "nearest" => interp,
-        _ => throw new InvalidDataException($"{where}: interpolation '{interp}' is not supported (expected bicubic, bilinear or nearest)"),
-    };
+    public static string ParseInterpolation(string interp, string where) => Preprocessing.Interpolations.Contains(interp)
+        ? interp
+        : throw new InvalidDataException($"{where}: interpolation '{interp}' is not supported (expected {string.Join(", ", Preprocessing.Interpolations)})");
 
     /// <summary>timm-style arguments describing <paramref name="c"/>, as <see cref="SafeTensorsWriter.WriteModel"/> stores them.</summary>
     public static void Write(Utf8JsonWriter w, VitConfig c)

@@ -91,7 +91,7 @@ public class ConfigResolutionTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(GoldenCheckpointTests.Weights(Set), new ModelOverrides { Heads = 5 }));
         Assert.Contains("5 heads do not divide embed dim 48", e.Message);
         Assert.Throws<ArgumentException>(() => ModelLoader.Load(GoldenCheckpointTests.Weights(Set), new ModelOverrides { Heads = 0 }));
-        Assert.Throws<ArgumentException>(() => ModelLoader.Load(GoldenCheckpointTests.Weights(Set), new ModelOverrides { Interpolation = "lanczos" }));
+        Assert.Throws<ArgumentException>(() => ModelLoader.Load(GoldenCheckpointTests.Weights(Set), new ModelOverrides { Interpolation = "cubic-spline" }));
     }
 
     [Fact]

@@ -78,6 +78,34 @@ public class SafeTensorsFileTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("F32", 0)]
+    [InlineData("F32", 200_003)]   // past the first cache-sized chunk
+    [InlineData("F16", 299_999)]   // the last element
+    [InlineData("BF16", 131_072)]  // the first element of the second staging chunk
+    [InlineData("F32", -1)]
+    [InlineData("BF16", -1)]
+    public void ReadingWhileCheckingFindsTheFirstNonFiniteValueAndReadsTheRestUnchanged(string dtype, int badAt)
+    {
+        const int n = 300_000;
+        var values = new float[n];
+        for (int i = 0; i < n; i++) values[i] = (i % 97) * 0.25f - 3f; // exact in F16 and BF16
+        if (badAt >= 0) values[badAt] = dtype == "F16" ? float.NegativeInfinity : float.NaN;
+        if (badAt >= 0 && badAt + 5 < n) values[badAt + 5] = float.PositiveInfinity; // only the first is reported
+        byte[] data = dtype switch
+        {
+            "F32" => Floats(values),
+            "F16" => UShorts(values.Select(v => BitConverter.HalfToUInt16Bits((Half)v)).ToArray()),
+            _ => UShorts(values.Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray()),
+        };
+        string path = Raw(dir.File("c.safetensors"), $$$"""{"w":{"dtype":"{{{dtype}}}","shape":[{{{n}}}],"data_offsets":[0,{{{data.Length}}}]}}""", data);
+        using var f = SafeTensorsFile.Open(path);
+        var got = new float[n];
+        Assert.Equal(badAt, f.ReadFloatsFindingNonFinite("w", got));
+        if (badAt < 0) Assert.Equal(f.ReadFloats("w"), got);
+        else Assert.Equal(values[..badAt], got[..badAt]);
+    }
+
     [Fact]
     public void ScalarAndEmptyTensorsAreValid()
     {
@@ -138,6 +166,33 @@ public class SafeTensorsFileTests : IDisposable
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
         _ = what; // names the case in the test report
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x02, 0x7D, 0x71, 0x00 }, "is a Python pickle")]           // protocol 2, a dict (short file)
+    [InlineData(new byte[] { 0x80, 0x04, 0x95, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7D }, "is a Python pickle")] // protocol 4 framing
+    [InlineData(new byte[] { 0x80, 0x05, 0x95, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x7D }, "is a Python pickle")]
+    [InlineData(new byte[] { (byte)'P', (byte)'K', 3, 4, 0x14, 0, 0, 0, 8, 0, 0, 0 }, "is a zip archive")]
+    public void PyTorchFormatsAreRecognisedByTheirMagic(byte[] start, string expected)
+    {
+        string path = dir.File("model.pth");
+        File.WriteAllBytes(path, [.. start, .. new byte[64]]);
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Open(path).Dispose());
+        Assert.StartsWith(path + ": this ", e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("torch.load(\"model.pth\", map_location=\"cpu\", weights_only=True)", e.Message);
+    }
+
+    [Fact]
+    public void SafetensorsWhoseLengthBytesLookLikeAPickleStillLoad()
+    {
+        // A 640-byte header is 0x280: the file starts 80 02, the pickle magic, and must still read as safetensors.
+        string header = """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""";
+        header += new string(' ', 0x280 - header.Length);
+        string path = Raw(dir.File("pk.safetensors"), header, Floats(2.5f));
+        Assert.Equal([0x80, 0x02], File.ReadAllBytes(path)[..2]);
+        using var f = SafeTensorsFile.Open(path);
+        Assert.Equal([2.5f], f.ReadFloats("a"));
     }
 
     [Theory]
