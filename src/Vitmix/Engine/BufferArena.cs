@@ -12,7 +12,7 @@ public sealed class BufferArena
     readonly Dictionary<long, Stack<float[]>> free = [];
     // The arrays held, by reference: returning one twice would hand it to two renters at once.
     readonly HashSet<float[]> held = new(ReferenceEqualityComparer.Instance);
-    long freeBytes;
+    long freeBytes, rentedBytes, peakRentedBytes;
 
     /// <summary>An arena keeping at most <paramref name="capacityBytes"/> bytes of returned arrays.</summary>
     public BufferArena(long capacityBytes) => Capacity = capacityBytes;
@@ -27,12 +27,29 @@ public sealed class BufferArena
     /// <summary>Bytes currently held for reuse.</summary>
     public long HeldBytes { get { lock (free) return freeBytes; } }
 
+    /// <summary>Bytes of the arrays rented and not yet returned (arrays handed to a caller for good stay counted).</summary>
+    public long RentedBytes => Interlocked.Read(ref rentedBytes);
+
+    /// <summary>The most <see cref="RentedBytes"/> has been since the arena was made or <see cref="ResetPeak"/>: a pass's working set.</summary>
+    public long PeakRentedBytes => Interlocked.Read(ref peakRentedBytes);
+
+    /// <summary>Starts measuring <see cref="PeakRentedBytes"/> afresh from what is rented now.</summary>
+    public void ResetPeak() => Interlocked.Exchange(ref peakRentedBytes, RentedBytes);
+
+    void Track(long bytes)
+    {
+        long now = Interlocked.Add(ref rentedBytes, bytes);
+        long peak;
+        while (now > (peak = Interlocked.Read(ref peakRentedBytes)) && Interlocked.CompareExchange(ref peakRentedBytes, now, peak) != peak) { }
+    }
+
     /// <summary>An array of exactly <paramref name="length"/> floats with unspecified contents.</summary>
     public float[] Rent(long length)
     {
         if (length < 0 || length > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(length), $"a buffer of {length} floats cannot be allocated (at most {Array.MaxLength})");
         if (length == 0) return [];
+        Track(length * sizeof(float));
         lock (free)
         {
             if (free.TryGetValue(length, out var stack) && stack.Count > 0)
@@ -54,6 +71,7 @@ public sealed class BufferArena
         lock (free)
         {
             if (held.Contains(buffer)) throw new InvalidOperationException("a buffer was returned to the arena twice");
+            Track(-bytes);
             if (freeBytes + bytes > Capacity) return;
             held.Add(buffer);
             if (!free.TryGetValue(buffer.Length, out var stack)) free[buffer.Length] = stack = new Stack<float[]>();

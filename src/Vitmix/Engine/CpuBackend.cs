@@ -196,11 +196,22 @@ internal sealed unsafe class CpuBackend : ComputeBackend
 
     public override void SplitSigns(Tensor x, int rows, int cols, Tensor stacked)
     {
-        for (int r = 0; r < rows; r++)
+        if (x.Length < (long)rows * cols || stacked.Length < 2L * rows * cols) throw new ArgumentException($"sign split of {rows}x{cols} from {x.Length} into {stacked.Length} elements");
+        fixed (float* px = x.Data, ps = stacked.Data)
         {
-            var xr = S(x, (long)r * cols, cols);
-            TensorPrimitives.Max(xr, 0f, S(stacked, (long)r * 2 * cols, cols));
-            TensorPrimitives.Min(xr, 0f, S(stacked, (long)r * 2 * cols + cols, cols));
+            var args = new RangeArgs { P0 = px, P1 = ps, Dim = cols };
+            TeamFor.Run(&SplitSignsRange, args, rows, 2L * rows * cols);
+        }
+    }
+
+    static void SplitSignsRange(in RangeArgs a, int start, int end)
+    {
+        int cols = a.Dim;
+        for (int r = start; r < end; r++)
+        {
+            var xr = new ReadOnlySpan<float>(a.P0 + (long)r * cols, cols);
+            TensorPrimitives.Max(xr, 0f, new Span<float>(a.P1 + (long)r * 2 * cols, cols));
+            TensorPrimitives.Min(xr, 0f, new Span<float>(a.P1 + (long)r * 2 * cols + cols, cols));
         }
     }
 
@@ -238,11 +249,27 @@ internal sealed unsafe class CpuBackend : ComputeBackend
     public override void MultiplyStrided(int rows, int cols, Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
         float scale, Tensor y, long yOffset, int ldy)
     {
-        for (int r = 0; r < rows; r++)
+        if (rows <= 0 || cols <= 0) return;
+        long last = rows - 1L;
+        if (aOffset < 0 || bOffset < 0 || yOffset < 0 || aOffset + last * lda + cols > a.Length || bOffset + last * ldb + cols > b.Length
+            || yOffset + last * ldy + cols > y.Length)
+            throw new ArgumentException($"strided product of {rows}x{cols} does not fit its operands");
+        fixed (float* pa = a.Data, pb = b.Data, py = y.Data)
         {
-            var dst = S(y, yOffset + (long)r * ldy, cols);
-            TensorPrimitives.Multiply(S(a, aOffset + (long)r * lda, cols), S(b, bOffset + (long)r * ldb, cols), dst);
-            if (scale != 1f) TensorPrimitives.Multiply(dst, scale, dst);
+            var args = new RangeArgs { P0 = pa + aOffset, P1 = pb + bOffset, P2 = py + yOffset, Dim = cols, Ld0 = lda, Ld1 = ldb, Ld2 = ldy, S0 = scale };
+            TeamFor.Run(&MultiplyStridedRange, args, rows, (long)rows * cols);
+        }
+    }
+
+    static void MultiplyStridedRange(in RangeArgs a, int start, int end)
+    {
+        int cols = a.Dim;
+        for (int r = start; r < end; r++)
+        {
+            var dst = new Span<float>(a.P2 + (long)r * a.Ld2, cols);
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(a.P0 + (long)r * a.Ld0, cols), new ReadOnlySpan<float>(a.P1 + (long)r * a.Ld1, cols), dst);
+            // the product rounded first, then scaled, as the reference's two steps
+            if (a.S0 != 1f) TensorPrimitives.Multiply(dst, a.S0, dst);
         }
     }
 
@@ -250,14 +277,25 @@ internal sealed unsafe class CpuBackend : ComputeBackend
     {
         long per = SampleLength(x, samples);
         var sums = new double[samples];
-        for (int i = 0; i < samples; i++)
+        fixed (float* px = x.Data)
+        fixed (double* ps = sums)
+        {
+            var args = new RangeArgs { P0 = px, D0 = ps, Length = per };
+            TeamFor.Run(&SumRange, args, samples, x.Length);
+        }
+        return sums;
+    }
+
+    static void SumRange(in RangeArgs a, int start, int end)
+    {
+        for (int i = start; i < end; i++)
         {
             // In element order, in double: the reference sums float tensors in float64 for this rule.
             double s = 0;
-            foreach (float v in S(x, i * per, per)) s += v;
-            sums[i] = s;
+            float* x = a.P0 + i * a.Length;
+            for (long j = 0; j < a.Length; j++) s += x[j];
+            a.D0[i] = s;
         }
-        return sums;
     }
 
     public override void ScalePerSample(Tensor x, float[] factors, Tensor y)

@@ -4,7 +4,12 @@ namespace Vitmix.Engine;
 internal unsafe struct RangeArgs
 {
     public float* P0, P1, P2, P3, P4, P5;
+    /// <summary>Per-row or per-sample results in double precision.</summary>
+    public double* D0;
     public int Dim;
+    /// <summary>Leading dimensions of strided operands.</summary>
+    public int Ld0, Ld1, Ld2;
+    public long Length;
     public float S0;
 }
 

@@ -128,40 +128,38 @@ public static class ModelMemory
     }
 
     /// <summary>
-    /// Floats a pass allocates, from the arrays <see cref="VisionTransformer"/> and the backward and relevance passes
-    /// allocate today (B batch, N tokens, P patches, D width, Hm MLP width, H heads, K classes, T worker threads).
-    /// An estimate to refuse what cannot fit, not an exact count: the formulas must follow the engine when its
-    /// buffers change.
+    /// Floats a pass needs at its peak, from the buffers the layers rent (B batch, N tokens, P patches, D width,
+    /// Hm MLP width, H heads, K classes, T worker threads). An upper bound to refuse what cannot fit, not an exact
+    /// count: the formulas must follow the layers when their buffers change (ModelMemoryTests measure the arena's peak).
     /// <list type="bullet">
-    /// <item>Both passes: the input batch B·C·Hi·Wi, its unfolded patches B·P·C·p², the patch tokens B·P·D, the
-    /// tokens and residual stream 2·B·N·D, pooling, norm and logits B·(4·D·heads + K).</item>
-    /// <item>Forward: one set of block buffers reused by every block, B·N·(9·D + 2·Hm + 4) (norm1, qkv 3D, context,
-    /// attention branch, middle, norm2, MLP branch; fc1 and GELU Hm; four LayerNorm statistics), plus each worker
-    /// thread's attention scores N² (min(T, B·H) of them).</item>
-    /// <item>Explanation: every block keeps its buffers and its input, B·N·(10·D + 2·Hm + 4), its attention
-    /// probabilities with their gradients and relevances, 3·B·H·N², and one block's backward and relevance working
-    /// set, 2·B·N·(8·D + Hm) + 4·N², comes on top, with the input gradient B·(C·Hi·Wi + P·C·p² + P·D).</item>
+    /// <item>Both passes: the input batch B·C·Hi·Wi, its unfolded patches and patch tokens B·P·(C·p² + D), the
+    /// readout, norms and logits B·(4·D·heads + K).</item>
+    /// <item>Forward: the widest step of a block while the residual stream is kept: B·N·max(8·D, 5·D + Hm) (the
+    /// stream, norm, qkv, heads' outputs and projection; or norm, MLP hidden and output), plus the tokens B·N·D and
+    /// each worker thread's attention scores N² (min(T, B·H) of them).</item>
+    /// <item>Explanation: every block records its norms, qkv, heads' outputs, projection, residual sums, LayerScale
+    /// outputs and MLP activations, B·N·(12·D + 2·Hm + 4), its attention probabilities with their gradients and
+    /// relevances, 3·B·H·N², the embedding's tokens 2·B·N·D; one block's backward and relevance working set,
+    /// B·N·(8·D + 4·Hm) + 3·B·H·N² + 2·D·Hm (the sign-split weights), comes on top, with the input gradient.</item>
     /// </list>
     /// </summary>
     static long ActivationFloats(VitConfig c, long b, bool explanation)
     {
         long n = c.NumTokens, p = c.NumPatches, d = c.EmbedDim, hm = c.MlpHidden, h = c.NumHeads;
         long heads = c.Distilled ? 2 : 1;
-        long rows = Multiply(b, n), scores = Multiply(n, n);
+        long rows = Multiply(b, n), scores = Multiply(n, n), maps = Multiply(Multiply(b, h), scores);
         long image = Multiply(b, Multiply(c.InChannels, Multiply(c.ImageHeight, c.ImageWidth)));
-        long patches = Multiply(b, Multiply(p, c.PatchDim));
-        long patchTokens = Multiply(b, Multiply(p, d));
-        long common = Sum(image, patches, patchTokens, Multiply(2, Multiply(rows, d)),
-            Multiply(b, Add(Multiply(4 * heads, d), c.NumClasses)));
+        long embedding = Multiply(b, Multiply(p, Add(c.PatchDim, d)));
+        long common = Sum(image, embedding, Multiply(b, Add(Multiply(4 * heads, d), c.NumClasses)));
         if (!explanation)
         {
-            long block = Multiply(rows, Sum(Multiply(9, d), Multiply(2, hm), 4));
+            long block = Multiply(rows, Math.Max(Multiply(8, d), Add(Multiply(5, d), hm)));
             long threads = Math.Min(WorkerTeam.Size, Multiply(b, h));
-            return Sum(common, block, Multiply(threads, scores));
+            return Sum(common, Multiply(rows, d), block, Multiply(threads, scores));
         }
-        long kept = Sum(Multiply(rows, Sum(Multiply(10, d), Multiply(2, hm), 4)), Multiply(3, Multiply(Multiply(b, h), scores)));
-        long working = Sum(Multiply(2, Multiply(rows, Add(Multiply(8, d), hm))), Multiply(4, scores));
-        return Sum(common, Multiply(kept, c.Depth), working, image, patches, patchTokens);
+        long kept = Sum(Multiply(rows, Sum(Multiply(12, d), Multiply(2, hm), 4)), Multiply(3, maps));
+        long working = Sum(Multiply(rows, Add(Multiply(8, d), Multiply(4, hm))), Multiply(3, maps), Multiply(2, Multiply(d, hm)));
+        return Sum(common, Multiply(2, Multiply(rows, d)), Multiply(kept, c.Depth), working, image);
     }
 
     /// <summary>The largest arrays a pass allocates, with what they are, for the <see cref="Array.MaxLength"/> check.</summary>
