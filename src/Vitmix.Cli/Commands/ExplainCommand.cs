@@ -57,8 +57,12 @@ public static class ExplainCommand
             var plan = CombinationPlan.Build(set.GridMethods, parse.GetValue(combos), parse.GetValue(fusion)!);
             var mask = MaskThresholds.Parse(parse.GetValue(threshold)!);
             var targetList = ResolveTargets(parse.GetValue(targets) ?? [], files.Length, loaded);
-            var output = new ExplanationOutputOptions(parse.GetValue(raw), parse.GetValue(colormap) ?? "oklab", 0.5f);
-            int code = Run(loaded, files, targetList, set, plan, mask, parse.GetValue(batchSize), parse.GetValue(outDir)!, output, parse, cancel);
+            var settings = new ExplanationSettings
+            {
+                Explainers = set, Maps = plan, Threshold = mask, BatchSize = parse.GetValue(batchSize),
+                Output = new ExplanationOutputOptions(parse.GetValue(raw), parse.GetValue(colormap) ?? "oklab", 0.5f),
+            };
+            int code = Run(loaded, files, targetList, settings, parse.GetValue(outDir)!, parse, cancel);
             return Task.FromResult(code);
         });
         return command;
@@ -73,79 +77,35 @@ public static class ExplainCommand
         return Enumerable.Range(0, inputs).Select(i => (int?)resolved[given.Length == 1 ? 0 : i]).ToArray();
     }
 
-    static int Run(LoadedModel model, string[] inputs, int?[] targets, ExplainerSet set, IReadOnlyList<FusionSpec> plan,
-        IMaskThreshold threshold, int batchSize, string outDir, ExplanationOutputOptions output, ParseResult parse, CancellationToken cancel)
+    static int Run(LoadedModel model, string[] inputs, int?[] targets, ExplanationSettings settings, string outDir, ParseResult parse,
+        CancellationToken cancel)
     {
         var error = ConsoleOutput.Error(parse);
         var stdout = ConsoleOutput.Out(parse);
-        int h = model.Config.ImageHeight, w = model.Config.ImageWidth;
-        int failures = 0;
-        var stems = UniqueStems(inputs);
         using var folderLock = OutputLock.Acquire(outDir, "explain", parse);
-        void Process(Action advance)
-        {
-            foreach (var chunk in Enumerable.Range(0, inputs.Length).Chunk(batchSize))
+        var runner = new ExplanationRunner(model, settings);
+        IReadOnlyList<FailedInput> Process(Action advance) => runner.Run(inputs, targets, outDir,
+            e =>
             {
-                var ok = new List<(int Index, Tensor Input, RgbImage Display)>();
-                foreach (int i in chunk)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    try
-                    {
-                        var (t, d) = InputLoader.LoadWithDisplay(inputs[i], model.Preprocessing, h, w);
-                        ok.Add((i, t, d));
-                    }
-                    catch (Exception e) when (CliErrors.IsExpected(e))
-                    {
-                        CliErrors.Report(e, error, verbose: false, subject: inputs[i]);
-                        failures++;
-                        advance();
-                    }
-                }
-                if (ok.Count == 0) continue;
-                cancel.ThrowIfCancellationRequested();
-                var batch = TensorBatch.Stack(ok.Select(o => o.Input).ToList(), h, w);
-                // -1: the shared pass explains that input's predicted class.
-                int[]? chosen = ok.All(o => targets[o.Index] is null) ? null : ok.Select(o => targets[o.Index] ?? -1).ToArray();
-                IReadOnlyList<ImageExplanation> explanations;
-                explanations = set.Explain(model.Network, batch, chosen);
-                for (int j = 0; j < ok.Count; j++)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    var e = explanations[j];
-                    var results = CombinationEvaluator.Run(e.Maps, plan, h, w, threshold);
-                    string folder = ExplanationFolder.Write(outDir, stems[ok[j].Index], inputs[ok[j].Index], model, ok[j].Display, e, results, output);
-                    stdout.WriteLine($"{inputs[ok[j].Index]}: {model.ClassName(e.TargetClass)} ({e.TargetProbability:P1}) -> {folder}");
-                    advance();
-                }
-            }
-        }
+                stdout.WriteLine($"{e.Input}: {model.ClassName(e.Explanation.TargetClass)} ({e.Explanation.TargetProbability:P1}) -> {e.Folder}");
+                advance();
+            },
+            f =>
+            {
+                CliErrors.Report(f.Error, error, verbose: false, subject: f.Input);
+                advance();
+            }, cancel);
+        IReadOnlyList<FailedInput> failures = [];
         if (inputs.Length > 1 && !Console.IsErrorRedirected)
         {
             AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress()
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("explaining", maxValue: inputs.Length);
-                    Process(() => task.Increment(1));
+                    failures = Process(() => task.Increment(1));
                 });
         }
-        else Process(() => { });
-        return failures > 0 ? 1 : 0;
+        else failures = Process(() => { });
+        return failures.Count > 0 ? 1 : 0;
     }
-
-    /// <summary>Output folder names from input file stems, made unique ("x", "x_2") when two inputs share one.</summary>
-    internal static string[] UniqueStems(string[] inputs)
-    {
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        return inputs.Select(p =>
-        {
-            string stem = Path.GetFileNameWithoutExtension(p);
-            if (stem.Length == 0) stem = "input";
-            string s = stem;
-            for (int n = 2; !used.Add(s); n++) s = $"{stem}_{n}";
-            return s;
-        }).ToArray();
-    }
-
-
 }

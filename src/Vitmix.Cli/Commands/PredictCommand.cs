@@ -77,7 +77,7 @@ public static class PredictCommand
             if (tensors.Count == 0) continue;
 
             cancel.ThrowIfCancellationRequested();
-            var logits = model.Network.Forward(TensorBatch.Stack(tensors, h, w));
+            var logits = model.Network.Forward(InputBatch.Stack(tensors));
             for (int i = 0; i < names.Count; i++)
             {
                 var row = logits.Data.AsSpan(i * k, k);

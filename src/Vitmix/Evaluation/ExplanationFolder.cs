@@ -1,24 +1,27 @@
 using Vitmix.Rendering;
 using System.Text.Json;
 using Vitmix.Data;
-using Vitmix.Evaluation;
 using Vitmix.Explain;
 using Vitmix.Fusion;
 using Vitmix.Model;
 
-namespace Vitmix.Cli;
+namespace Vitmix.Evaluation;
 
-/// <summary>What `vitmix explain` writes for one input, and how.</summary>
-public sealed record ExplanationOutputOptions(bool Raw, string Colormap, float Alpha);
+/// <summary>What an explanation run writes for one input, and how.</summary>
+/// <param name="Raw">Also every map as float32 .npy, the normalised maps and the uint8 masks.</param>
+/// <param name="Colormap">The overlays' colormap (<see cref="Rendering.Colormaps.Names"/>).</param>
+/// <param name="Alpha">Opacity of the map over the image, in [0, 1].</param>
+public sealed record ExplanationOutputOptions(bool Raw = false, string Colormap = "oklab", float Alpha = 0.5f);
 
 /// <summary>
 /// Writes one input's explanation into <c>OUT/&lt;stem&gt;/</c>: an overlay PNG per map, a mask PNG per single method
-/// and combination, and with --raw the maps as float32 .npy (grid maps (gh, gw), pixel maps (H, W)), the upsampled
+/// and combination, and with <see cref="ExplanationOutputOptions.Raw"/> the maps as float32 .npy (grid maps (gh, gw), pixel maps (H, W)), the upsampled
 /// normalised maps and the uint8 0/1 masks; then <c>summary.json</c>. The folder is assembled under a temporary name
 /// and renamed into place at the end, so an interrupted run never leaves a half-written folder.
 /// </summary>
 public static class ExplanationFolder
 {
+    /// <summary>Writes the folder <c><paramref name="outRoot"/>/<paramref name="stem"/></c> and returns its path.</summary>
     public static string Write(string outRoot, string stem, string input, LoadedModel model, RgbImage display,
         ImageExplanation explanation, IReadOnlyList<CombinationResult> combinations, ExplanationOutputOptions options)
     {
