@@ -44,6 +44,9 @@ public static class CliErrors
         ExistingRunException => "use --resume to continue it, --overwrite to start over, or another --out",
         RunMismatchException => "resume it with the settings it was started with, start over with --overwrite, or use another --out",
         IncompleteShardsException => "--allow-partial merges them anyway",
+        SettingRequiredException { Setting: "heads" } => "pass --heads N",
+        SettingRequiredException { Setting: "fusion" } => "give one with --fusion (e.g. --fusion gmean) or in the spec (gmean(a,b))",
+        SettingRequiredException { Setting: var setting } => $"set --{setting}",
         _ => null,
     };
 }

@@ -59,7 +59,7 @@ public static partial class FusionSpecParser
             if (methods.Count == 1) result = [Make(methods, FusionRules.Single, null, spec)];
             else
             {
-                if (fusions.Count == 0) throw new ArgumentException($"fusion spec '{spec}' combines {methods.Count} maps but no fusion rule was given (e.g. --fusion gmean)");
+                if (fusions.Count == 0) throw new SettingRequiredException("fusion", $"fusion spec '{spec}' combines {methods.Count} maps but no fusion rule was given");
                 result = [.. fusions.Select(f => Make(methods, f, null, spec))];
             }
         }

@@ -213,7 +213,7 @@ public static class ModelLoader
                 ? $"{Path.GetFileName(configPath)} names architecture '{architecture}', which is not in Vitmix's table, and has no model_args.num_heads"
                 : $"{Path.GetFileName(configPath)} does not state them";
         return $"{weightsPath}: the number of attention heads is unknown: it cannot be read from tensor shapes, {why}, " +
-               "and the safetensors metadata has no \"config\" with num_heads. Pass --heads N, or put a config.json beside the weights " +
+               "and the safetensors metadata has no \"config\" with num_heads. Give the number of heads, or put a config.json beside the weights " +
                "(timm: \"architecture\" or \"model_args\": {\"num_heads\": N}; Hugging Face: \"num_attention_heads\"), " +
                "or store __metadata__ \"config\" = {\"num_heads\": N, ...}";
     }

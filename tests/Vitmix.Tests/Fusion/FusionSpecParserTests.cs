@@ -64,7 +64,10 @@ public class FusionSpecParserTests
     [Fact]
     public void ErrorsNameTheProblem()
     {
-        Assert.Contains("no fusion rule", Assert.Throws<ArgumentException>(() => FusionSpecParser.Parse("lrp+rollout", [])).Message);
+        var missing = Assert.Throws<SettingRequiredException>(() => FusionSpecParser.Parse("lrp+rollout", []));
+        Assert.Contains("no fusion rule", missing.Message);
+        Assert.Equal("fusion", missing.Setting);
+        Assert.DoesNotContain("--", missing.Message); // the library names no command-line flag
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => FusionSpecParser.Parse("lrp+lrp", Fusions)).Message);
         Assert.Contains("'cam'", Assert.Throws<ArgumentException>(() => FusionSpecParser.Parse("lrp+cam", Fusions, ["lrp", "gradcam"])).Message);
         Assert.Contains("weight", Assert.Throws<ArgumentException>(() => FusionSpecParser.Parse("wgmean(lrp:0,rollout)", [])).Message);

@@ -53,7 +53,7 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
     {
         int? embed = Pick(s => s.EmbedDim, "dim");
         int? heads = Pick(s => s.NumHeads, "heads");
-        if (heads == null) throw new InvalidDataException(headsUnknown());
+        if (heads == null) throw new SettingRequiredException("heads", headsUnknown());
         int? patch = Pick(s => s.PatchSize, "patch");
         int? height = Pick(s => s.ImageHeight, "image size");
         int? width = Pick(s => s.ImageWidth, "image size");

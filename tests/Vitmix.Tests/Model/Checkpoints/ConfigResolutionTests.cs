@@ -50,10 +50,11 @@ public class ConfigResolutionTests : IDisposable
     public void ShapesAloneLeaveHeadsUnknownWithAnErrorSayingHowToProvideThem()
     {
         string path = BareGoldenWeights();
-        var e = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(path));
+        var e = Assert.Throws<SettingRequiredException>(() => ModelLoader.Load(path));
         Assert.StartsWith(path + ": ", e.Message);
         Assert.Contains("heads is unknown", e.Message);
-        Assert.Contains("--heads", e.Message);
+        Assert.Equal("heads", e.Setting);
+        Assert.DoesNotContain("--", e.Message); // the CLI adds its flag
         Assert.Contains("config.json", e.Message);
         Assert.Contains("__metadata__", e.Message);
     }
@@ -165,9 +166,9 @@ public class ConfigResolutionTests : IDisposable
         string folder = Directory.CreateDirectory(dir.File("unknown")).FullName;
         WriteState(Path.Combine(folder, "model.safetensors"), RandomState(Small(), 7));
         File.WriteAllText(Path.Combine(folder, "config.json"), """{"architecture": "vit_medium_patch16_gap_256", "num_classes": 5}""");
-        var e = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(folder));
+        var e = Assert.Throws<SettingRequiredException>(() => ModelLoader.Load(folder));
         Assert.Contains("'vit_medium_patch16_gap_256'", e.Message);
-        Assert.Contains("--heads", e.Message);
+        Assert.Equal("heads", e.Setting);
     }
 
     [Fact]
