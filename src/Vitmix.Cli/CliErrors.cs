@@ -42,6 +42,7 @@ public static class CliErrors
     {
         FolderLockedException => "wait for it to finish or use another --out",
         ExistingRunException => "use --resume to continue it, --overwrite to start over, or another --out",
+        Vitmix.Training.ExistingTrainingRunException => "use --resume to continue it or another --out",
         RunMismatchException => "resume it with the settings it was started with, start over with --overwrite, or use another --out",
         IncompleteShardsException => "--allow-partial merges them anyway",
         SettingRequiredException { Setting: "heads" } => "pass --heads N",
