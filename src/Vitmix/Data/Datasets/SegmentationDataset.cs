@@ -11,7 +11,14 @@ namespace Vitmix.Data.Datasets;
 /// <param name="Source">Where it was read from (a file, or a file and an entry), for messages; null when generated.</param>
 public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, string Annotator = "", string? Source = null)
 {
+    /// <summary>The label of pixels excluded from every metric (Pascal VOC's object boundaries).</summary>
     public const byte Void = 255;
+
+    /// <summary>
+    /// A binary mask from an image file: a pixel is object (1) when its value exceeds <paramref name="threshold"/> (the
+    /// grey level or palette index of a single-channel PNG, the largest of R, G, B otherwise), background (0) else.
+    /// </summary>
+    public static GroundTruthMask Load(string path, byte threshold = 0) => DatasetImageDecoder.DecodeBinaryMask(path, threshold);
 }
 
 /// <summary>One image of a segmentation benchmark, loaded lazily.</summary>
