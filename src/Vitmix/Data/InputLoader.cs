@@ -2,7 +2,7 @@
 namespace Vitmix.Data;
 
 /// <summary>
-/// Turns an input file into the network's (1, 3, H, W) input: an image (PNG, JPEG, BMP, WebP, GIF) goes through
+/// Turns an input file into the network's (1, 3, H, W) input: an image (PNG, JPEG, BMP, WebP, GIF, PGM, PPM) goes through
 /// the model's eval preprocessing; a NumPy <c>.npy</c> float array of shape (1,3,H,W) or (3,H,W) is taken as already
 /// normalised.
 /// </summary>

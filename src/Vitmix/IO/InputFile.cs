@@ -34,13 +34,14 @@ public static partial class InputFile
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
 
         using var handle = Open(path);
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         long declared;
-        try { declared = RandomAccess.GetLength(handle); }
+        // A pipe cannot say its length; a device can but says 0, as does a /proc file.
+        try { declared = stream.CanSeek ? stream.Length : 0; }
         catch (IOException e) { throw new IOException($"{path}: cannot read: {OneLine(e.Message)}", e); }
         if (declared > maxBytes)
             throw new InvalidDataException($"{path}: the file is {declared} bytes, more than the limit of {maxBytes} for {what}");
 
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         var reader = new BoundedReader(path, what, stream, checkStart);
         if (declared > 0)
         {
