@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the PNG / PGM / PPM decoding fixtures and Pillow's reading of each.
+"""Writes the PNG / PGM / PPM decoding fixtures and Pillow's reading of each, and the fuzz seeds.
 
 Run from this folder with Debian 12's Pillow (apt-get install -y python3-pil; Pillow 9.4.0):
 
@@ -9,6 +9,9 @@ For every fixture NAME.EXT it writes expected/NAME.rgb: the bytes of Image.open(
 8-bit RGB a timm / torchvision / Hugging Face pipeline sees. The PNGs are written by hand (chunks, filters, Adam7),
 so every colour type, bit depth, tRNS and interlacing case is covered, not only what an encoder chooses. Sizes are
 odd (7x5) so bit packing, row padding and the Adam7 passes all have partial cases.
+
+fuzz/ holds valid seed files in formats the tests cannot encode with SkiaSharp (GIF, progressive JPEG), for
+Hostile/FuzzTests.cs to mutate.
 """
 import io
 import os
@@ -149,7 +152,20 @@ def netpbm():
     return cases
 
 
+def fuzz_seeds():
+    """Small valid files: a 16x12 palette GIF (LZW) and a 16x16 progressive JPEG (several scans)."""
+    folder = os.path.join(HERE, "fuzz")
+    os.makedirs(folder, exist_ok=True)
+    gen = lcg(7)
+    image = Image.new("RGB", (16, 12))
+    image.putdata([(next(gen) % 256, next(gen) % 256, next(gen) % 256) for _ in range(16 * 12)])
+    image.convert("P", palette=Image.ADAPTIVE, colors=16).save(os.path.join(folder, "seed.gif"))
+    big = image.resize((16, 16))
+    big.save(os.path.join(folder, "seed_progressive.jpg"), "JPEG", quality=90, progressive=True)
+
+
 def main():
+    fuzz_seeds()
     os.makedirs(EXPECTED, exist_ok=True)
     files = {**pngs(), **netpbm()}
     for name, data in sorted(files.items()):
