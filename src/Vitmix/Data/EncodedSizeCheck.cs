@@ -10,11 +10,12 @@ namespace Vitmix.Data;
 /// </summary>
 /// <remarks>
 /// Exact where the format allows and cheap enough to run on every image: uncompressed BMP rows have a fixed size;
-/// PNG's deflate expands at most 1032-fold (<see cref="PngReader"/>); GIF's LZW codes are at least 2 bits and stand
-/// for at most 4096 pixels, so the first frame needs one byte per 16384 of its pixels (the canvas around a frame
-/// may legitimately be larger: it is background). JPEG and WebP have no such bound (a blank WebP can hold
-/// 16383x16383 in a few hundred bytes), so when they declare far more pixels than bytes they are first decoded at
-/// the smallest scale the codec offers, which costs little memory, and must decode completely.
+/// PNG's deflate expands at most 1032-fold (<see cref="PngReader"/>). The others are checked when they declare far
+/// more pixels than they have bytes (a full decode buffer over 16 MiB and 64 times the file): JPEG and WebP have no
+/// bound (a blank WebP holds 16383x16383 in a few hundred bytes), so they are first decoded at the smallest scale
+/// the codec offers, which costs little memory, and must decode completely; a GIF's canvas may legitimately be far
+/// larger than its first frame (the rest is background), so the frame's LZW codes are counted (<see cref="GifFrameCodes"/>)
+/// and must cover the frame.
 /// </remarks>
 internal static class EncodedSizeCheck
 {
@@ -26,9 +27,6 @@ internal static class EncodedSizeCheck
 
     /// <summary>Pixels at most in a probe decode.</summary>
     const long ProbePixels = 1 << 20;
-
-    /// <summary>LZW: at most 4096 pixels per code of at least 2 bits.</summary>
-    const long GifPixelsPerByte = 4096 * 8 / 2;
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="source"/> when the data cannot hold the image.</summary>
     public static void Verify(SKCodec codec, ImageFormat format, ReadOnlySpan<byte> file, string source)
@@ -42,17 +40,14 @@ internal static class EncodedSizeCheck
             case ImageFormat.Bmp:
                 CheckBmp(file, source);
                 return;
-            case ImageFormat.Gif:
-                if (codec.GetFrameInfo(0, out var frame))
-                {
-                    long area = (long)frame.FrameRect.Width * frame.FrameRect.Height;
-                    if (area > GifPixelsPerByte * file.Length)
-                        throw Truncated(source, "GIF", $"its first frame of {frame.FrameRect.Width}x{frame.FrameRect.Height} pixels cannot be coded in {file.Length} bytes");
-                }
-                return;
         }
         long rgba = 4L * w * h;
         if (rgba <= ProbeAboveBytes || rgba <= ProbeAboveRatio * file.Length) return;
+        if (format == ImageFormat.Gif)
+        {
+            CheckGifFrame(file, source);
+            return;
+        }
         var scaled = codec.GetScaledDimensions((float)Math.Sqrt(ProbePixels / ((double)w * h)));
         if ((long)scaled.Width * scaled.Height * 4 > ProbeAboveBytes) return; // the codec cannot shrink it: the pixel limit is the bound
         var info = new SKImageInfo(scaled.Width, scaled.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -64,6 +59,14 @@ internal static class EncodedSizeCheck
         }
         if (result != SKCodecResult.Success)
             throw Truncated(source, codec.EncodedFormat.ToString().ToUpperInvariant(), $"a trial decode at {scaled.Width}x{scaled.Height} gave {result}");
+    }
+
+    static void CheckGifFrame(ReadOnlySpan<byte> file, string source)
+    {
+        var (frameWidth, frameHeight, pixels) = GifFrameCodes.FirstFrame(file);
+        long needed = (long)frameWidth * frameHeight;
+        if (pixels < needed)
+            throw Truncated(source, "GIF", $"its first frame of {frameWidth}x{frameHeight} pixels has LZW data for {pixels}");
     }
 
     /// <summary>Uncompressed BMP (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS): the pixel rows have a known size.</summary>

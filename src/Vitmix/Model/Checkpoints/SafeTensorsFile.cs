@@ -200,6 +200,9 @@ public sealed class SafeTensorsFile : IDisposable
         ReadAll(handle, 8, header, path);
         if (headerLength == 0 || header[0] != (byte)'{') throw Fail(path, "header does not start with '{' (not a safetensors file)");
 
+        // The reference reader takes the header as a UTF-8 str first; System.Text.Json would only notice invalid
+        // UTF-8 inside a string when it is read, and then as an InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw Fail(path, "header is not valid UTF-8 (not a safetensors file?)");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw Fail(path, $"header is not valid JSON: {OneLine(e.Message)}"); }
