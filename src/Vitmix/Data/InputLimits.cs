@@ -32,9 +32,11 @@ public static class InputLimits
     {
         if (width <= 0 || height <= 0)
             throw new InvalidDataException($"{source}: not a decodable image ({format} declares a size of {width}x{height})");
-        if (width * height > MaxPixels) // both sides fit in 32 bits wherever this is called, so no overflow
+        // In 128 bits: a text header (PGM/PPM) can declare sides whose product overflows a long.
+        Int128 pixels = (Int128)width * height;
+        if (pixels > MaxPixels)
             throw new InvalidDataException(
-                $"{source}: {format} image declares {width}x{height} = {width * height} pixels, more than the limit of {MaxPixels} " +
+                $"{source}: {format} image declares {width}x{height} = {pixels} pixels, more than the limit of {MaxPixels} " +
                 "(Pillow's decompression-bomb limit); refused before decoding");
     }
 }
