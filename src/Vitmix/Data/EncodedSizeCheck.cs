@@ -63,8 +63,10 @@ internal static class EncodedSizeCheck
 
     static void CheckGifFrame(ReadOnlySpan<byte> file, string source)
     {
-        var (frameWidth, frameHeight, pixels) = GifFrameCodes.FirstFrame(file);
+        if (GifFrameCodes.FirstFrame(file) is not var (frameWidth, frameHeight, pixels))
+            throw Truncated(source, "GIF", "no image block found for its canvas");
         long needed = (long)frameWidth * frameHeight;
+        if (needed == 0) throw Truncated(source, "GIF", "its first frame is empty");
         if (pixels < needed)
             throw Truncated(source, "GIF", $"its first frame of {frameWidth}x{frameHeight} pixels has LZW data for {pixels}");
     }

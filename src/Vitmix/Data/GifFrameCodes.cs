@@ -7,12 +7,13 @@ namespace Vitmix.Data;
 internal static class GifFrameCodes
 {
     /// <summary>
-    /// The first frame's size and how many pixels its data codes (stopping once it covers the frame); a file that
-    /// ends or breaks earlier gives what it coded so far, and one with no frame 0x0 and 0.
+    /// The first frame's size and how many pixels its data codes (stopping once it covers the frame); a file whose
+    /// data ends or breaks earlier gives what it coded so far; null when no frame is found before the blocks end or
+    /// stop making sense.
     /// </summary>
-    public static (int Width, int Height, long Pixels) FirstFrame(ReadOnlySpan<byte> gif)
+    public static (int Width, int Height, long Pixels)? FirstFrame(ReadOnlySpan<byte> gif)
     {
-        if (gif.Length < 13) return (0, 0, 0);
+        if (gif.Length < 13) return null;
         int pos = 13;
         if ((gif[10] & 0x80) != 0) pos += 3 << ((gif[10] & 7) + 1); // global colour table
         while (pos < gif.Length)
@@ -23,7 +24,7 @@ internal static class GifFrameCodes
                 pos = SkipSubBlocks(gif, pos + 2);
                 continue;
             }
-            if (block != 0x2C || pos + 10 > gif.Length) return (0, 0, 0); // trailer or garbage before any frame
+            if (block != 0x2C || pos + 10 > gif.Length) return null; // trailer or garbage before any frame
             int width = gif[pos + 5] | gif[pos + 6] << 8, height = gif[pos + 7] | gif[pos + 8] << 8;
             byte flags = gif[pos + 9];
             pos += 10;
@@ -32,7 +33,7 @@ internal static class GifFrameCodes
             int minCodeSize = gif[pos];
             return (width, height, CountCodedPixels(gif, pos + 1, minCodeSize, (long)width * height));
         }
-        return (0, 0, 0);
+        return null;
     }
 
     static int SkipSubBlocks(ReadOnlySpan<byte> gif, int pos)

@@ -89,6 +89,28 @@ public class FuzzTests
         }
     }
 
+    public static TheoryData<string> Regressions() =>
+        new(Directory.EnumerateFiles(Path.Combine(Fixtures, "fuzz", "regressions")).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal));
+
+    /// <summary>
+    /// Inputs this fuzzer found (Data/Fixtures/fuzz/regressions): each is refused with an expected error within the
+    /// allocation bound, whatever seed the run above uses.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Regressions))]
+    public void InputsTheFuzzerFoundStayRefused(string name)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Fixtures, "fuzz", "regressions", name));
+        Func<byte[], string, long> load = Path.GetExtension(name) == ".safetensors" ? LoadSafeTensors
+            : (b, source) => { var img = ImageLoader.DecodeRgb(b, source); return (long)img.Width * img.Height; };
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Record.Exception(() => load(bytes, name));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.NotNull(e);
+        Assert.True(CliErrors.IsExpected(e), $"{e.GetType().Name}: {e.Message}");
+        Assert.True(allocated < AllocationAllowance(0), $"allocated {allocated / MiB} MiB");
+    }
+
     static string Keep(byte[] input, string seed, int i)
     {
         string dir = Path.Combine(Path.GetTempPath(), "vitmix-fuzz-failures");
