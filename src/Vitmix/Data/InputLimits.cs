@@ -27,6 +27,12 @@ public static class InputLimits
     /// <summary>Largest input file read (image or .npy): 4 bytes per pixel of the largest image, plus 64 MiB.</summary>
     public const long MaxFileBytes = 4 * MaxPixels + MetadataAllowance;
 
+    /// <summary>
+    /// Largest text file read (labels.csv, split lists, metadata, config.json): 64 MiB, some hundred times the largest
+    /// such file of a real dataset or checkpoint (ImageNet-21k's label list is under 1 MB).
+    /// </summary>
+    public const long MaxTextFileBytes = 64L << 20;
+
     /// <summary>Refuses a declared image size above <see cref="MaxPixels"/> (or not positive), naming the source.</summary>
     public static void CheckPixels(long width, long height, string source, string format)
     {

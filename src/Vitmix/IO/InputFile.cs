@@ -33,7 +33,7 @@ public static partial class InputFile
         if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a folder, not {what}", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
 
-        using var handle = Open(path);
+        using var handle = OpenRead(path);
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         long declared;
         // A pipe cannot say its length; a device can but says 0, as does a /proc file.
@@ -107,7 +107,23 @@ public static partial class InputFile
         }
     }
 
-    static SafeFileHandle Open(string path)
+    /// <summary>
+    /// The lines of a text input file (labels.csv, a split list, a metadata table), read under <paramref name="maxBytes"/>
+    /// through the same bounded path; UTF-8 with or without a byte-order mark.
+    /// </summary>
+    public static string[] ReadAllLines(string path, string what, long maxBytes)
+    {
+        byte[] bytes = ReadAll(path, what, maxBytes);
+        var text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetString(bytes);
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        return text.ReplaceLineEndings("\n").Split('\n') is var lines && lines.Length > 0 && lines[^1].Length == 0 ? lines[..^1] : lines;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading without blocking on a FIFO that has no writer (see the remarks);
+    /// for readers that read by offset themselves (safetensors). Errors name the file.
+    /// </summary>
+    public static SafeFileHandle OpenRead(string path)
     {
         try
         {

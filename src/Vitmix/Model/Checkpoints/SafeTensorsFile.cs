@@ -51,14 +51,18 @@ public sealed class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         SafeFileHandle handle;
-        try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        // Opened as every input file is: a FIFO without a writer must not block open(2) forever.
+        try { handle = Vitmix.IO.InputFile.OpenRead(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: cannot open: {OneLine(e.Message)}");
+            string reason = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
+            throw new InvalidDataException($"{path}: cannot open: {OneLine(reason)}");
         }
         try
         {
-            long length = RandomAccess.GetLength(handle);
+            long length;
+            try { length = RandomAccess.GetLength(handle); }
+            catch (NotSupportedException) { throw Fail(path, "not a regular file (a pipe?): a safetensors file is read by offset"); }
             var (headerLength, metadata, tensors) = ReadHeader(handle, length, path);
             return new SafeTensorsFile(path, handle, length, headerLength, metadata, tensors);
         }
