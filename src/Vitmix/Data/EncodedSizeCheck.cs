@@ -63,12 +63,13 @@ internal static class EncodedSizeCheck
 
     static void CheckGifFrame(ReadOnlySpan<byte> file, string source)
     {
-        if (GifFrameCodes.FirstFrame(file) is not var (frameWidth, frameHeight, pixels))
+        if (GifFrameCodes.FirstFrame(file) is not var (frameWidth, frameHeight, pixels, terminated))
             throw Truncated(source, "GIF", "no image block found for its canvas");
         long needed = (long)frameWidth * frameHeight;
         if (needed == 0) throw Truncated(source, "GIF", "its first frame is empty");
         if (pixels < needed)
             throw Truncated(source, "GIF", $"its first frame of {frameWidth}x{frameHeight} pixels has LZW data for {pixels}");
+        if (!terminated) throw Truncated(source, "GIF", "its first frame's data blocks run past the end of the file");
     }
 
     /// <summary>Uncompressed BMP (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS): the pixel rows have a known size.</summary>

@@ -7,11 +7,12 @@ namespace Vitmix.Data;
 internal static class GifFrameCodes
 {
     /// <summary>
-    /// The first frame's size and how many pixels its data codes (stopping once it covers the frame); a file whose
-    /// data ends or breaks earlier gives what it coded so far; null when no frame is found before the blocks end or
-    /// stop making sense.
+    /// The first frame's size, how many pixels its data codes (stopping once it covers the frame; a file whose data
+    /// ends or breaks earlier gives what it coded so far) and whether its chain of data sub-blocks ends (with the
+    /// zero-length terminator) inside the file, which decoders need; null when no frame is found before the blocks
+    /// end or stop making sense.
     /// </summary>
-    public static (int Width, int Height, long Pixels)? FirstFrame(ReadOnlySpan<byte> gif)
+    public static (int Width, int Height, long Pixels, bool Terminated)? FirstFrame(ReadOnlySpan<byte> gif)
     {
         if (gif.Length < 13) return null;
         int pos = 13;
@@ -29,13 +30,15 @@ internal static class GifFrameCodes
             byte flags = gif[pos + 9];
             pos += 10;
             if ((flags & 0x80) != 0) pos += 3 << ((flags & 7) + 1); // local colour table
-            if (pos >= gif.Length) return (width, height, 0);
+            if (pos >= gif.Length) return (width, height, 0, false);
             int minCodeSize = gif[pos];
-            return (width, height, CountCodedPixels(gif, pos + 1, minCodeSize, (long)width * height));
+            bool terminated = SkipSubBlocks(gif, pos + 1) <= gif.Length;
+            return (width, height, CountCodedPixels(gif, pos + 1, minCodeSize, (long)width * height), terminated);
         }
         return null;
     }
 
+    /// <summary>The position after the terminator of the sub-blocks starting at <paramref name="pos"/>; past the end when it is missing.</summary>
     static int SkipSubBlocks(ReadOnlySpan<byte> gif, int pos)
     {
         while (pos < gif.Length && gif[pos] != 0) pos += gif[pos] + 1;
