@@ -15,7 +15,8 @@ namespace Vitmix.Data;
 /// bound (a blank WebP holds 16383x16383 in a few hundred bytes), so they are first decoded at the smallest scale
 /// the codec offers, which costs little memory, and must decode completely; a GIF's canvas may legitimately be far
 /// larger than its first frame (the rest is background), so the frame's LZW codes are counted (<see cref="GifFrameCodes"/>)
-/// and must cover the frame.
+/// and must cover the frame, and its data blocks must end inside the file. Below those thresholds a hostile file can
+/// make the decoder allocate at most 64 times its own size (plus 16 MiB) before it fails.
 /// </remarks>
 internal static class EncodedSizeCheck
 {
