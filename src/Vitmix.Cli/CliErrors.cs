@@ -11,7 +11,25 @@ public static class CliErrors
     /// Errors a user can cause and fix (bad files, bad values, missing permissions): reported by message alone.
     /// Anything else is a bug and is reported as an internal error.
     /// </summary>
-    public static bool IsExpected(Exception e) => e is InvalidDataException or IOException or ArgumentException
+    public static bool IsExpected(Exception e) => IsExpectedType(Unwrap(e));
+
+    /// <summary>
+    /// The error a user should see. Parallel loops (Parallel.For, tasks, the engine's worker team) wrap what a worker
+    /// threw in an <see cref="AggregateException"/>, whose own message ("One or more errors occurred") names nothing:
+    /// the first inner exception that is an expected one stands for it (a corrupt image, a full disk), else the first.
+    /// </summary>
+    public static Exception Unwrap(Exception e)
+    {
+        if (e is AggregateException aggregate)
+        {
+            var inner = aggregate.Flatten().InnerExceptions;
+            if (inner.Count == 0) return e;
+            e = inner.FirstOrDefault(IsExpectedType) ?? inner[0]; // Flatten left no AggregateException inside
+        }
+        return e;
+    }
+
+    static bool IsExpectedType(Exception e) => e is InvalidDataException or IOException or ArgumentException
         or UnauthorizedAccessException or FormatException or JsonException or NotSupportedException
         or NotImplementedException or OutOfMemoryException or Vitmix.Model.MemoryLimitException;
 
@@ -22,6 +40,7 @@ public static class CliErrors
     /// <summary>Writes the error line for <paramref name="e"/>, with the stack trace when <paramref name="verbose"/>.</summary>
     public static void Report(Exception e, TextWriter error, bool verbose, string? subject = null)
     {
+        e = Unwrap(e);
         string message = e is OutOfMemoryException ? "out of memory" : e.Message;
         // ArgumentException appends "(Parameter 'name')", which names a C# parameter the user never saw.
         if (e is ArgumentException { ParamName: { } param })

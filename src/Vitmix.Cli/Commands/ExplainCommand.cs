@@ -22,7 +22,7 @@ public static class ExplainCommand
         var model = new ModelOptions();
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Images (PNG, JPEG, BMP, WebP, GIF), .npy float32 arrays (1,3,H,W) / (3,H,W) already normalised, or folders of them",
+            Description = "Images (PNG, JPEG, BMP, WebP, GIF, PGM/PPM), .npy float32 arrays (1,3,H,W) / (3,H,W) already normalised, or folders of them",
             Arity = ArgumentArity.OneOrMore,
         };
         var methods = new Option<string>("--methods") { Description = "Methods: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => "all" };

@@ -4,62 +4,102 @@ using SkiaSharp;
 namespace Vitmix.Data;
 
 /// <summary>
-/// Decodes PNG, JPEG, BMP, WebP (and GIF, first frame) to 8-bit RGB with SkiaSharp, and writes PNGs.
+/// Decodes PNG, JPEG, BMP, WebP, GIF (first frame) with SkiaSharp, and binary PGM/PPM, to 8-bit RGB; writes PNGs.
 /// </summary>
 /// <remarks>
 /// What a PIL-based pipeline (timm, torchvision, Hugging Face) sees, and where we differ:
 /// alpha is dropped without compositing, as PIL's <c>convert("RGB")</c> does; no ICC colour conversion is applied
-/// (PIL ignores embedded profiles too); greyscale and palette images are expanded to RGB.
+/// (PIL ignores embedded profiles too); greyscale and palette images are expanded to RGB. 16-bit PNGs convert as
+/// Pillow converts them: greyscale (Pillow's mode "I") is clipped to 0..255, so values above 255 become white; grey +
+/// alpha, RGB and RGBA keep the high byte of each sample. PGM/PPM follow Pillow's maxval scaling (<see cref="NetpbmDecoder"/>).
 /// EXIF orientation is applied by default, as Hugging Face's <c>load_image</c> (ImageOps.exif_transpose) does;
 /// timm and torchvision's ImageFolder do not apply it, so pass <c>applyExifOrientation: false</c> to match them
 /// on rotated photos. JPEG decoding uses libjpeg-turbo, whose IDCT may differ from PIL's libjpeg by ±1 on some pixels.
+/// Untrusted files: the file is read through <see cref="InputFile"/> under <see cref="InputLimits.MaxFileBytes"/>,
+/// recognised by its signature, and its declared size is checked against <see cref="InputLimits.MaxPixels"/> and
+/// against what its data can hold (<see cref="EncodedSizeCheck"/>) before any pixel buffer is allocated.
 /// </remarks>
 public static class ImageLoader
 {
-    /// <summary>PIL's decompression-bomb limit (2 × Image.MAX_IMAGE_PIXELS): larger images are refused.</summary>
-    public const long MaxPixels = 2 * 89_478_485L;
+    /// <summary>Largest image decoded (width × height): <see cref="InputLimits.MaxPixels"/>.</summary>
+    public const long MaxPixels = InputLimits.MaxPixels;
 
     /// <summary>Decodes an image file to RGB. Errors: <see cref="FileNotFoundException"/>, or <see cref="InvalidDataException"/> naming the file.</summary>
-    public static RgbImage LoadRgb(string path, bool applyExifOrientation = true)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not an image file" : $"{path}: file not found", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        return DecodeRgb(bytes, path, applyExifOrientation);
-    }
+    public static RgbImage LoadRgb(string path, bool applyExifOrientation = true) =>
+        Decode(ReadImageFile(path), path, applyExifOrientation, premultiplied: false);
+
+    /// <summary>The bytes of an image file, read under the byte limit; a file that starts like no image is refused early.</summary>
+    internal static byte[] ReadImageFile(string path) =>
+        InputFile.ReadAll(path, "an image file", InputLimits.MaxFileBytes, ImageFormats.ProblemWithStart);
 
     /// <summary>Decodes encoded image bytes; <paramref name="source"/> names them in error messages.</summary>
-    public static RgbImage DecodeRgb(ReadOnlySpan<byte> bytes, string source, bool applyExifOrientation = true)
-    {
-        if (bytes.Length == 0) throw new InvalidDataException($"{source}: not a decodable image (the file is empty)");
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data)
-            ?? throw new InvalidDataException($"{source}: not a decodable image (unrecognised format; expected PNG, JPEG, BMP, WebP or GIF)");
-        int w = codec.Info.Width, h = codec.Info.Height;
-        if (w <= 0 || h <= 0) throw new InvalidDataException($"{source}: not a decodable image (size {w}x{h})");
-        if ((long)w * h > MaxPixels)
-            throw new InvalidDataException($"{source}: image is {w}x{h} = {(long)w * h} pixels, more than the limit of {MaxPixels}");
+    public static RgbImage DecodeRgb(ReadOnlySpan<byte> bytes, string source, bool applyExifOrientation = true) =>
+        Decode(bytes, source, applyExifOrientation, premultiplied: false);
 
-        // Unpremultiplied RGBA with no colour space: Skia converts nothing, so the RGB bytes are the stored ones.
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[(long)w * h * 4];
-        SKCodecResult result;
+    /// <summary>
+    /// The decoding path of every image reader. <paramref name="premultiplied"/> multiplies colour by alpha (masks,
+    /// where a transparent pixel must read as background) instead of dropping alpha.
+    /// </summary>
+    internal static RgbImage Decode(ReadOnlySpan<byte> bytes, string source, bool applyExifOrientation, bool premultiplied)
+    {
+        if (ImageFormats.ProblemWithStart(bytes[..Math.Min(bytes.Length, InputFile.StartLength)]) is { } problem)
+            throw new InvalidDataException($"{source}: {problem}");
+        var format = ImageFormats.Identify(bytes);
+        if (format == ImageFormat.Netpbm) return NetpbmDecoder.Decode(bytes, source);
+
         unsafe
         {
-            fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
+            // The codec reads the caller's bytes in place (no copy of the file); they stay pinned while it lives.
+            fixed (byte* encoded = bytes)
+            {
+                using var data = SKData.Create((IntPtr)encoded, bytes.Length, (_, _) => { });
+                using var codec = SKCodec.Create(data)
+                    ?? throw new InvalidDataException($"{source}: not a decodable image ({format} header is corrupt or unsupported)");
+                int w = codec.Info.Width, h = codec.Info.Height;
+                InputLimits.CheckPixels(w, h, source, format.ToString().ToUpperInvariant());
+                EncodedSizeCheck.Verify(codec, format, bytes, source);
+                var image = format == ImageFormat.Png && IsSixteenBitGrey(bytes)
+                    ? DecodeSixteenBitGrey(bytes, source)
+                    : DecodeWithSkia(codec, w, h, source, premultiplied);
+                return applyExifOrientation ? Orient(image, codec.EncodedOrigin) : image;
+            }
         }
+    }
+
+    static unsafe RgbImage DecodeWithSkia(SKCodec codec, int w, int h, string source, bool premultiplied)
+    {
+        // Unpremultiplied RGBA with no colour space: Skia converts nothing, so the RGB bytes are the stored ones.
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, premultiplied ? SKAlphaType.Premul : SKAlphaType.Unpremul);
+        var rgba = GC.AllocateUninitializedArray<byte>(checked((int)info.BytesSize64));
+        SKCodecResult result;
+        fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
         if (result != SKCodecResult.Success)
             throw new InvalidDataException($"{source}: not a decodable image ({codec.EncodedFormat} data is truncated or corrupt: {result})");
 
-        var rgb = new byte[(long)w * h * 3];
+        var rgb = GC.AllocateUninitializedArray<byte>(3 * w * h);
         for (long i = 0, n = (long)w * h; i < n; i++)
         {
             rgb[i * 3] = rgba[i * 4];
             rgb[i * 3 + 1] = rgba[i * 4 + 1];
             rgb[i * 3 + 2] = rgba[i * 4 + 2];
         }
-        var image = new RgbImage(rgb, w, h);
-        return applyExifOrientation ? Orient(image, codec.EncodedOrigin) : image;
+        return new RgbImage(rgb, w, h);
+    }
+
+    /// <summary>IHDR colour type 0 at bit depth 16 (the only PNG kind where Skia and Pillow disagree).</summary>
+    static bool IsSixteenBitGrey(ReadOnlySpan<byte> png) => png.Length >= 26 && png[12..16].SequenceEqual("IHDR"u8) && png[24] == 16 && png[25] == 0;
+
+    /// <summary>
+    /// Pillow opens 16-bit greyscale as mode "I" (Pillow 11: "I;16"), and <c>convert("RGB")</c> clips it to 0..255,
+    /// where Skia would keep the high byte: a mid-grey 32768 is white to Pillow and 128 to Skia.
+    /// </summary>
+    static RgbImage DecodeSixteenBitGrey(ReadOnlySpan<byte> png, string source)
+    {
+        var reader = PngReader.Open(png, source);
+        var samples = reader.ReadSamples(png);
+        var rgb = new byte[3L * samples.Length];
+        for (long i = 0; i < samples.Length; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)Math.Min(samples[i], (ushort)255);
+        return new RgbImage(rgb, reader.Width, reader.Height);
     }
 
     /// <summary>

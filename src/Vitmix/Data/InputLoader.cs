@@ -2,7 +2,7 @@
 namespace Vitmix.Data;
 
 /// <summary>
-/// Turns an input file into the network's (1, 3, H, W) input: an image (PNG, JPEG, BMP, WebP, GIF) goes through
+/// Turns an input file into the network's (1, 3, H, W) input: an image (PNG, JPEG, BMP, WebP, GIF, PGM, PPM) goes through
 /// the model's eval preprocessing; a NumPy <c>.npy</c> float array of shape (1,3,H,W) or (3,H,W) is taken as already
 /// normalised.
 /// </summary>
@@ -11,8 +11,6 @@ public static class InputLoader
     /// <summary>Loads one input. Errors: <see cref="FileNotFoundException"/>, or <see cref="InvalidDataException"/> naming the file.</summary>
     public static Tensor Load(string path, Preprocessing pre, int expectedHeight, int expectedWidth)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not an input file" : $"{path}: file not found", path);
         if (IsNpy(path)) return LoadNpy(path, expectedHeight, expectedWidth);
 
         var tensor = ImagePreprocessor.ToTensor(ImageLoader.LoadRgb(path), pre);
@@ -22,15 +20,12 @@ public static class InputLoader
         return tensor;
     }
 
-    /// <summary>True for a path ending in .npy (any case).</summary>
     /// <summary>
     /// The model input and the picture it shows at model resolution (the resized, cropped image; for a .npy input the
     /// tensor mapped back through mean and std), for overlays.
     /// </summary>
     public static (Tensor Input, RgbImage Display) LoadWithDisplay(string path, Preprocessing pre, int expectedHeight, int expectedWidth)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not an input file" : $"{path}: file not found", path);
         if (IsNpy(path))
         {
             var t = LoadNpy(path, expectedHeight, expectedWidth);
@@ -56,19 +51,22 @@ public static class InputLoader
         return new RgbImage(rgb, width, height);
     }
 
+    /// <summary>True for a path ending in .npy (any case).</summary>
     public static bool IsNpy(string path) => path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
 
     static Tensor LoadNpy(string path, int expectedHeight, int expectedWidth)
     {
-        var array = Npy.Read(path);
-        if (array.Dtype[1] != 'f')
-            throw new InvalidDataException($"{path}: array dtype is {array.Dtype}; expected float32 values already normalised for the model");
-        var shape = array.Shape;
+        // Header first: dtype and shape are checked against the model before any value is converted.
+        byte[] bytes = Npy.ReadFile(path);
+        var header = Npy.ParseHeader(bytes, path);
+        if (!header.IsFloat)
+            throw new InvalidDataException($"{path}: array dtype is {header.Dtype}; expected float32 values already normalised for the model");
+        var shape = header.Shape;
         bool fits = (shape.Length == 4 && shape[0] == 1 && shape[1] == 3 && shape[2] == expectedHeight && shape[3] == expectedWidth)
                  || (shape.Length == 3 && shape[0] == 3 && shape[1] == expectedHeight && shape[2] == expectedWidth);
         if (!fits)
             throw new InvalidDataException(
                 $"{path}: array shape ({string.Join(", ", shape)}) does not match the model input (1, 3, {expectedHeight}, {expectedWidth}) or (3, {expectedHeight}, {expectedWidth})");
-        return new Tensor(array.ToFloat(), 1, 3, expectedHeight, expectedWidth);
+        return new Tensor(Npy.Parse(bytes, path).ToFloat(), 1, 3, expectedHeight, expectedWidth);
     }
 }

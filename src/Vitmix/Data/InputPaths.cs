@@ -7,7 +7,7 @@ namespace Vitmix.Data;
 public static class InputPaths
 {
     /// <summary>Extensions taken from a folder (case-insensitive): what <see cref="InputLoader"/> reads.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".npy"];
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".ppm", ".pgm", ".npy"];
 
     /// <summary>Expands folders; files (and paths that do not exist, which fail later with their own error) pass through.</summary>
     public static string[] Expand(IEnumerable<string> inputs)

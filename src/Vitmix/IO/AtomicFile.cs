@@ -1,6 +1,10 @@
 namespace Vitmix.IO;
 
-/// <summary>Writes that never leave a half-written file behind: write a temp file beside the target, then rename.</summary>
+/// <summary>
+/// Writes that never leave a half-written file behind: write a temp file beside the target, then rename.
+/// A failed write (a full disk, a read-only folder) is an <see cref="IOException"/> naming the target file, not the
+/// hidden temp file the operating system saw.
+/// </summary>
 public static class AtomicFile
 {
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
@@ -12,7 +16,8 @@ public static class AtomicFile
                 fs.Write(bytes);
             File.Move(tmp, path, overwrite: true);
         }
-        finally { if (File.Exists(tmp)) File.Delete(tmp); }
+        catch (IOException e) { throw CannotWrite(path, tmp, e); }
+        finally { DeleteQuietly(tmp); }
     }
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
@@ -26,7 +31,24 @@ public static class AtomicFile
             write(tmp);
             File.Move(tmp, path, overwrite: true);
         }
-        finally { if (File.Exists(tmp)) File.Delete(tmp); }
+        catch (IOException e) { throw CannotWrite(path, tmp, e); }
+        finally { DeleteQuietly(tmp); }
+    }
+
+    /// <summary>"cannot write PATH: reason", the reason without the temp file's name that .NET appends.</summary>
+    static IOException CannotWrite(string path, string tmp, IOException e)
+    {
+        if (e.Message.StartsWith($"cannot write {path}:", StringComparison.Ordinal)) return e; // already ours (nested writes)
+        string reason = e.Message.Replace($" : '{tmp}'", "", StringComparison.Ordinal).Replace(tmp, Path.GetFileName(path), StringComparison.Ordinal);
+        return new IOException($"cannot write {path}: {reason.ReplaceLineEndings(" ")}", e);
+    }
+
+    /// <summary>Removes the temp file; on a full or failing disk that may fail too, and must not hide the first error.</summary>
+    static void DeleteQuietly(string tmp)
+    {
+        try { if (File.Exists(tmp)) File.Delete(tmp); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>

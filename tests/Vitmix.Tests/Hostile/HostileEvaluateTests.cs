@@ -32,8 +32,10 @@ public class HostileEvaluateTests
         string bImage = tmp.Combine("b.png");
         FixtureImages.WriteRgb(bImage, FixtureImages.Pattern(32, 32, 9), 32, 32, SkiaSharp.SKEncodedImageFormat.Png);
 
+        // The test holds the pipe open for writing (read-write, which never blocks on Linux) before the run opens it:
+        // with a writer present the run's read waits for data instead of seeing an empty file.
+        var hold = new FileStream(pipe, FileMode.Open, FileAccess.ReadWrite);
         var first = Task.Factory.StartNew(() => Evaluate($"folder:{data}", o), TaskCreationOptions.LongRunning);
-        Thread? writer = null;
         try
         {
             WaitUntil(() => File.Exists(Path.Combine(o, "done.txt")) && File.ReadAllText(Path.Combine(o, "done.txt")).StartsWith("a\t"), first);
@@ -45,12 +47,11 @@ public class HostileEvaluateTests
         }
         finally
         {
-            writer = new Thread(() => File.WriteAllBytes(pipe, File.ReadAllBytes(bImage))) { IsBackground = true };
-            writer.Start();
+            hold.Write(File.ReadAllBytes(bImage));
+            hold.Dispose(); // the last writer gone: the run reads b to its end
         }
         var r = first.Result;
         Assert.True(r.ExitCode == 0, r.Err);
-        writer.Join();
         var rows = Rows(o).Select(l => ResultRow.Parse(l, o)).ToList();
         Assert.Equal(2 * 3, rows.Count); // a and b, each rollout, lrp, rollout+lrp once: nothing doubled
         Assert.Equal(2, rows.Select(x => x.Image).Distinct().Count());

@@ -1,3 +1,4 @@
+using Vitmix.IO;
 namespace Vitmix.Data.Datasets;
 
 /// <summary>
@@ -127,7 +128,7 @@ public sealed class FolderDataset : ISegmentationDataset
     static (Dictionary<string, int>, IReadOnlyList<string>?) ReadLabels(string csv, IReadOnlyList<string>? labelNames)
     {
         var rows = new List<(string Name, string Class, int Line)>();
-        string[] lines = File.ReadAllLines(csv);
+        string[] lines = InputFile.ReadAllLines(csv, "a labels.csv file", InputLimits.MaxTextFileBytes);
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i].Trim();

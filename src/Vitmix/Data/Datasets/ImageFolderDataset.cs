@@ -6,6 +6,8 @@ namespace Vitmix.Data.Datasets;
 /// ordinally (index = position), images are found recursively and listed per class in sorted order, a file counts
 /// when its extension is one of torchvision's <c>IMG_EXTENSIONS</c> (case-insensitive), and a class folder without
 /// any image is an error. There are no masks: this is training data (<see cref="HasMasks"/> is false).
+/// Every listed kind is read by its content through <see cref="ImageLoader"/>: binary PGM/PPM by Vitmix's own decoder
+/// (as Pillow reads them); a TIFF, which no decoder here reads, fails on one line naming it and saying how to convert it.
 /// </summary>
 public sealed class ImageFolderDataset : ISegmentationDataset
 {

@@ -1,3 +1,4 @@
+using Vitmix.IO;
 namespace Vitmix.Data.Datasets;
 
 /// <summary>
@@ -79,7 +80,7 @@ public sealed class Ph2Dataset : ISegmentationDataset
     internal static IReadOnlyDictionary<string, int> ReadClinicalDiagnoses(string path)
     {
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        string[] lines = File.ReadAllLines(path);
+        string[] lines = InputFile.ReadAllLines(path, "the PH2 metadata table", InputLimits.MaxTextFileBytes);
         bool header = true;
         for (int i = 0; i < lines.Length; i++)
         {

@@ -1,3 +1,4 @@
+using Vitmix.IO;
 namespace Vitmix.Data.Datasets;
 
 /// <summary>
@@ -45,7 +46,7 @@ public sealed class VocDataset : ISegmentationDataset
         string maskDir = Path.Combine(_root, "SegmentationClass");
         if (!Directory.Exists(imageDir)) throw new DirectoryNotFoundException($"VOC image folder not found: {imageDir}");
         if (!Directory.Exists(maskDir)) throw new DirectoryNotFoundException($"VOC mask folder not found: {maskDir}");
-        string[] lines = File.ReadAllLines(SplitFile);
+        string[] lines = InputFile.ReadAllLines(SplitFile, "a VOC split list", InputLimits.MaxTextFileBytes);
         for (int i = 0; i < lines.Length; i++)
         {
             // Split files list one id per line; segmentation splits carry no "-1/1" column, but tolerate one.

@@ -41,9 +41,14 @@ public static class SyntheticFolderWriter
                 Directory.Move(work, full);
             }
         }
-        catch when (fresh)
+        catch (Exception e) when (fresh)
         {
             try { if (Directory.Exists(work)) Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // A failed write (a full disk) names a file in the hidden work folder, which is gone now: name it as the
+            // user will look for it, under DIR. Parallel.For wraps it in an AggregateException.
+            var io = e as IOException ?? (e as AggregateException)?.Flatten().InnerExceptions.OfType<IOException>().FirstOrDefault();
+            if (io != null && io.Message.Contains(work, StringComparison.Ordinal))
+                throw new IOException(io.Message.Replace(work, directory.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal), io);
             throw;
         }
     }

@@ -68,8 +68,13 @@ internal readonly struct JsonFields(JsonElement obj, string where)
     public static JsonDocument ParseFile(string path)
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InvalidDataException($"{path}: cannot read: {e.Message.ReplaceLineEndings(" ")}"); }
+        // Bounded and FIFO-safe like every input file: a config.json that is /dev/zero must not be read without end.
+        try { bytes = Vitmix.IO.InputFile.ReadAll(path, "a JSON config file", Vitmix.Data.InputLimits.MaxTextFileBytes); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string reason = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
+            throw new InvalidDataException($"{path}: cannot read: {reason.ReplaceLineEndings(" ")}");
+        }
         return ParseText(bytes, path);
     }
 

@@ -52,14 +52,18 @@ public sealed class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         SafeFileHandle handle;
-        try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        // Opened as every input file is: a FIFO without a writer must not block open(2) forever.
+        try { handle = Vitmix.IO.InputFile.OpenRead(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: cannot open: {OneLine(e.Message)}");
+            string reason = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
+            throw new InvalidDataException($"{path}: cannot open: {OneLine(reason)}");
         }
         try
         {
-            long length = RandomAccess.GetLength(handle);
+            long length;
+            try { length = RandomAccess.GetLength(handle); }
+            catch (NotSupportedException) { throw Fail(path, "not a regular file (a pipe?): a safetensors file is read by offset"); }
             var (headerLength, metadata, tensors) = ReadHeader(handle, length, path);
             return new SafeTensorsFile(path, handle, length, headerLength, metadata, tensors);
         }
@@ -217,6 +221,9 @@ public sealed class SafeTensorsFile : IDisposable
         ReadAll(handle, 8, header, path);
         if (headerLength == 0 || header[0] != (byte)'{') throw Fail(path, "header does not start with '{' (not a safetensors file)");
 
+        // The reference reader takes the header as a UTF-8 str first; System.Text.Json would only notice invalid
+        // UTF-8 inside a string when it is read, and then as an InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw Fail(path, "header is not valid UTF-8 (not a safetensors file?)");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw Fail(path, $"header is not valid JSON: {OneLine(e.Message)}"); }

@@ -74,7 +74,7 @@ public class PngSampleReaderTests
         using var tmp = new TempDir();
         string path = tmp.Combine("rgb.png");
         FixtureImages.WriteRgb(path, FixtureImages.Pattern(4, 4, 1), 4, 4, SKEncodedImageFormat.Png);
-        Assert.False(PngSampleReader.IsSingleChannelPng(path));
+        Assert.False(PngSampleReader.IsSingleChannelPng(File.ReadAllBytes(path)));
         var e = Assert.Throws<InvalidDataException>(() => PngSampleReader.Read(path));
         Assert.Contains("colour type", e.Message);
         Assert.Contains(path, e.Message);
