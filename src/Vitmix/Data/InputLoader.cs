@@ -56,6 +56,7 @@ public static class InputLoader
         return new RgbImage(rgb, width, height);
     }
 
+    /// <summary>True when <paramref name="path"/> ends in .npy (any case): a preprocessed tensor, not an image to decode.</summary>
     public static bool IsNpy(string path) => path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
 
     static Tensor LoadNpy(string path, int expectedHeight, int expectedWidth)

@@ -11,12 +11,14 @@ namespace Vitmix.Data.Datasets;
 /// <param name="Source">Where it was read from (a file, or a file and an entry), for messages; null when generated.</param>
 public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, string Annotator = "", string? Source = null)
 {
+    /// <summary>The void label: pixels no metric counts.</summary>
     public const byte Void = 255;
 }
 
 /// <summary>One image of a segmentation benchmark, loaded lazily.</summary>
 public sealed class SegmentationSample
 {
+    /// <summary>The image's name within the dataset (usually the file stem), unique within the dataset; it keys the image in messages and evaluation records.</summary>
     public required string Name { get; init; }
     int? _classLabel;
     Func<int?>? _loadClassLabel;
@@ -46,6 +48,7 @@ public sealed class SegmentationSample
         get => _loadClassLabel;
         init { _loadClassLabel = value; _classLabelState = 0; }
     }
+    /// <summary>Decodes the image; called on each use (the dataset decides what, if anything, is cached).</summary>
     public required Func<RgbImage> LoadImage { get; init; }
     /// <summary>One mask per annotator (usually one, Annotator = "").</summary>
     public required Func<IReadOnlyList<GroundTruthMask>> LoadMasks { get; init; }
@@ -75,6 +78,7 @@ public sealed class SegmentationSample
 /// <summary>A dataset of images with object masks (VOC, PH2, ImageNet-segmentation, a folder, the synthetic benchmark).</summary>
 public interface ISegmentationDataset
 {
+    /// <summary>A short identifier such as "voc2012-val" or "ph2", for messages and the records of a run.</summary>
     string Name { get; }
     /// <summary>Class names of the dataset's own labels, if it has any.</summary>
     IReadOnlyList<string>? ClassNames { get; }
