@@ -7,10 +7,15 @@ public enum ImageFormat
 {
     /// <summary>No known signature.</summary>
     Unknown,
+    /// <summary>PNG (\x89PNG): 8- and 16-bit grey, grey+alpha, RGB, RGBA and palette.</summary>
     Png,
+    /// <summary>JPEG (FF D8 FF), baseline and progressive.</summary>
     Jpeg,
+    /// <summary>GIF87a / GIF89a; the first frame is read.</summary>
     Gif,
+    /// <summary>Windows bitmap (BM).</summary>
     Bmp,
+    /// <summary>WebP (RIFF....WEBP), lossy and lossless.</summary>
     WebP,
     /// <summary>Binary Netpbm: PGM (P5) or PPM (P6).</summary>
     Netpbm,

@@ -6,9 +6,14 @@ using System.Text.RegularExpressions;
 namespace Vitmix.Data;
 
 /// <summary>An array read from a NumPy .npy file, converted to the element type asked for.</summary>
+/// <param name="Shape">The dimensions, outermost first (C order); empty for a scalar.</param>
+/// <param name="Dtype">The header's descr, e.g. "&lt;f4".</param>
+/// <param name="Values">Every element, row-major, widened to double.</param>
 public sealed record NpyArray(int[] Shape, string Dtype, double[] Values)
 {
+    /// <summary>The values rounded to float32.</summary>
     public float[] ToFloat() => Array.ConvertAll(Values, v => (float)v);
+    /// <summary>Number of elements.</summary>
     public long Count => Values.LongLength;
 }
 
@@ -167,6 +172,7 @@ public static partial class Npy
         Write(path, "<f4", bytes, shape);
     }
 
+    /// <summary>Writes float64 data atomically (temp file, then rename).</summary>
     public static void WriteFloat64(string path, ReadOnlySpan<double> data, params int[] shape)
     {
         var bytes = new byte[data.Length * 8];
@@ -174,6 +180,7 @@ public static partial class Npy
         Write(path, "<f8", bytes, shape);
     }
 
+    /// <summary>Writes bytes as a uint8 array atomically (temp file, then rename).</summary>
     public static void WriteUInt8(string path, ReadOnlySpan<byte> data, params int[] shape) => Write(path, "|u1", data.ToArray(), shape);
 
     static void Write(string path, string descr, byte[] payload, int[] shape)

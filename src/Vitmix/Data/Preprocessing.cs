@@ -25,13 +25,19 @@ public sealed record Preprocessing
     /// <summary>The resampling filters a config or option may name: PIL's, as <see cref="ResampleFilters.Names"/>.</summary>
     public static IReadOnlyList<string> Interpolations => ResampleFilters.Names;
 
+    /// <summary>Per-channel mean (R, G, B) on the [0, 1] scale, subtracted before dividing by <see cref="Std"/>.</summary>
     public float[] Mean { get; init; } = [0.5f, 0.5f, 0.5f];
+    /// <summary>Per-channel standard deviation (R, G, B) on the [0, 1] scale: input = (x/255 − mean) / std.</summary>
     public float[] Std { get; init; } = [0.5f, 0.5f, 0.5f];
+    /// <summary>Height of the model input in pixels.</summary>
     public int InputHeight { get; init; } = 224;
+    /// <summary>Width of the model input in pixels.</summary>
     public int InputWidth { get; init; } = 224;
+    /// <summary>timm's crop_pct in (0, 1]: with <see cref="ResizeMode.Crop"/> the shorter side is resized to size / crop_pct, then centre-cropped.</summary>
     public double CropPct { get; init; } = 0.9;
     /// <summary>"bicubic", "bilinear" or "nearest", as in timm's pretrained_cfg.</summary>
     public string Interpolation { get; init; } = "bicubic";
+    /// <summary>Crop (timm eval transform) or squash (Hugging Face).</summary>
     public ResizeMode Resize { get; init; } = ResizeMode.Crop;
 
     /// <summary>
@@ -70,6 +76,7 @@ public sealed record Preprocessing
         if (problems.Count > 0) throw new InvalidDataException("invalid preprocessing: " + string.Join("; ", problems));
     }
 
+    /// <summary>One line: resize mode and size, crop_pct, interpolation, mean and std.</summary>
     public override string ToString() =>
         $"{Resize.ToString().ToLowerInvariant()} to {InputHeight}x{InputWidth}" +
         (Resize == ResizeMode.Crop ? $" (crop_pct {CropPct:0.###})" : "") +

@@ -16,5 +16,6 @@ public sealed record RgbImage(byte[] Pixels, int Width, int Height)
         return new RgbImage(rgb, width, height);
     }
 
+    /// <summary>The size, e.g. "RgbImage 640x480"; the pixels are not listed.</summary>
     public override string ToString() => $"RgbImage {Width}x{Height}";
 }

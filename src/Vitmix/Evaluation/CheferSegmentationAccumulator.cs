@@ -46,6 +46,7 @@ public sealed class CheferSegmentationAccumulator
         images++;
     }
 
+    /// <summary>The dataset-level results over the images added so far; every ratio is 0 before the first image.</summary>
     public CheferSegmentationResult Result()
     {
         double iou0 = union[0] > 0 ? (double)inter[0] / union[0] : 0, iou1 = union[1] > 0 ? (double)inter[1] / union[1] : 0;

@@ -14,6 +14,7 @@ public sealed record CombinationResult(MapId Id, Heatmap Grid, MaskResult Mask, 
     /// <summary>The methods, rule and weights of <see cref="Id"/>.</summary>
     public FusionSpec Spec => Id.Spec;
 
+    /// <summary>The five metrics of <see cref="Counts"/>, or null without ground truth.</summary>
     public SegmentationScores? Scores(ZeroDivision zd = ZeroDivision.BothEmptyIsPerfect) => Counts?.Scores(zd);
 }
 
@@ -23,6 +24,12 @@ public sealed record CombinationResult(MapId Id, Heatmap Grid, MaskResult Mask, 
 /// </summary>
 public static class CombinationEvaluator
 {
+    /// <summary>
+    /// One result per spec, in order: the method <paramref name="maps"/> (grid maps by method name) fused by the spec,
+    /// brought to <paramref name="height"/> × <paramref name="width"/>, normalised and thresholded by
+    /// <paramref name="threshold"/> (Otsu when null), and counted against <paramref name="truth"/> (height·width labels,
+    /// row-major, 0/1/255) when given. Throws an <see cref="ArgumentException"/> when the truth has another size.
+    /// </summary>
     public static IReadOnlyList<CombinationResult> Run(IReadOnlyDictionary<string, Heatmap> maps, IReadOnlyList<FusionSpec> specs,
         int height, int width, IMaskThreshold? threshold = null, byte[]? truth = null)
     {
@@ -49,6 +56,7 @@ public sealed class SegmentationSummary(ZeroDivision zeroDivision = ZeroDivision
     readonly Dictionary<string, (int Images, double Iou, double F1, double Acc, double Recall, double Precision, ConfusionCounts Pooled)> acc = [];
     readonly List<string> order = [];
 
+    /// <summary>Adds one image's counts under <paramref name="name"/>.</summary>
     public void Add(string name, ConfusionCounts counts)
     {
         var s = counts.Scores(zeroDivision);
@@ -56,11 +64,13 @@ public sealed class SegmentationSummary(ZeroDivision zeroDivision = ZeroDivision
         acc[name] = (a.Images + 1, a.Iou + s.Iou, a.F1 + s.F1, a.Acc + s.PixelAccuracy, a.Recall + s.Recall, a.Precision + s.Precision, a.Pooled + counts);
     }
 
+    /// <summary>Adds every result that has counts, under its map's display name.</summary>
     public void Add(IEnumerable<CombinationResult> results)
     {
         foreach (var r in results) if (r.Counts is { } c) Add(r.Id.DisplayName, c);
     }
 
+    /// <summary>One summary per name, in first-seen order: the mean of the per-image scores and the scores of the pooled counts.</summary>
     public IReadOnlyList<CombinationSummary> Results() =>
         [.. order.Select(n =>
         {

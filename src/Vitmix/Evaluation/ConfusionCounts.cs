@@ -17,7 +17,9 @@ public readonly record struct ConfusionCounts(long TruePositive, long FalsePosit
 {
     /// <summary>Non-void pixels.</summary>
     public long Valid => TruePositive + FalsePositive + FalseNegative + TrueNegative;
+    /// <summary>Pixels predicted object, |P| = TP + FP.</summary>
     public long Predicted => TruePositive + FalsePositive;
+    /// <summary>Pixels that are object in the ground truth, |G| = TP + FN.</summary>
     public long Actual => TruePositive + FalseNegative;
 
     /// <summary>
@@ -40,6 +42,7 @@ public readonly record struct ConfusionCounts(long TruePositive, long FalsePosit
         return new ConfusionCounts(tp, fp, fn, tn);
     }
 
+    /// <summary>The counts of two masks pooled, field by field.</summary>
     public static ConfusionCounts operator +(ConfusionCounts a, ConfusionCounts b) =>
         new(a.TruePositive + b.TruePositive, a.FalsePositive + b.FalsePositive, a.FalseNegative + b.FalseNegative, a.TrueNegative + b.TrueNegative);
 

@@ -25,19 +25,25 @@ public enum DeletionRanking
 /// <summary>Everything `vitmix evaluate` varies.</summary>
 public sealed record EvaluationSettings
 {
+    /// <summary>The methods run on every image, from one shared pass.</summary>
     public required ExplainerSet Explainers { get; init; }
     /// <summary>Singles and combinations, in output order.</summary>
     public required IReadOnlyList<FusionSpec> Maps { get; init; }
+    /// <summary>How each map becomes a binary mask (Otsu by default).</summary>
     public IMaskThreshold Threshold { get; init; } = new OtsuThreshold();
     /// <summary>Every map with the threshold: what the run's rows, curves and tiles are named by.</summary>
     public IReadOnlyList<MapId> MapIds => [.. Maps.Select(m => new MapId(m, Threshold.Name))];
     /// <summary>Deletion/insertion steps (0 = skip the perturbation curves).</summary>
     public int PerturbationSteps { get; init; } = 100;
+    /// <summary>How deletion curves rank the pixels.</summary>
     public DeletionRanking DeletionRanking { get; init; } = DeletionRanking.Continuous;
+    /// <summary>Also compute insertion curves (when <see cref="PerturbationSteps"/> is not 0).</summary>
     public bool Insertion { get; init; } = true;
+    /// <summary>Perturbed images per forward call of the curves.</summary>
     public int PerturbationBatchSize { get; init; } = 32;
     /// <summary>Skip images whose top-1 probability is below this (ViTmiX's VOC rule uses 0.85).</summary>
     public double MinConfidence { get; init; }
+    /// <summary>Which class is explained and tracked by the curves.</summary>
     public TargetPolicy Target { get; init; } = TargetPolicy.Predicted;
     /// <summary>Process images i with i mod Count == Index.</summary>
     public (int Index, int Count) Shard { get; init; } = (0, 1);
@@ -47,5 +53,6 @@ public sealed record EvaluationSettings
     public int ReportImages { get; init; } = 24;
     /// <summary>Keep the single-method masks per image for the precision-gain check (ViTmiX talk, equation 1).</summary>
     public bool Theory { get; init; }
+    /// <summary>Colormap of the report's overlays, one of <see cref="Rendering.Colormaps.Names"/>.</summary>
     public string Colormap { get; init; } = "oklab";
 }

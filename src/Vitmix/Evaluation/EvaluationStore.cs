@@ -298,12 +298,15 @@ public sealed class EvaluationStore
 }
 
 /// <summary>Minimal RFC 4180 CSV helpers.</summary>
-public static class Csv
+internal static class Csv
 {
+    /// <summary>The field as written: quoted, with quotes doubled, when it holds a comma, a quote or a line break.</summary>
     public static string Escape(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
+    /// <summary>A round-trippable invariant number; NaN (a metric not computed) is the empty field.</summary>
     public static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>The fields of one line, quotes removed and doubled quotes undone.</summary>
     public static List<string> Split(string line)
     {
         var fields = new List<string>();

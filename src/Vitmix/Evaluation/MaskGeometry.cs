@@ -7,6 +7,10 @@ namespace Vitmix.Evaluation;
 /// <summary>Brings a ground-truth mask to the model's input pixels with the image's own resize and crop (nearest neighbour, so labels and void survive).</summary>
 public static class MaskGeometry
 {
+    /// <summary>
+    /// The mask's labels at the model input, <see cref="Preprocessing.InputHeight"/> × <see cref="Preprocessing.InputWidth"/>
+    /// row-major; the mask's own array (not a copy) when it is already that size and nothing is cropped.
+    /// </summary>
     public static byte[] ToModelInput(GroundTruthMask mask, Preprocessing pre)
     {
         if (mask.Width == pre.InputWidth && mask.Height == pre.InputHeight && (pre.Resize == ResizeMode.Squash || pre.CropPct == 1.0))

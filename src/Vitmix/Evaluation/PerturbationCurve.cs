@@ -16,6 +16,7 @@ public sealed record PerturbationOptions
     public int? TargetClass { get; init; }
     /// <summary>Normalisation mean/std of the model (per channel, pixel units), for the black substrate.</summary>
     public IReadOnlyList<float>? NormalizationMean { get; init; }
+    /// <summary>Normalisation std of the model, per channel, paired with <see cref="NormalizationMean"/>.</summary>
     public IReadOnlyList<float>? NormalizationStd { get; init; }
 }
 
@@ -46,8 +47,13 @@ public sealed record PerturbationCurve(double[] Probabilities, double Auc, int T
 public abstract class PerturbationCurveBase
 {
     readonly VisionTransformer network;
+    /// <summary>The options the curve was built with (defaults when none were given).</summary>
     protected PerturbationOptions Options { get; }
 
+    /// <summary>
+    /// A curve over <paramref name="network"/>; throws an <see cref="ArgumentNullException"/> without a network and an
+    /// <see cref="ArgumentException"/> when the steps or the batch size are below 1.
+    /// </summary>
     protected PerturbationCurveBase(VisionTransformer network, PerturbationOptions? options)
     {
         this.network = network ?? throw new ArgumentNullException(nameof(network));
@@ -56,6 +62,7 @@ public abstract class PerturbationCurveBase
         if (Options.BatchSize < 1) throw new ArgumentException($"perturbation batch size {Options.BatchSize} must be at least 1");
     }
 
+    /// <summary>The substrate used when <see cref="PerturbationOptions.Substrate"/> is null.</summary>
     protected abstract PerturbationSubstrate DefaultSubstrate { get; }
 
     /// <summary>True when the walk starts from the image (deletion), false when it starts from the substrate (insertion).</summary>
@@ -126,7 +133,9 @@ public abstract class PerturbationCurveBase
 /// </summary>
 public sealed class DeletionCurve(VisionTransformer network, PerturbationOptions? options = null) : PerturbationCurveBase(network, options)
 {
+    /// <inheritdoc/>
     protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Zeros;
+    /// <inheritdoc/>
     protected override bool StartsFromImage => true;
 
     /// <summary>The ViTmiX script's variant: 100 steps, zeros substrate, pixels ranked by the binary mask (object first, ties by index).</summary>
@@ -141,6 +150,8 @@ public sealed class DeletionCurve(VisionTransformer network, PerturbationOptions
 /// </summary>
 public sealed class InsertionCurve(VisionTransformer network, PerturbationOptions? options = null) : PerturbationCurveBase(network, options)
 {
+    /// <inheritdoc/>
     protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Blur;
+    /// <inheritdoc/>
     protected override bool StartsFromImage => false;
 }

@@ -8,9 +8,12 @@ namespace Vitmix.Explain;
 [Explainer("gradcam", Aliases = ["cam", "grad-cam"], Summary = "attention Grad-CAM of the last block (Chefer et al. 2021 baseline)", InAll = true, Order = 20)]
 public sealed class AttentionGradCam : IExplainer
 {
+    /// <inheritdoc/>
     public string Name => "gradcam";
+    /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.Attention | PassRequirements.AttentionGradients;
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var c = pass.Config;

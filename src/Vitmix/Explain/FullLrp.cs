@@ -7,9 +7,12 @@ namespace Vitmix.Explain;
 [Explainer("fulllrp", Aliases = ["full-lrp"], Summary = "full LRP onto the pixels (Chefer et al. 2021)", Outputs = ExplainerOutputs.Pixels, InAll = true, Order = 50)]
 public sealed class FullLrp : IExplainer
 {
+    /// <inheritdoc/>
     public string Name => "fulllrp";
+    /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.PixelRelevance;
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var c = pass.Config;

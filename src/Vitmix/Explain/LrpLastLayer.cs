@@ -4,9 +4,12 @@ namespace Vitmix.Explain;
 [Explainer("lrp-last", Summary = "the last block's attention relevance alone (Chefer et al. 2021 ablation)", Order = 70)]
 public sealed class LrpLastLayer : IExplainer
 {
+    /// <inheritdoc/>
     public string Name => "lrp-last";
+    /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.AttentionRelevance;
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         int n = pass.Config.NumTokens;

@@ -7,9 +7,12 @@ namespace Vitmix.Explain;
 [Explainer("lrp-rollout", Summary = "rollout of the LRP relevances alone (Chefer et al. 2021 ablation)", Order = 60)]
 public sealed class LrpRollout : IExplainer
 {
+    /// <inheritdoc/>
     public string Name => "lrp-rollout";
+    /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.AttentionRelevance;
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var joint = TransformerAttribution.RollOut(pass, sample, 0, useGradients: false);

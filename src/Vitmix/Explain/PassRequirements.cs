@@ -4,6 +4,7 @@ namespace Vitmix.Explain;
 [Flags]
 public enum PassRequirements
 {
+    /// <summary>Nothing beyond the forward pass's logits.</summary>
     None = 0,
     /// <summary>Every block's attention probabilities (forward only).</summary>
     Attention = 1,

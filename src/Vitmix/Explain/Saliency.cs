@@ -9,9 +9,12 @@ namespace Vitmix.Explain;
 [Explainer("saliency", Summary = "saliency, |d y / d input| (Simonyan et al. 2014)", Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 30)]
 public sealed class Saliency : IExplainer
 {
+    /// <inheritdoc/>
     public string Name => "saliency";
+    /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.InputGradient;
 
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var c = pass.Config;

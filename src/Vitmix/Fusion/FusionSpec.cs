@@ -15,6 +15,12 @@ public sealed record FusionSpec
     /// <summary>One positive weight per method, or null (equal weights; always null for a single map).</summary>
     public IReadOnlyList<float>? Weights { get; }
 
+    /// <summary>
+    /// A combination of <paramref name="methods"/> (distinct, in order) by <paramref name="fusion"/> (a rule name or
+    /// alias; a single method is always "single"), with optional <paramref name="weights"/>, one per method. Throws an
+    /// <see cref="ArgumentException"/> for no method, an unknown rule, several methods with "single", a repeated
+    /// method or a weight count that differs from the method count.
+    /// </summary>
     public FusionSpec(IReadOnlyList<string> methods, string fusion, IReadOnlyList<float>? weights = null)
     {
         if (methods.Count == 0) throw new ArgumentException("a fusion spec needs at least one method");

@@ -5,8 +5,14 @@ using Vitmix.Fusion.Thresholds;
 namespace Vitmix.Fusion;
 
 /// <summary>A map brought to image resolution: the normalised map, the binary mask (0/1) and the threshold used.</summary>
+/// <param name="Normalized">Height × Width values in [0, 1], row-major.</param>
+/// <param name="Mask">Height × Width labels, 1 = object, 0 = background, row-major.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Threshold">What <see cref="Thresholds.IMaskThreshold.Apply"/> returned, in the rule's own units.</param>
 public sealed record MaskResult(float[] Normalized, byte[] Mask, int Height, int Width, double Threshold)
 {
+    /// <summary>Number of object pixels in <see cref="Mask"/>.</summary>
     public int MaskPixels => Mask.Count(b => b != 0);
 }
 

@@ -7,6 +7,7 @@ namespace Vitmix.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, replacing any file there only once all are written.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         string tmp = TempName(path);
@@ -20,6 +21,7 @@ public static class AtomicFile
         finally { DeleteQuietly(tmp); }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) the same way.</summary>
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Runs <paramref name="write"/> on a temp path, then renames it over <paramref name="path"/>.</summary>

@@ -4,26 +4,34 @@ namespace Vitmix.Model;
 /// <summary>The key naming a checkpoint was written with.</summary>
 public enum CheckpointLayout
 {
+    /// <summary>timm's state-dict names (patch_embed.proj.weight, blocks.N.attn.qkv.weight, ...), which <see cref="VitWeights"/> uses.</summary>
     Timm,
+    /// <summary>Hugging Face transformers' ViTForImageClassification names (vit.embeddings..., vit.encoder.layer.N..., the vit. prefix optional).</summary>
     HuggingFace,
+    /// <summary>torchvision's vit_b_16 family names (conv_proj, encoder.layers.encoder_layer_N...).</summary>
     Torchvision,
 }
 
 /// <summary>A model ready to run: the network, its preprocessing and class names, and where they came from.</summary>
 public sealed class LoadedModel
 {
+    /// <summary>The network with its weights, ready for forward, backward and relevance passes.</summary>
     public required VisionTransformer Network { get; init; }
+    /// <summary>How an image becomes the network's input (resize, crop, normalisation), from the checkpoint's config.</summary>
     public required Preprocessing Preprocessing { get; init; }
     /// <summary>One name per class, or null when the checkpoint names none.</summary>
     public string[]? ClassNames { get; init; }
+    /// <summary>The key naming the checkpoint was written with.</summary>
     public required CheckpointLayout Layout { get; init; }
     /// <summary>The weights file.</summary>
     public required string WeightsPath { get; init; }
     /// <summary>Where the architecture came from (config.json, architecture name, metadata, shapes, overrides).</summary>
     public required string ConfigSource { get; init; }
 
+    /// <summary>The network's architecture.</summary>
     public VitConfig Config => Network.Config;
 
+    /// <summary>The name of class <paramref name="index"/>, or "class N" when the checkpoint names none or the index is out of range.</summary>
     public string ClassName(int index) =>
         ClassNames != null && index >= 0 && index < ClassNames.Length ? ClassNames[index] : $"class {index}";
 
@@ -48,20 +56,33 @@ public sealed class LoadedModel
         throw new ArgumentException($"class '{t}' is ambiguous: {string.Join(", ", candidates.Select(i => $"{i} ({ClassNames[i]})"))}; give the index");
     }
 
+    /// <summary>Number of parameters (float32 values) in the weights.</summary>
     public long ParameterCount => Network.Weights.Named().Sum(p => (long)p.Data.Length);
 }
 
 /// <summary>Command-line overrides of what a checkpoint's config says (null = keep).</summary>
 public sealed record ModelOverrides
 {
+    /// <summary>Attention heads per block (<see cref="VitConfig.NumHeads"/>), positive; the one field shapes cannot tell.</summary>
     public int? Heads { get; init; }
+    /// <summary>
+    /// Square input size in pixels, a positive multiple of the patch size. The model is loaded at its own size, then
+    /// its position embeddings are resampled to this one (see <see cref="PosEmbedInterpolation"/>).
+    /// </summary>
     public int? ImageSize { get; init; }
+    /// <summary>Patch size in pixels (<see cref="VitConfig.PatchSize"/>), positive.</summary>
     public int? PatchSize { get; init; }
+    /// <summary>LayerNorm epsilon, inside <see cref="VitConfig.LayerNormEpsRange"/>.</summary>
     public float? LayerNormEps { get; init; }
+    /// <summary>Per-channel normalisation mean, RGB, inside <see cref="Preprocessing.MeanRange"/>.</summary>
     public float[]? Mean { get; init; }
+    /// <summary>Per-channel normalisation std, RGB, inside <see cref="Preprocessing.StdRange"/>.</summary>
     public float[]? Std { get; init; }
+    /// <summary>Crop (timm) or squash (Hugging Face) resizing.</summary>
     public ResizeMode? Resize { get; init; }
+    /// <summary>Resampling filter name, one of <see cref="Preprocessing.Interpolations"/>.</summary>
     public string? Interpolation { get; init; }
+    /// <summary>Share of the resized image the centre crop keeps, inside <see cref="Preprocessing.CropPctRange"/>.</summary>
     public double? CropPct { get; init; }
     /// <summary>
     /// How <see cref="ImageSize"/> resamples the position embeddings; null = plain bicubic (PyTorch

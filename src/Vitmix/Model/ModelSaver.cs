@@ -13,6 +13,10 @@ namespace Vitmix.Model;
 /// </summary>
 public static class ModelSaver
 {
+    /// <summary>
+    /// Writes <paramref name="weightsFile"/> and config.json into <paramref name="directory"/> (created when missing),
+    /// each atomically, replacing what is there. <paramref name="classNames"/> become label_names; null writes none.
+    /// </summary>
     public static void Save(string directory, VisionTransformer model, Preprocessing preprocessing, IReadOnlyList<string>? classNames,
         string weightsFile = "model.safetensors")
     {
@@ -21,6 +25,7 @@ public static class ModelSaver
         AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), ConfigJson(model.Config, preprocessing, classNames));
     }
 
+    /// <summary>The hub-style config.json text (indented) for <paramref name="c"/>, <paramref name="p"/> and optional class names.</summary>
     public static string ConfigJson(VitConfig c, Preprocessing p, IReadOnlyList<string>? classNames)
     {
         using var ms = new MemoryStream();

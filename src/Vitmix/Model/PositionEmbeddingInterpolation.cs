@@ -27,6 +27,7 @@ public enum PositionEmbeddingInterpolation
     BicubicAlignCorners,
 }
 
+/// <summary>The <see cref="PositionEmbeddingInterpolation"/> each checkpoint library uses, and how it is named in messages.</summary>
 public static class PositionEmbeddingInterpolations
 {
     /// <summary>The flavour the library that wrote checkpoints of <paramref name="layout"/> uses.</summary>

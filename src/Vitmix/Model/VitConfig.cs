@@ -17,25 +17,37 @@ public enum GlobalPool
 /// </summary>
 public sealed record VitConfig
 {
+    /// <summary>Input height in pixels; a multiple of <see cref="PatchSize"/>.</summary>
     public int ImageHeight { get; init; } = 224;
+    /// <summary>Input width in pixels; a multiple of <see cref="PatchSize"/>.</summary>
     public int ImageWidth { get; init; } = 224;
+    /// <summary>Side p of the square, non-overlapping patches, in pixels.</summary>
     public int PatchSize { get; init; } = 16;
+    /// <summary>Input channels C (3 for RGB).</summary>
     public int InChannels { get; init; } = 3;
+    /// <summary>Token width D (timm's embed_dim, Hugging Face's hidden_size).</summary>
     public int EmbedDim { get; init; } = 768;
+    /// <summary>Number of transformer blocks.</summary>
     public int Depth { get; init; } = 12;
+    /// <summary>Attention heads per block; divides <see cref="EmbedDim"/>.</summary>
     public int NumHeads { get; init; } = 12;
     /// <summary>MLP hidden width; 4·EmbedDim for the standard ViT.</summary>
     public int MlpHidden { get; init; } = 3072;
+    /// <summary>Number of classes K, the classifier head's output width.</summary>
     public int NumClasses { get; init; } = 1000;
+    /// <summary>Whether the qkv projection has a bias.</summary>
     public bool QkvBias { get; init; } = true;
     /// <summary>Epsilon of every LayerNorm (timm 1e-6, Hugging Face 1e-12 by default).</summary>
     public float LayerNormEps { get; init; } = 1e-6f;
+    /// <summary>Whether a learned class token is prepended (index 0); required by <see cref="GlobalPool.Token"/>.</summary>
     public bool ClassToken { get; init; } = true;
     /// <summary>DeiT distillation token with its own head; logits are the mean of both heads at eval.</summary>
     public bool Distilled { get; init; }
+    /// <summary>Number of register tokens (Darcet et al. 2024) after the class and distillation tokens; 0 for none.</summary>
     public int RegisterTokens { get; init; }
     /// <summary>LayerScale (per-channel γ on each residual branch, timm's init_values / ls1, ls2).</summary>
     public bool LayerScale { get; init; }
+    /// <summary>How the tokens are pooled into the classifier's input.</summary>
     public GlobalPool Pool { get; init; } = GlobalPool.Token;
     /// <summary>LayerNorm after pooling instead of before it (timm's fc_norm; replaces the final norm).</summary>
     public bool FcNorm { get; init; }
@@ -45,14 +57,21 @@ public sealed record VitConfig
     /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
     public static NumberRange LayerNormEpsRange => NumberRange.Positive;
 
+    /// <summary>Patch rows: <see cref="ImageHeight"/> / <see cref="PatchSize"/>.</summary>
     public int GridHeight => ImageHeight / PatchSize;
+    /// <summary>Patch columns: <see cref="ImageWidth"/> / <see cref="PatchSize"/>.</summary>
     public int GridWidth => ImageWidth / PatchSize;
     // The products below are checked: Validate keeps them inside an array's length, and a config that skipped it
     // throws instead of wrapping around to a small size that a kernel would then write past.
+    /// <summary>Patch tokens: <see cref="GridHeight"/> · <see cref="GridWidth"/>, in row-major grid order.</summary>
     public int NumPatches => checked(GridHeight * GridWidth);
+    /// <summary>Tokens before the patches: class, distillation and register tokens.</summary>
     public int NumPrefixTokens => checked((ClassToken ? 1 : 0) + (Distilled ? 1 : 0) + RegisterTokens);
+    /// <summary>Sequence length N: prefix tokens plus patches.</summary>
     public int NumTokens => checked(NumPrefixTokens + NumPatches);
+    /// <summary>Width of one head: <see cref="EmbedDim"/> / <see cref="NumHeads"/>.</summary>
     public int HeadDim => EmbedDim / NumHeads;
+    /// <summary>Values in one flattened patch: C·p·p.</summary>
     public int PatchDim => checked(InChannels * PatchSize * PatchSize);
     /// <summary>Rows of pos_embed: the patches, plus the prefix tokens unless <see cref="NoEmbedClass"/>.</summary>
     public int NumPositions => NoEmbedClass ? NumPatches : NumTokens;
@@ -124,6 +143,7 @@ public sealed record VitConfig
         }
     }
 
+    /// <summary>One line naming size, patch, width, depth, heads, MLP, classes, variants and epsilon, as errors quote it.</summary>
     public override string ToString() =>
         $"ViT {ImageHeight}x{ImageWidth}/{PatchSize}, dim {EmbedDim}, depth {Depth}, heads {NumHeads}, mlp {MlpHidden}, classes {NumClasses}" +
         $"{(Distilled ? ", distilled" : "")}{(RegisterTokens > 0 ? $", {RegisterTokens} registers" : "")}{(LayerScale ? ", LayerScale" : "")}" +

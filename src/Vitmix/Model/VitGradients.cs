@@ -27,6 +27,7 @@ public static class VitGradients
         };
     }
 
+    /// <summary>Zeroes every array of <paramref name="gradients"/>; a backward pass adds into them.</summary>
     public static void Clear(VitWeights gradients)
     {
         foreach (var (_, data) in gradients.Named()) Array.Clear(data);

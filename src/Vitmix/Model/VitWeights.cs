@@ -2,33 +2,59 @@ using Vitmix.Engine;
 
 namespace Vitmix.Model;
 
-/// <summary>The parameters of one transformer block, timm layout (qkv fused: rows q, k, v; heads contiguous).</summary>
+/// <summary>
+/// The parameters of one transformer block, timm layout (qkv fused: rows q, k, v; heads contiguous). Every array is
+/// row-major; D is <see cref="VitConfig.EmbedDim"/> and Hm is <see cref="VitConfig.MlpHidden"/>.
+/// </summary>
 public sealed class BlockWeights
 {
+    /// <summary>LayerNorm before attention (timm's norm1): scale γ and shift β, (D) each.</summary>
     public required float[] Norm1Weight, Norm1Bias;
-    public required float[] QkvWeight;          // (3D, D)
-    public float[]? QkvBias;                     // (3D)
-    public required float[] ProjWeight, ProjBias; // (D, D), (D)
-    public float[]? LayerScale1;                 // (D)
+    /// <summary>Fused query, key and value projection (attn.qkv.weight), (3D, D): rows q, then k, then v.</summary>
+    public required float[] QkvWeight;
+    /// <summary>Bias of the qkv projection, (3D); null when <see cref="VitConfig.QkvBias"/> is off.</summary>
+    public float[]? QkvBias;
+    /// <summary>Attention output projection (attn.proj): weight (D, D) and bias (D).</summary>
+    public required float[] ProjWeight, ProjBias;
+    /// <summary>LayerScale γ on the attention branch (ls1.gamma), (D); null without <see cref="VitConfig.LayerScale"/>.</summary>
+    public float[]? LayerScale1;
+    /// <summary>LayerNorm before the MLP (timm's norm2): scale γ and shift β, (D) each.</summary>
     public required float[] Norm2Weight, Norm2Bias;
-    public required float[] Fc1Weight, Fc1Bias;  // (Hm, D), (Hm)
-    public required float[] Fc2Weight, Fc2Bias;  // (D, Hm), (D)
-    public float[]? LayerScale2;                 // (D)
+    /// <summary>First MLP layer (mlp.fc1): weight (Hm, D) and bias (Hm).</summary>
+    public required float[] Fc1Weight, Fc1Bias;
+    /// <summary>Second MLP layer (mlp.fc2): weight (D, Hm) and bias (D).</summary>
+    public required float[] Fc2Weight, Fc2Bias;
+    /// <summary>LayerScale γ on the MLP branch (ls2.gamma), (D); null without <see cref="VitConfig.LayerScale"/>.</summary>
+    public float[]? LayerScale2;
 }
 
-/// <summary>All parameters of a <see cref="VisionTransformer"/>, named after timm's state dict.</summary>
+/// <summary>
+/// All parameters of a <see cref="VisionTransformer"/>, named after timm's state dict. Every array is row-major;
+/// D is <see cref="VitConfig.EmbedDim"/>, K is <see cref="VitConfig.NumClasses"/>.
+/// </summary>
 public sealed class VitWeights
 {
-    public required float[] PatchWeight;  // (D, C·p·p), patch flattened in (c, ky, kx) order
-    public required float[] PatchBias;    // (D)
-    public float[]? ClassToken;           // (D)
-    public float[]? DistToken;            // (D)
-    public float[]? RegisterTokens;       // (R, D)
-    public required float[] PosEmbed;     // (NumPositions, D)
+    /// <summary>Patch embedding (patch_embed.proj.weight), (D, C·p·p), each patch flattened in (c, ky, kx) order.</summary>
+    public required float[] PatchWeight;
+    /// <summary>Bias of the patch embedding, (D).</summary>
+    public required float[] PatchBias;
+    /// <summary>The learned class token, (D); null without <see cref="VitConfig.ClassToken"/>.</summary>
+    public float[]? ClassToken;
+    /// <summary>The distillation token of DeiT (Touvron et al. 2021), (D); null unless <see cref="VitConfig.Distilled"/>.</summary>
+    public float[]? DistToken;
+    /// <summary>Register tokens (Darcet et al. 2024), (R, D) with R = <see cref="VitConfig.RegisterTokens"/>; null when there are none.</summary>
+    public float[]? RegisterTokens;
+    /// <summary>Learned position embeddings, (<see cref="VitConfig.NumPositions"/>, D).</summary>
+    public required float[] PosEmbed;
+    /// <summary>The transformer blocks, <see cref="VitConfig.Depth"/> of them, input side first.</summary>
     public required BlockWeights[] Blocks;
-    public float[]? NormWeight, NormBias;         // final norm (absent with fc_norm)
-    public float[]? FcNormWeight, FcNormBias;     // norm after pooling
-    public required float[] HeadWeight, HeadBias; // (K, D), (K)
+    /// <summary>Final LayerNorm over all tokens (timm's norm): γ and β, (D) each; null with <see cref="VitConfig.FcNorm"/>.</summary>
+    public float[]? NormWeight, NormBias;
+    /// <summary>LayerNorm after pooling (timm's fc_norm): γ and β, (D) each; null unless <see cref="VitConfig.FcNorm"/>.</summary>
+    public float[]? FcNormWeight, FcNormBias;
+    /// <summary>Classifier head: weight (K, D) and bias (K).</summary>
+    public required float[] HeadWeight, HeadBias;
+    /// <summary>DeiT's distillation head: weight (K, D) and bias (K); null unless <see cref="VitConfig.Distilled"/>.</summary>
     public float[]? HeadDistWeight, HeadDistBias;
 
     /// <summary>Every parameter with its timm name, in state-dict order (used for saving and for training).</summary>

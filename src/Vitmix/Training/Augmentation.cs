@@ -5,7 +5,9 @@ namespace Vitmix.Training;
 /// <summary>Random training augmentations, each off when its range is zero.</summary>
 public sealed record AugmentationOptions
 {
+    /// <summary>Mirror left-right with probability ½.</summary>
     public bool HorizontalFlip { get; init; } = true;
+    /// <summary>Mirror top-bottom with probability ½ (off by default).</summary>
     public bool VerticalFlip { get; init; }
     /// <summary>Maximum rotation in degrees (uniform in ±).</summary>
     public float RotationDegrees { get; init; } = 15f;
@@ -13,8 +15,10 @@ public sealed record AugmentationOptions
     public float Translation { get; init; } = 0.1f;
     /// <summary>RandomResizedCrop area range (torchvision's scale); (1, 1) disables it.</summary>
     public float MinCropArea { get; init; } = 0.6f;
+    /// <summary>Upper end of the crop area range, as a fraction of the image area.</summary>
     public float MaxCropArea { get; init; } = 1f;
 
+    /// <summary>No augmentation at all: the output is the plain bilinear squash resize.</summary>
     public static AugmentationOptions None { get; } = new()
     {
         HorizontalFlip = false, RotationDegrees = 0, Translation = 0, MinCropArea = 1, MaxCropArea = 1,
@@ -30,6 +34,12 @@ public sealed record AugmentationOptions
 /// </summary>
 public static class Augmentation
 {
+    /// <summary>
+    /// Writes <paramref name="image"/> as a (3, <paramref name="outH"/>, <paramref name="outW"/>) row-major input into
+    /// <paramref name="output"/>, normalised with per-channel <paramref name="mean"/> and <paramref name="std"/> (on the
+    /// [0, 1] scale). The augmentations of <paramref name="options"/> are drawn from <paramref name="rng"/>; a null
+    /// <paramref name="rng"/> draws none.
+    /// </summary>
     public static void Apply(RgbImage image, int outH, int outW, float[] mean, float[] std, AugmentationOptions options,
         Random? rng, Span<float> output)
     {

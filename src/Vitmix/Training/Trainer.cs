@@ -7,20 +7,33 @@ namespace Vitmix.Training;
 /// <summary>An image with its class, loaded on demand.</summary>
 public sealed record LabelledImage(string Name, int Label, Func<RgbImage> Load);
 
+/// <summary>Hyperparameters of a <see cref="Trainer"/> run; <see cref="Validate"/> states their ranges.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Passes over the training set, positive (fewer when <see cref="Patience"/> stops early).</summary>
     public int Epochs { get; init; } = 30;
+    /// <summary>Images per optimizer step, positive; the last batch of an epoch may be smaller.</summary>
     public int BatchSize { get; init; } = 64;
+    /// <summary>Peak learning rate, reached at the end of warmup, positive.</summary>
     public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>Floor the cosine decay ends at, ≥ 0 (capped at <see cref="LearningRate"/>).</summary>
     public float MinLearningRate { get; init; } = 1e-6f;
+    /// <summary>AdamW's decoupled weight decay λ, ≥ 0, applied to weight matrices only (<see cref="AdamW.Decays"/>).</summary>
     public float WeightDecay { get; init; } = 0.05f;
+    /// <summary>Length of the linear warmup in epochs, ≥ 0; fractions count in steps.</summary>
     public float WarmupEpochs { get; init; } = 1f;
+    /// <summary>Seed of the shuffling and the augmentations.</summary>
     public int Seed { get; init; }
     /// <summary>Stop after this many epochs without a better validation accuracy (0 = never stop early).</summary>
     public int Patience { get; init; } = 5;
     /// <summary>Per-class loss weights (e.g. inverse frequency for PH2's 80/80/40), or null.</summary>
     public float[]? ClassWeights { get; init; }
+    /// <summary>
+    /// Label smoothing ε in [0, 1) (Szegedy et al. 2016): the target is 1 − ε on the label plus ε/K on every class;
+    /// 0 = plain cross-entropy.
+    /// </summary>
     public float LabelSmoothing { get; init; }
+    /// <summary>Random augmentations of the training images (the validation images are never augmented).</summary>
     public AugmentationOptions Augmentation { get; init; } = new();
 
     /// <summary>Throws if a value would make training meaningless (a negative rate, an empty batch, ...).</summary>
@@ -60,6 +73,12 @@ public sealed class Trainer
     readonly TrainingOptions _o;
     readonly string[] _classNames;
 
+    /// <summary>
+    /// A trainer that updates <paramref name="model"/>'s weights in place. <paramref name="preprocessing"/> supplies the
+    /// normalisation and the eval transform, and is saved with every checkpoint, as are <paramref name="classNames"/>
+    /// (one per class). Throws an <see cref="ArgumentException"/> when the class names do not match the model's class
+    /// count or an option is out of range.
+    /// </summary>
     public Trainer(VisionTransformer model, Preprocessing preprocessing, TrainingOptions options, string[] classNames)
     {
         if (classNames.Length != model.Config.NumClasses)
@@ -93,6 +112,15 @@ public sealed class Trainer
         return (train, val);
     }
 
+    /// <summary>
+    /// Trains on <paramref name="train"/> and measures <paramref name="validation"/> after every epoch (the training
+    /// numbers stand in when it is empty), writing the checkpoints of <see cref="TrainingCheckpoint"/> into
+    /// <paramref name="outDir"/>. With <paramref name="resume"/> it continues from the last finished epoch found there.
+    /// <paramref name="progress"/> is called after every batch and <paramref name="epochDone"/> after every epoch.
+    /// Returns every epoch's numbers, restored ones included. Throws an <see cref="ArgumentException"/> when there are
+    /// no training images or a label is outside the model's classes, and <see cref="OperationCanceledException"/>
+    /// between batches once <paramref name="cancel"/> is set (the last finished epoch stays on disk).
+    /// </summary>
     public IReadOnlyList<EpochResult> Fit(IReadOnlyList<LabelledImage> train, IReadOnlyList<LabelledImage> validation,
         string outDir, bool resume = false, Action<TrainingProgress>? progress = null, Action<EpochResult>? epochDone = null,
         CancellationToken cancel = default)

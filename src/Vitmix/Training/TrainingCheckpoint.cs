@@ -13,6 +13,10 @@ namespace Vitmix.Training;
 /// </summary>
 public static class TrainingCheckpoint
 {
+    /// <summary>
+    /// Writes the end of an epoch into <paramref name="dir"/>: the last weights and optimizer state, the best model too
+    /// when <paramref name="best"/>, then <paramref name="state"/>, written last because its file marks the epoch complete.
+    /// </summary>
     public static void Save(string dir, VisionTransformer model, Preprocessing pre, IReadOnlyList<string> classNames,
         AdamW optimizer, TrainingState state, bool best)
     {

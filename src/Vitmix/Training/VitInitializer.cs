@@ -17,6 +17,7 @@ namespace Vitmix.Training;
 /// </summary>
 public static class VitInitializer
 {
+    /// <summary>New weights for <paramref name="config"/> by the scheme above; the same seed gives the same weights.</summary>
     public static VitWeights Create(VitConfig config, int seed)
     {
         var rng = new Random(seed);

@@ -24,7 +24,7 @@ public sealed class ImageFixtures : IDisposable
             SKEncodedImageFormat.Webp => pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100)),
             _ => throw new ArgumentException($"no encoder for {format}"),
         };
-        return data.ToArray();
+        return data?.ToArray() ?? throw new InvalidOperationException($"SkiaSharp could not encode {format}");
     }
 
     public static byte[] ToRgba(byte[] rgb, byte alpha = 255)

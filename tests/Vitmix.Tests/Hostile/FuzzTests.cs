@@ -221,7 +221,7 @@ public class FuzzTests
         System.Runtime.InteropServices.Marshal.Copy(ImageFixtures.ToRgba(rgb), 0, bitmap.GetPixels(), w * h * 4);
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, 80));
-        return data.ToArray();
+        return data?.ToArray() ?? throw new InvalidOperationException("SkiaSharp could not encode the WebP seed");
     }
 
     static byte[] NpyBytes(string dtype, int[] shape, int itemSize)
@@ -349,7 +349,7 @@ public class FuzzTests
             foreach (int f in new[] { 26, 28 }.Where(_ => rng.Next(2) == 0).DefaultIfEmpty(26 + 2 * rng.Next(2)))
             {
                 int old = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(f));
-                BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(f), (ushort)((old & 0xC000) | NewSize(old & 0x3FFF, rng, 0x3FFF)));
+                BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(f), (ushort)((old & 0xC000) | (int)NewSize(old & 0x3FFF, rng, 0x3FFF)));
             }
         }
         else return null;

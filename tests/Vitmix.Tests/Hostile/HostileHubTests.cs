@@ -352,7 +352,7 @@ public sealed class HostileHubModelOptionTests
             string line = Assert.Single(r.ErrLines);
             Assert.Equal($"vitmix: error: {FakeHubRepo.RepoId}: the server's X-Repo-Commit for model.safetensors '../../..' is not a 40-hex-digit commit (lowercase 0-9a-f)", line);
             // "../../.." below snapshots/ is the temp folder itself: nothing may appear beside the cache, nor in it.
-            Assert.Empty(Directory.GetFileSystemEntries(tmp.Path).Where(e => e != cache));
+            Assert.All(Directory.GetFileSystemEntries(tmp.Path), e => Assert.Equal(cache, e));
             Assert.False(Directory.Exists(cache) && Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Any());
             Assert.NotEmpty(hub.Hub.Requests);
         }

@@ -23,12 +23,16 @@ public sealed class FilteredDataset : ISegmentationDataset
         _classes = set is { Count: > 0 } ? set : null;
     }
 
+    /// <inheritdoc/>
     public string Name => _inner.Name;
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => _inner.ClassNames;
 
+    /// <inheritdoc/>
     public bool HasMasks => _inner.HasMasks;
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         if (_first == 0) yield break;

@@ -37,12 +37,16 @@ public sealed class FolderDataset : ISegmentationDataset
         (_labels, _classNames) = File.Exists(csv) ? ReadLabels(csv, labelNames) : (new Dictionary<string, int>(), labelNames);
     }
 
+    /// <inheritdoc/>
     public string Name => Path.GetFileName(_root.TrimEnd(Path.DirectorySeparatorChar));
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => _classNames;
 
+    /// <inheritdoc/>
     public bool HasMasks { get; }
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         string imageDir = Path.Combine(_root, "images");

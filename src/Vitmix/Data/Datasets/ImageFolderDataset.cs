@@ -18,6 +18,10 @@ public sealed class ImageFolderDataset : ISegmentationDataset
     readonly string _root;
     readonly string[] _classes;
 
+    /// <summary>
+    /// The tree under <paramref name="root"/>, classes read at once; throws a <see cref="DirectoryNotFoundException"/>
+    /// when the folder is missing and an <see cref="InvalidDataException"/> when it has no class folders.
+    /// </summary>
     public ImageFolderDataset(string root)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Dataset folder not found: {root}");
@@ -27,12 +31,16 @@ public sealed class ImageFolderDataset : ISegmentationDataset
             throw new InvalidDataException($"{_root}: no class folders (an ImageFolder dataset is DIR/CLASS/IMAGE, one sub-folder per class).");
     }
 
+    /// <inheritdoc/>
     public string Name => Path.GetFileName(_root.TrimEnd(Path.DirectorySeparatorChar));
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => _classes;
 
+    /// <inheritdoc/>
     public bool HasMasks => false;
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         var empty = new List<string>();

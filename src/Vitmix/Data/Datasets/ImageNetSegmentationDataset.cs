@@ -29,13 +29,16 @@ public sealed class ImageNetSegmentationDataset : ISegmentationDataset
         _count = images;
     }
 
+    /// <inheritdoc/>
     public string Name => "imagenet-seg";
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => null;
 
     /// <summary>Number of images in the file (4,276 in the published file).</summary>
     public int Count => _count;
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         for (int i = 0; i < _count; i++)

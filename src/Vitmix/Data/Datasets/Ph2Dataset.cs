@@ -33,13 +33,16 @@ public sealed class Ph2Dataset : ISegmentationDataset
         _metadataFile = File.Exists(meta) ? meta : null;
     }
 
+    /// <inheritdoc/>
     public string Name => "ph2";
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => DiagnosisNames;
 
     /// <summary>The metadata file used for labels, or null when absent (labels are then null).</summary>
     public string? MetadataFile => _metadataFile;
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         IReadOnlyDictionary<string, int> diagnoses = _metadataFile is null

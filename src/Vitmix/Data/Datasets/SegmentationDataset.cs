@@ -24,6 +24,7 @@ public sealed record GroundTruthMask(byte[] Labels, int Width, int Height, strin
 /// <summary>One image of a segmentation benchmark, loaded lazily.</summary>
 public sealed class SegmentationSample
 {
+    /// <summary>The image's name within the dataset (usually the file stem), unique within the dataset; it keys the image in messages and evaluation records.</summary>
     public required string Name { get; init; }
     int? _classLabel;
     Func<int?>? _loadClassLabel;
@@ -53,6 +54,7 @@ public sealed class SegmentationSample
         get => _loadClassLabel;
         init { _loadClassLabel = value; _classLabelState = 0; }
     }
+    /// <summary>Decodes the image; called on each use (the dataset decides what, if anything, is cached).</summary>
     public required Func<RgbImage> LoadImage { get; init; }
     /// <summary>One mask per annotator (usually one, Annotator = "").</summary>
     public required Func<IReadOnlyList<GroundTruthMask>> LoadMasks { get; init; }
@@ -82,6 +84,7 @@ public sealed class SegmentationSample
 /// <summary>A dataset of images with object masks (VOC, PH2, ImageNet-segmentation, a folder, the synthetic benchmark).</summary>
 public interface ISegmentationDataset
 {
+    /// <summary>A short identifier such as "voc2012-val" or "ph2", for messages and the records of a run.</summary>
     string Name { get; }
     /// <summary>Class names of the dataset's own labels, if it has any.</summary>
     IReadOnlyList<string>? ClassNames { get; }

@@ -34,12 +34,15 @@ public sealed class VocDataset : ISegmentationDataset
     /// <summary>The resolved <c>VOC2012</c> folder.</summary>
     public string Root => _root;
 
+    /// <inheritdoc/>
     public string Name => $"voc2012-{_split}";
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => VocClassNames;
 
     string SplitFile => Path.Combine(_root, "ImageSets", "Segmentation", _split + ".txt");
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         string imageDir = Path.Combine(_root, "JPEGImages");

@@ -15,6 +15,7 @@ public sealed class SyntheticBenchmark
     /// <summary>64 px with 8 px patches gives an 8×8 token grid: small enough to train a ViT on two cores in well
     /// under an hour, large enough that each object spans several patches.</summary>
     public const int DefaultSize = 64;
+    /// <summary>The range of image sides the generator accepts, in pixels.</summary>
     public const int MinSize = 32, MaxSize = 1024;
 
     // Generator streams: a separate stream per purpose keeps them independent of each other's draw counts.
@@ -22,6 +23,10 @@ public sealed class SyntheticBenchmark
 
     static readonly string[] Names = Enum.GetValues<SyntheticShape>().Select(s => s.ToString().ToLowerInvariant()).ToArray();
 
+    /// <summary>
+    /// The benchmark of square <paramref name="size"/>-pixel images generated from <paramref name="seed"/>; throws an
+    /// <see cref="ArgumentOutOfRangeException"/> when the size is outside [<see cref="MinSize"/>, <see cref="MaxSize"/>].
+    /// </summary>
     public SyntheticBenchmark(int size = DefaultSize, long seed = 0)
     {
         if (size < MinSize || size > MaxSize)
@@ -32,10 +37,12 @@ public sealed class SyntheticBenchmark
 
     /// <summary>Image side in pixels (images are square).</summary>
     public int Size { get; }
+    /// <summary>The seed every image is derived from; another seed gives another benchmark.</summary>
     public long Seed { get; }
 
     /// <summary>Class names in index order (lower-case shape names: circle, square, ...).</summary>
     public IReadOnlyList<string> ClassNames => Names;
+    /// <summary>Number of classes: one per <see cref="SyntheticShape"/>.</summary>
     public int ClassCount => Names.Length;
 
     /// <summary>The file stem of image i: "synth_000042" (six digits or more; independent of the count).</summary>

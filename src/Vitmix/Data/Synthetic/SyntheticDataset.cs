@@ -8,6 +8,10 @@ namespace Vitmix.Data.Synthetic;
 /// </summary>
 public sealed class SyntheticDataset : ISegmentationDataset
 {
+    /// <summary>
+    /// Images [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of
+    /// <paramref name="benchmark"/>; throws when count is not positive or first is negative.
+    /// </summary>
     public SyntheticDataset(SyntheticBenchmark benchmark, long count, long first = 0)
     {
         ArgumentNullException.ThrowIfNull(benchmark);
@@ -18,13 +22,20 @@ public sealed class SyntheticDataset : ISegmentationDataset
         First = first;
     }
 
+    /// <summary>The benchmark the images come from.</summary>
     public SyntheticBenchmark Benchmark { get; }
+    /// <summary>Number of images, positive.</summary>
     public long Count { get; }
+    /// <summary>Index of the first image in the benchmark.</summary>
     public long First { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>"synthetic-&lt;size&gt;px-seed&lt;seed&gt;", e.g. "synthetic-64px-seed0".</remarks>
     public string Name => $"synthetic-{Benchmark.Size}px-seed{Benchmark.Seed}";
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => Benchmark.ClassNames;
 
+    /// <inheritdoc/>
     public IEnumerable<SegmentationSample> Samples()
     {
         for (long i = First; i < First + Count; i++)

@@ -57,12 +57,19 @@ public sealed record ImageTile(string Label, byte[] Png);
 /// <summary>The summary-table metric columns, in order, with which direction is better.</summary>
 public static class ReportMetrics
 {
+    /// <summary>Intersection over union (Jaccard index) of mask and ground truth.</summary>
     public const string IoU = "iou";
+    /// <summary>F1 (Dice) score of mask and ground truth.</summary>
     public const string F1 = "f1";
+    /// <summary>True pixel accuracy, (TP + TN) / valid pixels.</summary>
     public const string PixelAccuracy = "pixel_accuracy";
+    /// <summary>Recall, TP / |G| (the ViTmiX script's "pixel accuracy").</summary>
     public const string Recall = "recall";
+    /// <summary>Precision, TP / |P|.</summary>
     public const string Precision = "precision";
+    /// <summary>Area under the deletion curve (Petsiuk et al. 2018); lower is better.</summary>
     public const string DeletionAuc = "deletion_auc";
+    /// <summary>Area under the insertion curve (Petsiuk et al. 2018); higher is better.</summary>
     public const string InsertionAuc = "insertion_auc";
 
     /// <summary>Columns in table order; deletion AUC is better when lower (the class probability falls faster).</summary>

@@ -5,11 +5,13 @@ namespace Vitmix.Fusion.Rules;
 /// <summary>Shared checks and the per-element loop; a rule only says how one patch's k values combine.</summary>
 public abstract class ElementwiseFusionRule : IFusionRule
 {
+    /// <inheritdoc/>
     public abstract string Name { get; }
 
     /// <summary>True for rules that are not invariant to each map's scale: their inputs are min-max normalised first.</summary>
     protected virtual bool NormalizesInputs => false;
 
+    /// <inheritdoc/>
     public Heatmap Fuse(IReadOnlyList<Heatmap> maps, IReadOnlyList<float>? weights = null)
     {
         ArgumentNullException.ThrowIfNull(maps);

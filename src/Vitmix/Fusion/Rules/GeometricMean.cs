@@ -6,8 +6,10 @@ namespace Vitmix.Fusion.Rules;
 /// </summary>
 public sealed class GeometricMean : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "gmean";
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         Product.ClampedProduct(inputs, output);

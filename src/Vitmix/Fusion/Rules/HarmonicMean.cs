@@ -6,9 +6,12 @@ namespace Vitmix.Fusion.Rules;
 /// </summary>
 public sealed class HarmonicMean : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "hmean";
+    /// <inheritdoc/>
     protected override bool NormalizesInputs => true;
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         float total = 0f;

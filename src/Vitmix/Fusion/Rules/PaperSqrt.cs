@@ -7,8 +7,10 @@ namespace Vitmix.Fusion.Rules;
 /// </summary>
 public sealed class PaperSqrt : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "sqrt";
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         Product.ClampedProduct(inputs, output);

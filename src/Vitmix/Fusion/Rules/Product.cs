@@ -3,8 +3,10 @@ namespace Vitmix.Fusion.Rules;
 /// <summary>ViTmiX "multiply": m = m_1 · m_2 · … · m_k, left to right in float32.</summary>
 public sealed class Product : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "product";
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         inputs[0].CopyTo(output, 0);

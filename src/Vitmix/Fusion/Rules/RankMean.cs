@@ -7,8 +7,10 @@ namespace Vitmix.Fusion.Rules;
 /// </summary>
 public sealed class RankMean : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "rankmean";
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         float total = 0f;

@@ -7,8 +7,10 @@ namespace Vitmix.Fusion.Rules;
 /// </summary>
 public sealed class WeightedGeometricMean : ElementwiseFusionRule
 {
+    /// <inheritdoc/>
     public override string Name => "wgmean";
 
+    /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
         double total = 0;

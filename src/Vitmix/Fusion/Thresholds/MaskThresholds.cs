@@ -5,6 +5,10 @@ namespace Vitmix.Fusion.Thresholds;
 /// <summary>Parses threshold specs: "otsu", "mean", "top:20" (or "top20", "20%"), "fixed:0.5" (or a bare number).</summary>
 public static class MaskThresholds
 {
+    /// <summary>
+    /// The threshold <paramref name="spec"/> names (case-insensitive, surrounding spaces ignored); throws an
+    /// <see cref="ArgumentException"/> for an unknown spec, a percentage outside [0, 100] or a non-finite value.
+    /// </summary>
     public static IMaskThreshold Parse(string spec)
     {
         string s = spec.Trim().ToLowerInvariant();

@@ -6,8 +6,10 @@ namespace Vitmix.Fusion.Thresholds;
 /// </summary>
 public sealed class MeanThreshold : IMaskThreshold
 {
+    /// <inheritdoc/>
     public string Name => "mean";
 
+    /// <inheritdoc/>
     public double Apply(ReadOnlySpan<float> normalized, Span<byte> mask)
     {
         if (mask.Length < normalized.Length) throw new ArgumentException($"mask of {mask.Length} pixels is shorter than the {normalized.Length}-pixel map");

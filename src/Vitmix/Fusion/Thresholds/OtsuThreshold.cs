@@ -7,8 +7,10 @@ namespace Vitmix.Fusion.Thresholds;
 /// </summary>
 public sealed class OtsuThreshold : IMaskThreshold
 {
+    /// <inheritdoc/>
     public string Name => "otsu";
 
+    /// <inheritdoc/>
     public double Apply(ReadOnlySpan<float> normalized, Span<byte> mask)
     {
         if (mask.Length < normalized.Length) throw new ArgumentException($"mask of {mask.Length} pixels is shorter than the {normalized.Length}-pixel map");

@@ -8,16 +8,20 @@ namespace Vitmix.Fusion.Thresholds;
 /// </summary>
 public sealed class TopPercentThreshold : IMaskThreshold
 {
+    /// <summary>The share of pixels kept, in percent, within [0, 100].</summary>
     public double Percent { get; }
 
+    /// <summary>Keeps <paramref name="percent"/> % of the pixels; throws an <see cref="ArgumentException"/> outside [0, 100] (NaN included).</summary>
     public TopPercentThreshold(double percent)
     {
         if (!(percent >= 0 && percent <= 100)) throw new ArgumentException($"top-k percentage {percent} is outside [0, 100]");
         Percent = percent;
     }
 
+    /// <inheritdoc/>
     public string Name => "top:" + Percent.ToString("G6", CultureInfo.InvariantCulture);
 
+    /// <inheritdoc/>
     /// <returns>The value of the last pixel kept (NaN when none is kept).</returns>
     public double Apply(ReadOnlySpan<float> normalized, Span<byte> mask)
     {

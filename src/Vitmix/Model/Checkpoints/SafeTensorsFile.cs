@@ -25,7 +25,9 @@ public sealed class SafeTensorsFile : IDisposable
     readonly SafeFileHandle handle;
     readonly Dictionary<string, SafeTensorInfo> byName;
 
+    /// <summary>The file's path, as given to <see cref="Open"/>; every error message starts with it.</summary>
     public string Path { get; }
+    /// <summary>Size of the file in bytes.</summary>
     public long FileLength { get; }
     /// <summary>N, the JSON header's length in bytes (padding included).</summary>
     public long HeaderLength { get; }
@@ -74,10 +76,13 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>Closes the file; tensors can no longer be read.</summary>
     public void Dispose() => handle.Dispose();
 
+    /// <summary>True when the header has a tensor named <paramref name="name"/> (ordinal, case-sensitive).</summary>
     public bool Contains(string name) => byName.ContainsKey(name);
 
+    /// <summary>The header entry named <paramref name="name"/>; false (and <paramref name="info"/> null) when there is none.</summary>
     public bool TryGet(string name, out SafeTensorInfo info) => byName.TryGetValue(name, out info!);
 
     /// <summary>The entry named <paramref name="name"/>; an error naming the file and key when there is none.</summary>
