@@ -66,6 +66,7 @@ public static class CliErrors
         IncompleteShardsException => "--allow-partial merges them anyway",
         SettingRequiredException { Setting: "heads" } => "pass --heads N",
         SettingRequiredException { Setting: "fusion" } => "give one with --fusion (e.g. --fusion gmean) or in the spec (gmean(a,b))",
+        SettingRequiredException { Setting: "image-size" } => "check --image-size",
         SettingRequiredException { Setting: var setting } => $"set --{setting}",
         _ => null,
     };

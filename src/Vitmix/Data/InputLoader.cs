@@ -15,8 +15,7 @@ public static class InputLoader
 
         var tensor = ImagePreprocessor.ToTensor(ImageLoader.LoadRgb(path), pre);
         if (tensor.Dim(2) != expectedHeight || tensor.Dim(3) != expectedWidth)
-            throw new ArgumentException(
-                $"{path}: preprocessing gives {tensor.Dim(2)}x{tensor.Dim(3)} but the model expects {expectedHeight}x{expectedWidth} (check --image-size)");
+            throw SizeMismatch(path, tensor.Dim(2), tensor.Dim(3), expectedHeight, expectedWidth);
         return tensor;
     }
 
@@ -33,12 +32,15 @@ public static class InputLoader
         }
         var shown = ImagePreprocessor.ResizeAndCrop(ImageLoader.LoadRgb(path), pre);
         if (shown.Height != expectedHeight || shown.Width != expectedWidth)
-            throw new ArgumentException(
-                $"{path}: preprocessing gives {shown.Height}x{shown.Width} but the model expects {expectedHeight}x{expectedWidth} (check --image-size)");
+            throw SizeMismatch(path, shown.Height, shown.Width, expectedHeight, expectedWidth);
         var tensor = new Tensor(1, 3, expectedHeight, expectedWidth);
         ImagePreprocessor.Normalize(shown, pre, tensor.Data);
         return (tensor, shown);
     }
+
+    // The preprocessing's input size and the model's image size disagree: a setting to fix, not a broken file.
+    static SettingRequiredException SizeMismatch(string path, int h, int w, int expectedHeight, int expectedWidth) =>
+        new("image-size", $"{path}: preprocessing gives {h}x{w} but the model expects {expectedHeight}x{expectedWidth}");
 
     /// <summary>x·std + mean, scaled to 0..255 and clamped: the picture a normalised (3,H,W) tensor shows.</summary>
     public static RgbImage Denormalize(ReadOnlySpan<float> chw, Preprocessing pre, int height, int width)

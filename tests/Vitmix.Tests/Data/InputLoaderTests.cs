@@ -66,9 +66,10 @@ public sealed class InputLoaderTests : IDisposable
     public void Image_preprocessed_to_another_size_than_the_model_expects_is_an_error()
     {
         string path = _files.Write("i.png", ImageFixtures.Encode(new byte[16], 2, 2, SKEncodedImageFormat.Png));
-        var e = Assert.Throws<ArgumentException>(() => InputLoader.Load(path, Pre, 4, 4));
+        var e = Assert.Throws<SettingRequiredException>(() => InputLoader.Load(path, Pre, 4, 4));
         Assert.Contains(path, e.Message);
         Assert.Contains("4x4", e.Message);
+        Assert.Equal("image-size", e.Setting); // the CLI names its option; the library does not
     }
 
     [Fact]
