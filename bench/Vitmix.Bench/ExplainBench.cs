@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using Vitmix.Evaluation;
 using Vitmix.Explain;
 using Vitmix.Model;

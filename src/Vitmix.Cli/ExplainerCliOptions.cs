@@ -60,41 +60,37 @@ public sealed class ExplainerCliOptions
         }
         var range = new NumberRange(a.Minimum, true, a.ExclusiveMaximum, false);
         if (o.Type == typeof(int))
-        {
-            var integer = new Option<int>(name)
-            {
-                Description = description, HelpName = a.ValueName,
-                CustomParser = r =>
-                {
-                    string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-                    if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && range.Contains(v)) return v;
-                    r.AddError($"{name}: expected an integer {RangeText(range)}, got '{text}'");
-                    return 0;
-                },
-            };
-            return (integer, p => p.GetValue(integer));
-        }
+            return Parsed<int>(name, description, a.ValueName, text =>
+                int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && range.Contains(v) ? v : (int?)null,
+                $"an integer {RangeText(range)}");
         if (o.Type == typeof(float) || o.Type == typeof(double))
-        {
-            var number = new Option<double>(name)
-            {
-                Description = description, HelpName = a.ValueName,
-                CustomParser = r =>
-                {
-                    string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && range.Contains(v)) return v;
-                    r.AddError($"{name}: expected {range}, got '{text}'");
-                    return 0;
-                },
-            };
-            return (number, p => p.GetValue(number));
-        }
+            return Parsed<double>(name, description, a.ValueName, text =>
+                double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && range.Contains(v) ? v : (double?)null,
+                range.ToString());
         if (o.Type == typeof(bool))
         {
             var flag = new Option<bool>(name) { Description = description };
             return (flag, p => p.GetValue(flag));
         }
         throw new InvalidOperationException($"explainer option '{o.Name}' has type {o.Type.Name}, which the command line cannot take");
+    }
+
+    /// <summary>An option whose value <paramref name="parse"/> accepts (non-null) or refuses, naming <paramref name="expected"/>.</summary>
+    static (Option, Func<ParseResult, object?>) Parsed<T>(string name, string description, string valueName, Func<string, T?> parse, string expected)
+        where T : struct
+    {
+        var option = new Option<T>(name)
+        {
+            Description = description, HelpName = valueName,
+            CustomParser = r =>
+            {
+                string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (parse(text) is T v) return v;
+                r.AddError($"{name}: expected {expected}, got '{text}'");
+                return default;
+            },
+        };
+        return (option, p => p.GetValue(option));
     }
 
     static string RangeText(NumberRange range) =>

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using System.Numerics.Tensors;
 
 namespace Vitmix.Explain;

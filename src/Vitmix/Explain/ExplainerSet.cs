@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using System.Reflection;
 using Vitmix.Engine;
 using Vitmix.Model;

@@ -50,9 +50,9 @@ public sealed class ExplanationPass : IDisposable
         bool wantsPixels = requirements.HasFlag(PassRequirements.PixelRelevance);
         bool backward = wantsInputGradient || requirements.HasFlag(PassRequirements.AttentionGradients);
         bool relevance = wantsPixels || requirements.HasFlag(PassRequirements.AttentionRelevance);
-        var taps = PassTaps.AttentionProbabilities
-            | (requirements.HasFlag(PassRequirements.AttentionGradients) ? PassTaps.AttentionGradients : 0);
-        using var trace = model.Run(batch, record: backward || relevance, taps);
+        var keep = PassRequirements.Attention
+            | (requirements.HasFlag(PassRequirements.AttentionGradients) ? PassRequirements.AttentionGradients : 0);
+        using var trace = model.Run(batch, record: backward || relevance, keep);
         int b = trace.Batch, k = c.NumClasses;
         if (targets != null && targets.Length != b) throw new ArgumentException($"{targets.Length} targets for a batch of {b}");
         var t = Enumerable.Range(0, b).Select(i => targets != null && targets[i] >= 0 ? targets[i] : Probabilities.ArgMax(trace.Logits.AsSpan(i * k, k))).ToArray();
@@ -89,9 +89,9 @@ public sealed class ExplanationPass : IDisposable
         {
             Model = model, Batch = b, Logits = trace.Logits, Targets = t,
             Attention = outputs.AttentionProbabilities.Select(a => a!.Data).ToArray(),
-            AttentionGradients = outputs.Wants(PassTaps.AttentionGradients) ? outputs.AttentionGradients.Select(a => a?.Data).ToArray() : null,
+            AttentionGradients = outputs.Wants(PassRequirements.AttentionGradients) ? outputs.AttentionGradients.Select(a => a?.Data).ToArray() : null,
             InputGradient = outputs.InputGradient?.Data,
-            AttentionRelevance = outputs.Wants(PassTaps.AttentionRelevance) ? outputs.AttentionRelevance.Select(a => a?.Data).ToArray() : null,
+            AttentionRelevance = outputs.Wants(PassRequirements.AttentionRelevance) ? outputs.AttentionRelevance.Select(a => a?.Data).ToArray() : null,
             PixelRelevance = pixels,
             outputs = outputs, arena = arena,
         };

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 namespace Vitmix.Explain;
 
 /// <summary>The last block's attention relevance alone (Chefer et al. 2021's ablation): mean_h max(0, R_{L-1}), class-token row.</summary>

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 namespace Vitmix.Explain;
 
 /// <summary>

@@ -23,10 +23,7 @@ public sealed class Attention : Layer
         int d = projection.InFeatures;
         if (qkv.OutFeatures != 3 * d || qkv.InFeatures != d || heads <= 0 || d % heads != 0)
             throw new ArgumentException($"{name}: qkv {qkv.InFeatures}→{qkv.OutFeatures}, projection {d}, {heads} heads do not fit");
-        Block = block;
-        Qkv = qkv;
-        Projection = projection;
-        Heads = heads;
+        (Block, Qkv, Projection, Heads) = (block, qkv, projection, heads);
     }
 
     /// <summary>The block's index.</summary>
@@ -55,13 +52,13 @@ public sealed class Attention : Layer
     {
         int b = input.Dim(0), n = input.Dim(1);
         var qkv = Qkv.Forward(input, context);
-        var probabilities = context.Recording || context.Outputs.Wants(PassTaps.AttentionProbabilities) ? context.Rent(b, Heads, n, n) : null;
+        var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;
         var attended = context.Rent(b, n, Dim);
         context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
         if (probabilities != null)
         {
             context.Save(this, new Record(qkv, probabilities, attended));
-            if (context.Outputs.Wants(PassTaps.AttentionProbabilities))
+            if (context.Outputs.Wants(PassRequirements.Attention))
             {
                 context.Outputs.AttentionProbabilities[Block] = probabilities;
                 context.Detach(probabilities);
@@ -84,7 +81,7 @@ public sealed class Attention : Layer
         var dAttended = Projection.Backward(outputGradient, context);
         var dQkv = context.Rent(r.Qkv.Shape);
         Tensor? dProbabilities = null;
-        if (context.Outputs.Wants(PassTaps.AttentionGradients))
+        if (context.Outputs.Wants(PassRequirements.AttentionGradients))
             context.Outputs.AttentionGradients[Block] = dProbabilities = context.Rent(b, Heads, n, n);
         context.Backend.AttentionBackward(r.Qkv, r.Probabilities, dAttended, dQkv, dProbabilities, b, n, Heads, HeadDim);
         context.Return(dAttended);
@@ -117,7 +114,7 @@ public sealed class Attention : Layer
         if (!ReferenceEquals(rScores.Data, rProbabilities.Data)) context.Return(rScores);
         context.Return(rAttended);
 
-        if (context.Outputs.Wants(PassTaps.AttentionRelevance)) context.Outputs.AttentionRelevance[Block] = rProbabilities;
+        if (context.Outputs.Wants(PassRequirements.AttentionRelevance)) context.Outputs.AttentionRelevance[Block] = rProbabilities;
         else context.Return(rProbabilities);
         var rx = Qkv.Relevance(rQkv, context);
         context.Return(rQkv);

@@ -48,22 +48,19 @@ public sealed class ClassifierHead : Layer
     }
 
     /// <inheritdoc/>
-    public override Tensor Backward(Tensor outputGradient, BackwardContext context)
-    {
-        // The mean of the heads: each receives its share of the gradient.
-        var share = context.Rent(outputGradient.Shape);
-        context.Backend.Scale(outputGradient, 1f / Heads.Count, share);
-        var parts = Heads.Select(h => h.Backward(share, context)).ToList();
-        context.Return(share);
-        return Join(context, parts);
-    }
+    public override Tensor Backward(Tensor outputGradient, BackwardContext context) =>
+        Shared(outputGradient, context, (head, g) => head.Backward(g, context));
 
     /// <inheritdoc/>
-    public override Tensor Relevance(Tensor outputRelevance, RelevanceContext context)
+    public override Tensor Relevance(Tensor outputRelevance, RelevanceContext context) =>
+        Shared(outputRelevance, context, (head, r) => head.Relevance(r, context));
+
+    /// <summary>The logits are the mean of the heads: each head takes its share back to its readout row.</summary>
+    Tensor Shared(Tensor output, PassContext context, Func<Linear, Tensor, Tensor> through)
     {
-        var share = context.Rent(outputRelevance.Shape);
-        context.Backend.Scale(outputRelevance, 1f / Heads.Count, share);
-        var parts = Heads.Select(h => h.Relevance(share, context)).ToList();
+        var share = context.Rent(output.Shape);
+        context.Backend.Scale(output, 1f / Heads.Count, share);
+        var parts = Heads.Select(h => through(h, share)).ToList();
         context.Return(share);
         return Join(context, parts);
     }

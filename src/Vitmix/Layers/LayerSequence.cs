@@ -23,28 +23,22 @@ public static class LayerSequence
     }
 
     /// <summary>The backward pass of <paramref name="layers"/>, last layer first.</summary>
-    public static Tensor Backward(IReadOnlyList<Layer> layers, Tensor outputGradient, BackwardContext context)
-    {
-        var g = outputGradient;
-        for (int i = layers.Count - 1; i >= 0; i--)
-        {
-            var next = layers[i].Backward(g, context);
-            if (!ReferenceEquals(g.Data, outputGradient.Data) && !ReferenceEquals(g.Data, next.Data)) context.Return(g);
-            g = next;
-        }
-        return g;
-    }
+    public static Tensor Backward(IReadOnlyList<Layer> layers, Tensor outputGradient, BackwardContext context) =>
+        Reverse(layers, outputGradient, context, (layer, g) => layer.Backward(g, context));
 
     /// <summary>The relevance pass of <paramref name="layers"/>, last layer first.</summary>
-    public static Tensor Relevance(IReadOnlyList<Layer> layers, Tensor outputRelevance, RelevanceContext context)
+    public static Tensor Relevance(IReadOnlyList<Layer> layers, Tensor outputRelevance, RelevanceContext context) =>
+        Reverse(layers, outputRelevance, context, (layer, r) => layer.Relevance(r, context));
+
+    static Tensor Reverse(IReadOnlyList<Layer> layers, Tensor output, PassContext context, Func<Layer, Tensor, Tensor> step)
     {
-        var r = outputRelevance;
+        var t = output;
         for (int i = layers.Count - 1; i >= 0; i--)
         {
-            var next = layers[i].Relevance(r, context);
-            if (!ReferenceEquals(r.Data, outputRelevance.Data) && !ReferenceEquals(r.Data, next.Data)) context.Return(r);
-            r = next;
+            var next = step(layers[i], t);
+            if (!ReferenceEquals(t.Data, output.Data) && !ReferenceEquals(t.Data, next.Data)) context.Return(t);
+            t = next;
         }
-        return r;
+        return t;
     }
 }

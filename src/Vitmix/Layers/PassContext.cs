@@ -13,13 +13,8 @@ public abstract class PassContext
     /// <param name="arena">Where buffers come from and go back to.</param>
     /// <param name="batch">Samples in the pass.</param>
     /// <param name="outputs">What explainers asked the pass to keep.</param>
-    protected PassContext(ComputeBackend backend, BufferArena arena, int batch, PassOutputs outputs)
-    {
-        Backend = backend;
-        Arena = arena;
-        Batch = batch;
-        Outputs = outputs;
-    }
+    protected PassContext(ComputeBackend backend, BufferArena arena, int batch, PassOutputs outputs) =>
+        (Backend, Arena, Batch, Outputs) = (backend, arena, batch, outputs);
 
     /// <summary>Computes every tensor operation of the pass.</summary>
     public ComputeBackend Backend { get; }

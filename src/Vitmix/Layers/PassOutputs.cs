@@ -2,35 +2,17 @@ using Vitmix.Engine;
 
 namespace Vitmix.Layers;
 
-/// <summary>Intermediate results an explanation asks a pass to keep beyond the pass itself.</summary>
-[Flags]
-public enum PassTaps
-{
-    /// <summary>Nothing beyond the logits.</summary>
-    None = 0,
-    /// <summary>Every block's attention probabilities (B, H, N, N).</summary>
-    AttentionProbabilities = 1,
-    /// <summary>The gradient of every block's attention probabilities (B, H, N, N).</summary>
-    AttentionGradients = 2,
-    /// <summary>The gradient of the input image (B, C, H, W).</summary>
-    InputGradient = 4,
-    /// <summary>The relevance of every block's attention probabilities (B, H, N, N).</summary>
-    AttentionRelevance = 8,
-    /// <summary>The relevance of the input pixels (B, C, H, W).</summary>
-    InputRelevance = 16,
-}
-
 /// <summary>
-/// What the layers of a pass leave for explainers (<see cref="PassTaps"/>). Its arrays come from the model's buffer
+/// What the layers of a pass leave for explainers (<see cref="PassRequirements"/>). Its arrays come from the model's buffer
 /// arena; <see cref="Release"/> gives them back.
 /// </summary>
-public sealed class PassOutputs(int depth, PassTaps taps)
+public sealed class PassOutputs(int depth, PassRequirements requirements)
 {
     /// <summary>What was asked for.</summary>
-    public PassTaps Taps { get; private set; } = taps;
+    public PassRequirements Requirements { get; private set; } = requirements;
 
-    /// <summary>Asks for <paramref name="tap"/> too (before the pass that produces it runs).</summary>
-    public void Request(PassTaps tap) => Taps |= tap;
+    /// <summary>Asks for <paramref name="more"/> too (before the pass that produces it runs).</summary>
+    public void Request(PassRequirements more) => Requirements |= more;
 
     /// <summary>Attention probabilities (B, H, N, N) per block, when asked for.</summary>
     public Tensor?[] AttentionProbabilities { get; } = new Tensor?[depth];
@@ -47,8 +29,8 @@ public sealed class PassOutputs(int depth, PassTaps taps)
     /// <summary>LRP relevance of the input (B, C, H, W), when asked for.</summary>
     public Tensor? InputRelevance { get; set; }
 
-    /// <summary>Whether <paramref name="tap"/> was asked for.</summary>
-    public bool Wants(PassTaps tap) => (Taps & tap) != 0;
+    /// <summary>Whether <paramref name="what"/> was asked for.</summary>
+    public bool Wants(PassRequirements what) => (Requirements & what) != 0;
 
     /// <summary>Gives every kept tensor back to <paramref name="arena"/>; the outputs must not be read afterwards.</summary>
     public void Release(BufferArena arena)

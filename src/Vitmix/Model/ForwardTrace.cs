@@ -10,13 +10,8 @@ namespace Vitmix.Model;
 /// </summary>
 public sealed class ForwardTrace : IDisposable
 {
-    internal ForwardTrace(VisionTransformer model, ForwardContext context, Tensor input, float[] logits)
-    {
-        Model = model;
-        Context = context;
-        Input = input;
-        Logits = logits;
-    }
+    internal ForwardTrace(VisionTransformer model, ForwardContext context, Tensor input, float[] logits) =>
+        (Model, Context, Input, Logits) = (model, context, input, logits);
 
     /// <summary>The network the pass ran on.</summary>
     public VisionTransformer Model { get; }

@@ -68,7 +68,7 @@ public sealed class VisionTransformer
     public Tensor Forward(Tensor images)
     {
         CheckInput(images);
-        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassTaps.None));
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
         var logits = LayerSequence.Forward(Layers, images, context);
         var result = new Tensor((float[])logits.Data.Clone(), images.Dim(0), Config.NumClasses);
         context.Return(logits);
@@ -77,12 +77,12 @@ public sealed class VisionTransformer
 
     /// <summary>
     /// Runs the network; with <paramref name="record"/> keeps what a backward or relevance pass needs, and the
-    /// intermediate results <paramref name="taps"/> asks for.
+    /// intermediate results <paramref name="keep"/> asks for.
     /// </summary>
-    public ForwardTrace Run(Tensor images, bool record, PassTaps taps = PassTaps.None)
+    public ForwardTrace Run(Tensor images, bool record, PassRequirements keep = PassRequirements.None)
     {
         CheckInput(images);
-        var context = new ForwardContext(Backend, Buffers, images.Dim(0), record, new PassOutputs(Config.Depth, taps));
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), record, new PassOutputs(Config.Depth, keep));
         var x = images;
         foreach (var layer in Layers)
         {

@@ -50,15 +50,8 @@ public sealed class TrainingRun
     public const string LogHeader = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,best";
 
     TrainingRun(VisionTransformer network, Preprocessing preprocessing, string[] classNames, List<LabelledImage> train,
-        List<LabelledImage> validation, TrainingOptions options)
-    {
-        Network = network;
-        Preprocessing = preprocessing;
-        ClassNames = classNames;
-        Train = train;
-        Validation = validation;
-        Options = options;
-    }
+        List<LabelledImage> validation, TrainingOptions options) =>
+        (Network, Preprocessing, ClassNames, Train, Validation, Options) = (network, preprocessing, classNames, train, validation, options);
 
     /// <summary>The model being trained.</summary>
     public VisionTransformer Network { get; }

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using Vitmix.Engine;
 using Vitmix.Model;
 
@@ -127,7 +128,7 @@ public class FastForwardTests
         var images = RandomImages(3, 2);
         var fast = model.Forward(images);
         var again = model.Forward(images);         // reused workspace must not leak state between calls
-        var recorded = model.Run(images, record: true, Vitmix.Layers.PassTaps.AttentionProbabilities);
+        var recorded = model.Run(images, record: true, Vitmix.Layers.PassRequirements.Attention);
         var unrecorded = model.Run(images, record: false);
         Assert.Equal(fast.Data, again.Data);
         Assert.Equal(recorded.Logits, fast.Data);

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using Vitmix.Explain;
 using Vitmix.Fusion;
 using Vitmix.Tests.Cli;

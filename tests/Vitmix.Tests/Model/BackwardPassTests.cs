@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using Vitmix.Engine;
 using Vitmix.Model;
 
@@ -88,8 +89,8 @@ public class BackwardPassTests
         const float h = 1e-2f;
         int idx = 2; // a query feature
         float keep = bias[idx];
-        bias[idx] = keep + h; var aUp = model.Run(input, false, Vitmix.Layers.PassTaps.AttentionProbabilities).Outputs.AttentionProbabilities[block]!.Data; double up = model.Forward(input).Data[1];
-        bias[idx] = keep - h; var aDown = model.Run(input, false, Vitmix.Layers.PassTaps.AttentionProbabilities).Outputs.AttentionProbabilities[block]!.Data; double down = model.Forward(input).Data[1];
+        bias[idx] = keep + h; var aUp = model.Run(input, false, Vitmix.Layers.PassRequirements.Attention).Outputs.AttentionProbabilities[block]!.Data; double up = model.Forward(input).Data[1];
+        bias[idx] = keep - h; var aDown = model.Run(input, false, Vitmix.Layers.PassRequirements.Attention).Outputs.AttentionProbabilities[block]!.Data; double down = model.Forward(input).Data[1];
         bias[idx] = keep;
         double predicted = 0;
         var g = bw.AttentionGradients[block]!;

@@ -14,7 +14,7 @@ public class LrpRuleTests
 
     /// <summary>A relevance context over an empty pass of <paramref name="batch"/> samples, for calling rules directly.</summary>
     internal static RelevanceContext Context(int batch = 1) =>
-        new(new ForwardContext(ComputeBackend.Cpu, new BufferArena(1 << 20), batch, recording: false, new PassOutputs(0, PassTaps.None)),
+        new(new ForwardContext(ComputeBackend.Cpu, new BufferArena(1 << 20), batch, recording: false, new PassOutputs(0, PassRequirements.None)),
             TransformerAttributionComposite.Instance);
 
     [Fact]

@@ -1,3 +1,4 @@
+using Vitmix.Layers;
 using Vitmix.Engine;
 using Vitmix.Explain;
 using Vitmix.Model;

@@ -14,8 +14,7 @@ public sealed class ArithmeticMean : ElementwiseFusionRule
     /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
-        float total = 0f;
-        foreach (var w in weights) total += w;
+        float total = TotalWeight(weights);
         for (int j = 0; j < output.Length; j++)
         {
             float s = 0f;

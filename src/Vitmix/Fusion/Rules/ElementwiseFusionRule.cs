@@ -30,6 +30,14 @@ public abstract class ElementwiseFusionRule : IFusionRule
         return new Heatmap(output, h, w);
     }
 
+    /// <summary>Σ weights, summed in float in order (the normaliser of the weighted means).</summary>
+    protected static float TotalWeight(float[] weights)
+    {
+        float total = 0f;
+        foreach (var w in weights) total += w;
+        return total;
+    }
+
     /// <summary>Writes the fused value of every element into <paramref name="output"/>.</summary>
     protected abstract void Combine(float[][] inputs, float[] weights, float[] output);
 

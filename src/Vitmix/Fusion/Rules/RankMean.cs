@@ -13,8 +13,7 @@ public sealed class RankMean : ElementwiseFusionRule
     /// <inheritdoc/>
     protected override void Combine(float[][] inputs, float[] weights, float[] output)
     {
-        float total = 0f;
-        foreach (var w in weights) total += w;
+        float total = TotalWeight(weights);
         Array.Clear(output);
         foreach (var (x, i) in inputs.Select((x, i) => (x, i)))
         {
