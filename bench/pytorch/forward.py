@@ -2,6 +2,7 @@
 fused qkv, exact GELU, class-token pooling), random weights; prints the median forward time and the
 GEMM timings of the ViT-B shapes, for docs/benchmarks.md.
 
+Arguments: any of gemm, forward, backward (default gemm forward).
 Run (2 threads, OpenMP OpenBLAS; the pthread build fights torch's threads on 2 cores):
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 bench/pytorch/forward.py
 (Debian's /usr/bin/python3: the apt-installed torch is not visible to other Pythons on PATH.)
@@ -102,6 +103,24 @@ def main():
                 images = torch.randn(batch, 3, 224, 224)
                 ms = median_ms(lambda: model(images), seconds=4.0 if batch == 1 else 12.0)
                 print(f"  batch {batch:2d}: {ms:9.1f} ms  ({ms / batch:.1f} ms/image)")
+    if "backward" in which:
+        # forward + backward to the input for one logit per image (what saliency and attention Grad-CAM need),
+        # against the forward of the same minutes: PyTorch's own ratio beside Vitmix's.
+        model = ViT().eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        print("ViT-B/16 224 forward and forward + backward (input gradient), random weights (ms median)")
+        for batch in (1, 16):
+            images = torch.randn(batch, 3, 224, 224)
+            with torch.inference_mode():
+                fwd = median_ms(lambda: model(images), seconds=4.0 if batch == 1 else 12.0)
+
+            def step():
+                x = images.clone().requires_grad_(True)
+                model(x)[:, 0].sum().backward()
+
+            both = median_ms(step, seconds=4.0 if batch == 1 else 20.0)
+            print(f"  batch {batch:2d}: forward {fwd:9.1f} ms, forward + backward {both:9.1f} ms = {both / fwd:.2f} forwards")
 
 
 if __name__ == "__main__":
