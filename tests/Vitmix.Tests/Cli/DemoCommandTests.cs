@@ -31,18 +31,7 @@ public class DemoCommandTests
 
         // Ctrl-C as soon as the first image is on disk.
         using var cancel = new CancellationTokenSource();
-        // A dedicated thread, not a pool task: other test classes running in parallel can starve the pool for seconds.
-        var watcher = new Thread(() =>
-        {
-            string done = Path.Combine(cut, "done.txt");
-            while (!cancel.IsCancellationRequested)
-            {
-                try { if (File.Exists(done) && File.ReadAllLines(done).Length >= 1) { cancel.Cancel(); return; } }
-                catch (IOException) { }
-                Thread.Sleep(2);
-            }
-        }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
-        watcher.Start();
+        var watcher = CliRunner.CancelOnFirstLine(Path.Combine(cut, "done.txt"), cancel);
         var stopped = CliRunner.Run(cancel.Token, [.. args, "--out", cut]);
         cancel.Cancel(); // stops the watcher if the run ended first (the assertion below then fails)
         watcher.Join();

@@ -191,18 +191,7 @@ public class HostileEvaluateTests
 
         // Ctrl-C as soon as the first image is on disk.
         using var cancel = new CancellationTokenSource();
-        // A dedicated thread, not a pool task: other test classes running in parallel can starve the pool.
-        var watcher = new Thread(() =>
-        {
-            string done = Path.Combine(cut, "done.txt");
-            while (!cancel.IsCancellationRequested)
-            {
-                try { if (File.Exists(done) && File.ReadAllLines(done).Length >= 1) { cancel.Cancel(); return; } }
-                catch (IOException) { }
-                Thread.Sleep(2);
-            }
-        }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
-        watcher.Start();
+        var watcher = CliRunner.CancelOnFirstLine(Path.Combine(cut, "done.txt"), cancel);
         var stopped = CliRunner.Run(cancel.Token, ["evaluate", "--model", GoldenModelPath, "--dataset", spec, "--out", cut, "--methods", "rollout,lrp",
             "--fusion", "gmean", "--deletion-steps", "4"]);
         cancel.Cancel(); // stops the watcher if the run ended first (the assertion below then fails)

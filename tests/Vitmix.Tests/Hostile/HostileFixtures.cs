@@ -38,6 +38,7 @@ internal static partial class HostileFixtures
         Assert.StartsWith("vitmix: error: ", line);
         foreach (var p in parts) Assert.Contains(p, line);
         Assert.DoesNotContain("Exception", line);
+        Assert.DoesNotContain("internal error", line);
         Assert.DoesNotContain(" at Vitmix.", r.Err);
         return line;
     }

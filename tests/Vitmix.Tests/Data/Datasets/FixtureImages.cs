@@ -102,19 +102,23 @@ internal static class FixtureImages
         byte[] typeBytes = System.Text.Encoding.ASCII.GetBytes(type);
         s.Write(typeBytes);
         s.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc32(typeBytes.Concat(data).ToArray()));
+        BinaryPrimitives.WriteUInt32BigEndian(len, PngCrc.Compute(typeBytes.Concat(data).ToArray()));
         s.Write(len);
     }
 
-    static uint Crc32(byte[] bytes)
+
+    /// <summary>A 54-byte BITMAPINFOHEADER of a 24-bit uncompressed BMP into <paramref name="b"/>; the sizes are what it declares.</summary>
+    internal static void WriteBmpHeader(Span<byte> b, int width, int height, int fileSize, int imageSize)
     {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
+        b[0] = (byte)'B'; b[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(b[2..], fileSize);
+        BinaryPrimitives.WriteInt32LittleEndian(b[10..], 54);
+        BinaryPrimitives.WriteInt32LittleEndian(b[14..], 40);
+        BinaryPrimitives.WriteInt32LittleEndian(b[18..], width);
+        BinaryPrimitives.WriteInt32LittleEndian(b[22..], height);
+        BinaryPrimitives.WriteInt16LittleEndian(b[26..], 1);
+        BinaryPrimitives.WriteInt16LittleEndian(b[28..], 24);
+        BinaryPrimitives.WriteInt32LittleEndian(b[34..], imageSize);
     }
 
     /// <summary>Writes a 24-bit bottom-up BMP (BITMAPINFOHEADER), rows padded to 4 bytes.</summary>
@@ -123,15 +127,7 @@ internal static class FixtureImages
         int stride = (width * 3 + 3) & ~3;
         int size = 54 + stride * height;
         var b = new byte[size];
-        b[0] = (byte)'B'; b[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(2), size);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(28), 24);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(34), stride * height);
+        WriteBmpHeader(b, width, height, size, stride * height);
         for (int y = 0; y < height; y++)
         {
             int row = 54 + (height - 1 - y) * stride;
