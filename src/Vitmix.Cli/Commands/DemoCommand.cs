@@ -36,7 +36,7 @@ public static class DemoCommand
             int size = loaded.Config.ImageHeight;
             var data = new SyntheticDataset(new SyntheticBenchmark(size, HeldOutSeed), parse.GetValue(count));
             // The demo's fixed reproduction: the four ViTmiX methods, every 2- and 3-way fusion (the table the README quotes).
-            var settings = EvaluateCommand.Settings("rollout,gradcam,saliency,lrp", "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults)
+            var settings = EvaluateCommand.Settings(Vitmix.Explain.ExplainerRegistry.GridMethodsOfAll, "2,3", parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults)
                 with { ReportImages = 16, ExistingRun = existing.Get(parse) };
             var output = ConsoleOutput.Out(parse);
             output.WriteLine($"demo: {loaded.Config} ({loaded.WeightsPath}) on {data.Count} held-out images of the synthetic shape benchmark (seed {HeldOutSeed})");

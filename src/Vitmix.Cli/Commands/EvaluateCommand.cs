@@ -20,7 +20,7 @@ public static class EvaluateCommand
     {
         var model = new ModelOptions();
         var dataset = new Option<string>("--dataset") { Description = "voc:DIR, ph2:DIR, imagenet-seg:FILE, folder:DIR or synth:COUNT[:SEED[:SIZE]]", Required = true };
-        var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => "rollout,gradcam,saliency,lrp" };
+        var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => ExplainerRegistry.GridMethodsOfAll };
         var explainerOptions = new ExplainerCliOptions();
         var combos = new Option<string?>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE; default: every combination of 2 up to all the methods" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };

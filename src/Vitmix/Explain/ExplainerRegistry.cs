@@ -79,6 +79,9 @@ public static class ExplainerRegistry
     /// <summary>What "all" stands for, in canonical order.</summary>
     public static IReadOnlyList<string> AllMethods => All.Where(d => d.Info.InAll).Select(d => d.Name).ToList();
 
+    /// <summary>The methods of "all" that give grid maps, which evaluations fuse and score: the four ViTmiX methods.</summary>
+    public static string GridMethodsOfAll => string.Join(",", All.Where(d => d.Info.InAll && d.HasGridMap).Select(d => d.Name));
+
     /// <summary>Adds an explainer class of another assembly (a user's own method).</summary>
     public static void Register(Type type)
     {
