@@ -145,6 +145,9 @@ public static class EvaluateCommand
                 $"vitmix: {finished} finished image(s) kept in {runDir}; run the same command with --resume to continue (--overwrite starts over)");
             throw;
         }
+        if (runner.CurveImagesRequested > 0)
+            output.WriteLine($"curves: {runner.CurveImagesRequested} perturbed images, {runner.CurveImagesForwarded} forwarded " +
+                $"({100.0 * (runner.CurveImagesRequested - runner.CurveImagesForwarded) / runner.CurveImagesRequested:0.0} % shared between curves)");
         var console = ConsoleOutput.Create(parse);
         if (sharded)
         {

@@ -39,6 +39,14 @@ public sealed class EvaluationPlan
 public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings settings)
 {
     string? modelHash;
+    long curveImagesRequested, curveImagesForwarded;
+
+    /// <summary>Perturbed images the curves of the images evaluated so far have in all.</summary>
+    public long CurveImagesRequested => Interlocked.Read(ref curveImagesRequested);
+
+    /// <summary>Of those, the images actually forwarded: the rest were shared between curves (<see cref="CurveSet"/>).</summary>
+    public long CurveImagesForwarded => Interlocked.Read(ref curveImagesForwarded);
+
     /// <summary>The model's fingerprint, hashed once per runner (a ViT-B checkpoint takes about a second).</summary>
     string ModelHash => modelHash ??= ModelFingerprint.Compute(model);
 
@@ -138,7 +146,10 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
                     : set.Add(CurveKind.Deletion, r.Mask.Normalized);
                 insertion[i] = settings.Insertion ? set.Add(CurveKind.Insertion, r.Mask.Normalized) : -1;
             }
-            computed = set.Compute(cancel).Curves;
+            var done = set.Compute(cancel);
+            computed = done.Curves;
+            Interlocked.Add(ref curveImagesRequested, done.RequestedImages);
+            Interlocked.Add(ref curveImagesForwarded, done.EvaluatedImages);
         }
         for (int i = 0; i < results.Count; i++)
         {
