@@ -2,6 +2,7 @@
 # Times the engine of two commits in one run (docs/benchmarks.md): the same program (bench/BeforeAfter) built against
 # each commit's library, alternating before/after processes so both see the same machine minutes.
 #   bash bench/before-after.sh BEFORE_REV [AFTER_REV=HEAD] [ROUNDS=2]
+#   MODE=curve bash bench/before-after.sh ...   the deletion curve against 101 batch-16 forwards instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=${1:?usage: before-after.sh BEFORE_REV [AFTER_REV] [ROUNDS]}; after=${2:-HEAD}; rounds=${3:-2}
@@ -18,7 +19,7 @@ for side in before after; do
 done
 dotnet build-server shutdown >/dev/null 2>&1 || true   # a build server left running takes a core
 echo "before = $(git rev-parse --short "$before"), after = $(git rev-parse --short "$after"); $(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-for batch in 1 16; do
+for batch in $([ "${MODE:-}" = curve ] && echo curve || echo 1 16); do
   for round in $(seq "$rounds"); do
     for side in before after; do dotnet "$work/$side-bin/BeforeAfter.dll" "$batch" "$side"; done
   done

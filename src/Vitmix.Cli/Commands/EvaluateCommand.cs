@@ -26,6 +26,12 @@ public static class EvaluateCommand
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean (Chefer's protocol), top:P, fixed:V", DefaultValueFactory = _ => "otsu" };
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion and insertion curves (0 = skip them)", 100, "STEPS");
+        var fractions = new Option<string?>("--curve-fractions")
+        {
+            Description = "Sample the deletion and insertion curves at these fractions of the pixels (e.g. 0,0.1,0.2,...,0.9 as ROAD) instead of --deletion-steps even steps",
+            HelpName = "F,F,...",
+        };
+        fractions.Validators.Add(r => { try { if (r.GetValueOrDefault<string?>() is { } t) CurveSchedule.ParseFractions(t, "--curve-fractions"); } catch (ArgumentException e) { r.AddError(e.Message); } });
         var ranking = OptionParsers.Choice("--deletion-ranking", "continuous = rank by the normalised map (RISE; default); mask = the ViTmiX script's ranking by the binary mask", "continuous", "mask");
         var noInsertion = new Option<bool>("--no-insertion") { Description = "Skip insertion curves" };
         var minConfidence = OptionParsers.Number("--min-confidence", "Skip images whose top-1 probability is lower (ViTmiX's VOC rule: 0.85)", 0, NumberRange.Probability, "P");
@@ -34,14 +40,15 @@ public static class EvaluateCommand
         var split = new Option<string>("--split") { Description = "VOC split file", DefaultValueFactory = _ => "val" };
         var target = OptionParsers.Choice("--target", "Class explained: predicted (default) or the dataset's label", "predicted", "label");
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "evaluation" };
-        var shard = new Option<string?>("--shard") { Description = "i/N: evaluate every N-th image starting at i into OUT/shard-i-of-N (combine with vitmix merge)" };
+        var shard = new Option<string?>("--shard") { Description = "i/N: evaluate every N-th image starting at i into OUT/shard-i-of-N (combine with vitmix merge); auto: i and N from a Kubernetes Indexed Job, a Slurm array or VITMIX_SHARD=i/N, resuming the shard's folder when it holds its run" };
+        var shards = OptionParsers.PositiveInt("--shards", "With --shard auto: the number of shards (a Kubernetes Indexed Job's completions; checked against Slurm's and VITMIX_SHARD's count)");
         var existing = new ExistingRunOptions("evaluation run");
         var theory = new Option<bool>("--theory") { Description = "Check the precision-gain hypothesis: predicted vs measured precision of every combination" };
         var reportImages = OptionParsers.NonNegativeInt("--report-images", "Images shown with their maps and masks in report.html", 24);
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);
-        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, theory, reportImages })
+        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, fractions, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, shards, theory, reportImages })
             command.Options.Add(o);
         existing.AddTo(command);
         explainerOptions.AddTo(command);
@@ -52,19 +59,27 @@ public static class EvaluateCommand
             var classList = parse.GetValue(classes)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var data = DatasetSpec.Open(parse.GetValue(dataset)!, new DatasetOptions(parse.GetValue(first), classList, parse.GetValue(split)!, loaded.ClassNames));
             EvaluationRunner.RequireMasks(data, parse.GetValue(dataset));
+            if (parse.GetValue(fractions) is not null && parse.GetValue(steps) == 0)
+                throw new ArgumentException("--curve-fractions samples the deletion and insertion curves, which --deletion-steps 0 turns off");
+            bool auto = parse.GetValue(shard)?.Trim() == "auto";
+            var assignment = Shard(parse.GetValue(shard), parse.GetValue(shards));
+            var existingRun = existing.Get(parse);
+            // A scheduler restarts a failed task with the same command: its folder's finished images must be kept.
+            if (auto && existingRun == ExistingRun.Refuse) existingRun = ExistingRun.Resume;
             var settings = Settings(parse.GetValue(methods)!, parse.GetValue(combos), parse.GetValue(fusion)!, parse.GetValue(threshold)!,
                 parse.GetValue(steps), explainerOptions.Bind(parse)) with
             {
                 DeletionRanking = parse.GetValue(ranking) == "mask" ? DeletionRanking.Mask : DeletionRanking.Continuous,
+                CurveFractions = parse.GetValue(fractions) is { } f ? CurveSchedule.ParseFractions(f, "--curve-fractions") : null,
                 Insertion = !parse.GetValue(noInsertion),
                 MinConfidence = parse.GetValue(minConfidence),
                 Target = parse.GetValue(target) == "label" ? TargetPolicy.Label : TargetPolicy.Predicted,
-                Shard = ParseShard(parse.GetValue(shard)),
-                ExistingRun = existing.Get(parse),
+                Shard = (assignment.Index, assignment.Count),
+                ExistingRun = existingRun,
                 Theory = parse.GetValue(theory),
                 ReportImages = parse.GetValue(reportImages),
             };
-            Run(loaded, data, settings, parse.GetValue(outDir)!, $"Vitmix evaluation: {data.Name}", "evaluate", parse, cancel);
+            Run(loaded, data, settings, parse.GetValue(outDir)!, $"Vitmix evaluation: {data.Name}", "evaluate", parse, cancel, shardFolder: auto);
             return Task.FromResult(0);
         });
         return command;
@@ -85,12 +100,12 @@ public static class EvaluateCommand
         };
     }
 
-    static (int, int) ParseShard(string? text)
+    /// <summary>--shard i/N, --shard auto (with --shards N) or neither.</summary>
+    static ShardAssignment Shard(string? text, int? shards)
     {
-        if (string.IsNullOrWhiteSpace(text)) return (0, 1);
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n > 0 && i >= 0 && i < n) return (i, n);
-        throw new ArgumentException($"--shard '{text}' must be i/N with 0 ≤ i < N");
+        if (text is not null && text.Trim() == "auto") return SchedulerShard.FromEnvironment(shards);
+        if (shards is not null) throw new ArgumentException("--shards goes with --shard auto (with --shard i/N the count is N)");
+        return string.IsNullOrWhiteSpace(text) ? ShardAssignment.Single : ShardAssignment.Parse(text, "--shard");
     }
 
     /// <summary>
@@ -98,11 +113,12 @@ public static class EvaluateCommand
     /// summary, table and report (a shard leaves those to vitmix merge).
     /// </summary>
     internal static EvaluationSummary Run(LoadedModel model, ISegmentationDataset data, EvaluationSettings settings, string outDir, string title,
-        string command, ParseResult parse, CancellationToken cancel)
+        string command, ParseResult parse, CancellationToken cancel, bool shardFolder = false)
     {
         var output = ConsoleOutput.Out(parse);
-        bool sharded = settings.Shard.Count > 1;
-        string runDir = sharded ? Path.Combine(outDir, $"shard-{settings.Shard.Index}-of-{settings.Shard.Count}") : outDir;
+        // A scheduler's shards always get their own folders, even a lone one, so the merge step finds them.
+        bool sharded = settings.Shard.Count > 1 || shardFolder;
+        string runDir = sharded ? Path.Combine(outDir, RunFolder.ShardFolderName(settings.Shard.Index, settings.Shard.Count)) : outDir;
         using var folderLock = OutputLock.Acquire(runDir, command, parse);
         var store = new EvaluationStore(runDir);
         var runner = new EvaluationRunner(model, settings);
@@ -132,7 +148,7 @@ public static class EvaluateCommand
         var console = ConsoleOutput.Create(parse);
         if (sharded)
         {
-            output.WriteLine($"shard {settings.Shard.Index}/{settings.Shard.Count} done; combine the shards with: vitmix merge {outDir}/shard-*-of-{settings.Shard.Count} --out {outDir}");
+            output.WriteLine($"shard {settings.Shard.Index}/{settings.Shard.Count} done; combine the shards with: vitmix merge {outDir} --out {outDir}");
             return EvaluationReport.Summarise([runDir], allowPartial: true);
         }
         return EvaluationConsole.Finish(EvaluationReport.Summarise([runDir]), [runDir], outDir, title, console, output);

@@ -9,7 +9,7 @@ public static class MergeCommand
 {
     public static Command Create()
     {
-        var dirs = new Argument<string[]>("SHARD") { Description = "Run folders written by vitmix evaluate --shard i/N", Arity = ArgumentArity.OneOrMore };
+        var dirs = new Argument<string[]>("SHARD") { Description = "Run folders written by vitmix evaluate --shard i/N or --shard auto, or the --out folder that holds them", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out", "-o") { Description = "Where the merged results.csv, summary.csv and report.html go", Required = true };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Merge even when shards are missing or unfinished (the table and report say which)" };
         var command = new Command("merge", "Combine the shards of an evaluation into one results.csv, summary and report");
@@ -18,9 +18,10 @@ public static class MergeCommand
         command.Options.Add(allowPartial);
         command.SetAction((parse, cancel) =>
         {
-            var runDirs = parse.GetRequiredValue(dirs);
-            foreach (var d in runDirs)
+            var given = parse.GetRequiredValue(dirs);
+            foreach (var d in given)
                 if (!Directory.Exists(d)) throw new DirectoryNotFoundException($"{d}: no such evaluation folder");
+            var runDirs = RunFolder.ExpandShards(given).ToArray();
             string output = parse.GetValue(outDir)!;
             // Checked before anything is written: every shard, finished, of one evaluation (unless --allow-partial).
             var summary = EvaluationReport.Summarise(runDirs, parse.GetValue(allowPartial));

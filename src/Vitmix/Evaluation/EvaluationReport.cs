@@ -57,7 +57,7 @@ public static class EvaluationReport
             warnings.Add($"partial results: {partial}");
         }
 
-        var results = runDirs.SelectMany(EvaluationStore.ReadResults).ToList();
+        var results = InDatasetOrder(runDirs, runs);
         var duplicate = results.GroupBy(r => (r.Image, r.MapName)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null)
             throw new InvalidDataException(runDirs.Count == 1
@@ -94,6 +94,26 @@ public static class EvaluationReport
         var theoryDirs = runDirs.Select(d => new RunFolder(d)).Where(f => Directory.Exists(f.TheoryDirectory)).ToList();
         if (theoryDirs.Count > 0) theory = Theory(theoryDirs);
         return new EvaluationSummary(rows, results, run, images.Count, skipped, warnings, theory);
+    }
+
+    /// <summary>
+    /// The rows of every folder in the order one unsharded run writes them: the dataset's. Shard s of N owns the
+    /// images i with i mod N == s and finishes them in order (done.txt, a resumed run appending), so its k-th finished
+    /// image is the dataset's image k·N + s; rows of one image keep their order.
+    /// </summary>
+    static List<ResultRow> InDatasetOrder(IReadOnlyList<string> runDirs, List<RunInfo> runs)
+    {
+        var position = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (int f = 0; f < runDirs.Count; f++)
+        {
+            var done = new RunFolder(runDirs[f]).ReadDone();
+            for (int k = 0; k < done.Count; k++)
+                position.TryAdd(done[k].Image, (long)k * runs[f].ShardCount + runs[f].ShardIndex);
+        }
+        return runDirs.SelectMany(EvaluationStore.ReadResults)
+            .Select((row, i) => (row, i))
+            .OrderBy(x => position.TryGetValue(x.row.Image, out long p) ? p : long.MaxValue).ThenBy(x => x.i)
+            .Select(x => x.row).ToList();
     }
 
     /// <summary>What is missing from the shards of <paramref name="runs"/>, or null when they are the whole run, finished.</summary>
@@ -174,7 +194,8 @@ public static class EvaluationReport
     {
         var curves = runDirs.SelectMany(EvaluationStore.ReadCurves).ToList();
         CurveSeries[] Mean(string kind) => curves.Where(c => c.Kind == kind).GroupBy(c => c.Map)
-            .Select(g => new CurveSeries(g.Key.DisplayName, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray()))
+            .Select(g => new CurveSeries(g.Key.DisplayName, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray(),
+                summary.Run.CurveFractions))
             .ToArray();
         var mapsByStem = new Dictionary<string, MapId>(StringComparer.Ordinal);
         foreach (var r in summary.Results) mapsByStem.TryAdd(r.Map.FileStem, r.Map);
@@ -195,7 +216,9 @@ public static class EvaluationReport
             new("model", summary.Run.Model), new("dataset", summary.Run.Dataset),
             new("images", $"{summary.Images} evaluated" + (summary.Skipped > 0 ? $", {summary.Skipped} skipped (min confidence {summary.Run.MinConfidence})" : "")),
             new("threshold", summary.Run.Threshold), new("target", summary.Run.Target),
-            new("perturbation", summary.Run.PerturbationSteps > 0 ? $"{summary.Run.PerturbationSteps} steps, deletion ranked by the {summary.Run.DeletionRanking} map" : "not computed"),
+            new("perturbation", summary.Run.PerturbationSteps == 0 ? "not computed"
+                : (summary.Run.CurveFractions is { Count: > 0 } f ? $"at fractions {string.Join(", ", f.Select(v => v.ToString("0.###", CultureInfo.InvariantCulture)))}" : $"{summary.Run.PerturbationSteps} steps")
+                  + $", deletion ranked by the {summary.Run.DeletionRanking} map"),
             new("metrics", "IoU, F1, pixel accuracy = (TP+TN)/valid, recall = TP/|GT| (the ViTmiX script's \"pixel accuracy\"), precision; void pixels excluded; mean and 95% Student-t interval over images"),
         };
         foreach (var w in summary.Warnings) info.Add(new ReportInfo("warning", w));
@@ -211,6 +234,7 @@ public static class EvaluationReport
             Summary = summary.Rows,
             DeletionCurves = Mean("deletion"),
             InsertionCurves = Mean("insertion"),
+            CurveResolution = summary.Run.CurveFractions is { Count: > 0 } ? null : CurveResolution.Analyse(curves),
             Theory = theoryRows,
             TheoryCaption = theoryRows == null ? null
                 : "ViTmiX talk, equation 1: if the masks err independently given the object, the intersection of k masks has precision Πp / (Πp + Πq); predicted from each method's p and q vs measured on the intersection.",

@@ -38,6 +38,10 @@ public sealed class EvaluationPlan
 /// </summary>
 public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings settings)
 {
+    string? modelHash;
+    /// <summary>The model's fingerprint, hashed once per runner (a ViT-B checkpoint takes about a second).</summary>
+    string ModelHash => modelHash ??= ModelFingerprint.Compute(model);
+
     /// <summary>Runs the images of <paramref name="dataset"/> this shard owns into <paramref name="store"/> (<see cref="Prepare"/>, then <see cref="Run(EvaluationPlan, Action{EvaluationProgress}?, CancellationToken)"/>).</summary>
     public void Run(ISegmentationDataset dataset, EvaluationStore store, Action<EvaluationProgress>? progress = null, CancellationToken cancel = default) =>
         Run(Prepare(dataset, store), progress, cancel);
@@ -77,7 +81,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             settings.PerturbationSteps, settings.DeletionRanking.ToString().ToLowerInvariant(), settings.MinConfidence,
             settings.Target.ToString().ToLowerInvariant(), settings.Shard.Index, settings.Shard.Count,
             Enumerable.Range(0, c.NumClasses).Select(model.ClassName).ToList(),
-            images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings);
+            images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings,
+            ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions);
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -113,26 +118,41 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         var results = CombinationEvaluator.Run(e.Maps, settings.Maps, h, w, settings.Threshold);
         var rows = new List<ResultRow>();
         var curves = new List<CurveRow>();
-        var options = new PerturbationOptions
+        // Every curve of the image at once: the images two curves share (the unperturbed one, coinciding prefixes)
+        // are forwarded once, and the batches are full.
+        var deletion = new int[results.Count];
+        var insertion = new int[results.Count];
+        IReadOnlyList<PerturbationCurve>? computed = null;
+        if (settings.PerturbationSteps > 0)
         {
-            Steps = settings.PerturbationSteps, BatchSize = settings.PerturbationBatchSize, TargetClass = e.TargetClass,
-            NormalizationMean = pre.Mean, NormalizationStd = pre.Std,
-        };
-        foreach (var r in results)
-        {
-            cancel.ThrowIfCancellationRequested();
-            double deletion = double.NaN, insertion = double.NaN;
-            if (settings.PerturbationSteps > 0)
+            var set = new CurveSet(model.Network, input, new PerturbationOptions
             {
-                var del = settings.DeletionRanking == DeletionRanking.Mask
-                    ? new DeletionCurve(model.Network, options).Compute(input, PixelOrder.FromMask(r.Mask.Mask))
-                    : new DeletionCurve(model.Network, options).Compute(input, r.Mask.Normalized);
-                deletion = del.Auc;
+                Steps = settings.PerturbationSteps, Fractions = settings.CurveFractions, BatchSize = settings.PerturbationBatchSize,
+                TargetClass = e.TargetClass, NormalizationMean = pre.Mean, NormalizationStd = pre.Std,
+            });
+            for (int i = 0; i < results.Count; i++)
+            {
+                var r = results[i];
+                deletion[i] = settings.DeletionRanking == DeletionRanking.Mask
+                    ? set.Add(CurveKind.Deletion, PixelOrder.FromMask(r.Mask.Mask))
+                    : set.Add(CurveKind.Deletion, r.Mask.Normalized);
+                insertion[i] = settings.Insertion ? set.Add(CurveKind.Insertion, r.Mask.Normalized) : -1;
+            }
+            computed = set.Compute(cancel).Curves;
+        }
+        for (int i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            double deletionAuc = double.NaN, insertionAuc = double.NaN;
+            if (computed is not null)
+            {
+                var del = computed[deletion[i]];
+                deletionAuc = del.Auc;
                 curves.Add(new CurveRow(sample.Name, r.Id, "deletion", del.Probabilities));
-                if (settings.Insertion)
+                if (insertion[i] >= 0)
                 {
-                    var ins = new InsertionCurve(model.Network, options).Compute(input, r.Mask.Normalized);
-                    insertion = ins.Auc;
+                    var ins = computed[insertion[i]];
+                    insertionAuc = ins.Auc;
                     curves.Add(new CurveRow(sample.Name, r.Id, "insertion", ins.Probabilities));
                 }
             }
@@ -140,7 +160,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             {
                 var s = ConfusionCounts.Count(r.Mask.Mask, labels).Scores();
                 rows.Add(new ResultRow(sample.Name, e.TargetClass, e.TargetProbability, r.Id,
-                    s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletion, insertion, annotator, r.Mask.Threshold));
+                    s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletionAuc, insertionAuc, annotator, r.Mask.Threshold));
             }
         }
         // Everything is computed: only now may the folder change (a failure above leaves it as it was).

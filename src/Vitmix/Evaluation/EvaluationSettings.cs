@@ -35,6 +35,11 @@ public sealed record EvaluationSettings
     public IReadOnlyList<MapId> MapIds => [.. Maps.Select(m => new MapId(m, Threshold.Name))];
     /// <summary>Deletion/insertion steps (0 = skip the perturbation curves).</summary>
     public int PerturbationSteps { get; init; } = 100;
+    /// <summary>
+    /// Fractions of the pixels perturbed at the curves' points (e.g. ROAD's 0, 0.1, …, 0.9) instead of
+    /// <see cref="PerturbationSteps"/> even steps; null = even steps. Curves are skipped when the steps are 0.
+    /// </summary>
+    public IReadOnlyList<double>? CurveFractions { get; init; }
     /// <summary>How deletion curves rank the pixels.</summary>
     public DeletionRanking DeletionRanking { get; init; } = DeletionRanking.Continuous;
     /// <summary>Also compute insertion curves (when <see cref="PerturbationSteps"/> is not 0).</summary>

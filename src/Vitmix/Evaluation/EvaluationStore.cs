@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -93,10 +94,22 @@ public sealed record CurveRow(string Image, MapId Map, string Kind, double[] Val
 /// <param name="ShardImages">Images this shard owns (null in older folders).</param>
 /// <param name="Insertion">Whether insertion curves were computed (null in older folders).</param>
 /// <param name="ExplainerSettings">Every explainer with its option values, <see cref="Explain.ExplainerSet.Settings"/> (null in older folders).</param>
+/// <param name="ModelHash">The model's <see cref="Vitmix.Model.ModelFingerprint"/> (null in older folders).</param>
+/// <param name="CodeVersion">The Vitmix library's version with its commit, <see cref="CurrentCodeVersion"/> (null in older folders).</param>
+/// <param name="CurveFractions">The fractions of pixels perturbed at each curve point, when the curves sample them rather than <paramref name="PerturbationSteps"/> even steps.</param>
 public sealed record RunInfo(string Model, string Dataset, int NumClasses, IReadOnlyList<string> Maps, string Threshold, int PerturbationSteps,
     string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
-    int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null)
+    int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null,
+    string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null)
 {
+    /// <summary>
+    /// This build's version: the library's informational version, which the SDK ends with "+" and the commit it was
+    /// built from. Shards or a resumed run from another build may compute other numbers, so they are not mixed.
+    /// </summary>
+    public static string CurrentCodeVersion { get; } =
+        typeof(RunInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(RunInfo).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>
     /// The settings in which <paramref name="other"/> differs from this run, as "name (this vs other)"; empty when it
     /// is the same evaluation. <paramref name="sameShard"/>: also the shard index and its image counts (a resume);
@@ -107,7 +120,10 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         var d = new List<string>();
         void Check<T>(string name, T a, T b) { if (!EqualityComparer<T>.Default.Equals(a, b)) d.Add($"{name} ({a} vs {b})"); }
         void CheckOptional<T>(string name, T? a, T? b) where T : struct { if (a is not null && b is not null) Check(name, a.Value, b.Value); }
-        Check("model", Model, other.Model);
+        // The same checkpoint may be mounted at different paths on different nodes: its hash decides when both have one.
+        if (ModelHash is not null && other.ModelHash is not null) Check("model hash", ModelHash, other.ModelHash);
+        else Check("model", Model, other.Model);
+        if (CodeVersion is not null && other.CodeVersion is not null) Check("code version", CodeVersion, other.CodeVersion);
         Check("dataset", Dataset, other.Dataset);
         Check("classes", NumClasses, other.NumClasses);
         if (!ClassNames.SequenceEqual(other.ClassNames)) d.Add("class names");
@@ -116,6 +132,8 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         if (!maps.SequenceEqual(otherMaps)) d.Add($"maps ({string.Join(", ", maps)} vs {string.Join(", ", otherMaps)})");
         Check("threshold", Threshold, other.Threshold);
         Check("perturbation steps", PerturbationSteps, other.PerturbationSteps);
+        if (!(CurveFractions ?? []).SequenceEqual(other.CurveFractions ?? []))
+            d.Add($"curve fractions ({Fractions(CurveFractions)} vs {Fractions(other.CurveFractions)})");
         Check("deletion ranking", DeletionRanking, other.DeletionRanking);
         Check("minimum confidence", MinConfidence, other.MinConfidence);
         Check("target", Target, other.Target);
@@ -126,6 +144,9 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         else CheckOptional("dataset images", Images, other.Images);
         return d;
     }
+
+    static string Fractions(IReadOnlyList<double>? f) =>
+        f is null || f.Count == 0 ? "even steps" : string.Join(" ", f.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 }
 
 /// <summary>What to do with a folder that already holds a run.</summary>

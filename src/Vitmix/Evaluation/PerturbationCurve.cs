@@ -8,6 +8,11 @@ public sealed record PerturbationOptions
 {
     /// <summary>Number of steps n; the curve has n + 1 points. RISE and ViTmiX use 100.</summary>
     public int Steps { get; init; } = 100;
+    /// <summary>
+    /// Fractions of the pixels perturbed at the curve's points (strictly increasing, in [0, 1], e.g. ROAD's
+    /// 0, 0.1, …, 0.9); when set they replace the <see cref="Steps"/> even steps.
+    /// </summary>
+    public IReadOnlyList<double>? Fractions { get; init; }
     /// <summary>Perturbed images per forward call.</summary>
     public int BatchSize { get; init; } = 16;
     /// <summary>Substrate; null = the curve's default (zeros for deletion, blur for insertion).</summary>
@@ -24,8 +29,8 @@ public sealed record PerturbationOptions
 /// <param name="Probabilities">softmax(logits)[target] after 0..n steps (float32 softmax, stored as double).</param>
 /// <param name="TargetClass">The class tracked.</param>
 /// <param name="Auc">Trapezoid rule on [0, 1]: (Σa − a₀/2 − aₙ/2) / n.</param>
-/// <param name="PixelsPerStep">floor(H·W / n), as the ViTmiX reference.</param>
-/// <param name="NeverChanged">H·W − n·pps pixels at the end of the order that no step reaches.</param>
+/// <param name="PixelsPerStep">floor(H·W / n), as the ViTmiX reference (0 for a curve sampled at fractions).</param>
+/// <param name="NeverChanged">Pixels at the end of the order that no point reaches (H·W − n·pps for even steps).</param>
 public sealed record PerturbationCurve(double[] Probabilities, double Auc, int TargetClass, int PixelsPerStep, int NeverChanged)
 {
     /// <summary>Trapezoid area of a curve sampled at n + 1 evenly spaced points of [0, 1].</summary>
@@ -39,10 +44,10 @@ public sealed record PerturbationCurve(double[] Probabilities, double Auc, int T
 }
 
 /// <summary>
-/// Shared machinery of the RISE curves (Petsiuk, Das &amp; Saenko 2018): walk the pixel order in n blocks of
-/// pps = floor(H·W / n) pixels, moving each block from the start image to the end image (all channels, cumulatively),
-/// and read the target probability after each step. Every perturbed image is built first and evaluated in batches of
-/// <see cref="PerturbationOptions.BatchSize"/>, never one forward per step.
+/// One RISE curve (Petsiuk, Das &amp; Saenko 2018): walk the pixel order in n blocks of pps = floor(H·W / n) pixels
+/// (or to given fractions), moving each block from the start image to the end image (all channels, cumulatively), and
+/// read the target probability after each step, in batches of <see cref="PerturbationOptions.BatchSize"/>, never one
+/// forward per step. Several curves of one image share their work through a <see cref="CurveSet"/>.
 /// </summary>
 public abstract class PerturbationCurveBase
 {
@@ -58,15 +63,15 @@ public abstract class PerturbationCurveBase
     {
         this.network = network ?? throw new ArgumentNullException(nameof(network));
         Options = options ?? new PerturbationOptions();
-        if (Options.Steps < 1) throw new ArgumentException($"perturbation steps {Options.Steps} must be at least 1");
+        if (Options.Fractions is null && Options.Steps < 1) throw new ArgumentException($"perturbation steps {Options.Steps} must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentException($"perturbation batch size {Options.BatchSize} must be at least 1");
     }
 
     /// <summary>The substrate used when <see cref="PerturbationOptions.Substrate"/> is null.</summary>
     protected abstract PerturbationSubstrate DefaultSubstrate { get; }
 
-    /// <summary>True when the walk starts from the image (deletion), false when it starts from the substrate (insertion).</summary>
-    protected abstract bool StartsFromImage { get; }
+    /// <summary>Which way the curve walks.</summary>
+    protected abstract CurveKind Kind { get; }
 
     /// <summary>Curve for the pixels ranked by <paramref name="map"/> (H·W values, descending, ties by index).</summary>
     public PerturbationCurve Compute(Tensor image, ReadOnlySpan<float> map) => Compute(image, PixelOrder.Descending(map));
@@ -74,57 +79,10 @@ public abstract class PerturbationCurveBase
     /// <summary>Curve for an explicit pixel order (a permutation of the H·W flat indices, e.g. a replayed NumPy order).</summary>
     public PerturbationCurve Compute(Tensor image, ReadOnlySpan<int> order)
     {
-        var c = network.Config;
-        if (image.Rank != 4 || image.Dim(0) != 1 || image.Dim(1) != c.InChannels || image.Dim(2) != c.ImageHeight || image.Dim(3) != c.ImageWidth)
-            throw new ArgumentException($"perturbation needs one normalised image [1, {c.InChannels}, {c.ImageHeight}, {c.ImageWidth}], got {image}");
-        int ch = c.InChannels, h = c.ImageHeight, w = c.ImageWidth, plane = h * w, size = ch * plane;
-        PixelOrder.Validate(order, plane, "perturbation order");
-        int n = Options.Steps, pps = plane / n;
-        if (pps == 0) throw new ArgumentException($"{n} steps over {plane} pixels leave no pixel per step; use at most {plane} steps");
-
-        var substrate = Substrates.Create(Options.Substrate ?? DefaultSubstrate, image.Data, ch, h, w, Options.NormalizationMean, Options.NormalizationStd);
-        var start = StartsFromImage ? image.Data : substrate;
-        var end = StartsFromImage ? substrate : image.Data;
-        // Insertion never shows the original unless asked for its class: append it as one extra image.
-        bool needOriginal = Options.TargetClass is null && !StartsFromImage;
-        int images = n + 1 + (needOriginal ? 1 : 0);
-        int k = c.NumClasses;
-        var logits = new float[images * k];
-
-        var current = (float[])start.Clone();
-        int batch = Math.Min(Options.BatchSize, images);
-        var buffer = new float[batch * size];
-        int step = 0;
-        for (int first = 0; first < images; first += batch)
-        {
-            int count = Math.Min(batch, images - first);
-            for (int b = 0; b < count; b++, step++)
-            {
-                var slot = buffer.AsSpan(b * size, size);
-                if (step > n) { image.Data.CopyTo(slot); continue; }
-                if (step > 0)
-                {
-                    foreach (int p in order.Slice((step - 1) * pps, pps))
-                        for (int q = 0; q < ch; q++) current[q * plane + p] = end[q * plane + p];
-                }
-                current.CopyTo(slot);
-            }
-            var input = count == batch ? new Tensor(buffer, batch, ch, h, w) : new Tensor(buffer[..(count * size)], count, ch, h, w);
-            network.Forward(input).Data.AsSpan(0, count * k).CopyTo(logits.AsSpan(first * k));
-        }
-
-        int target = Options.TargetClass ?? Probabilities.ArgMax(logits.AsSpan((StartsFromImage ? 0 : n + 1) * k, k));
-        if ((uint)target >= (uint)k) throw new ArgumentException($"target class {target} is outside 0..{k - 1}");
-        var probs = new double[n + 1];
-        for (int i = 0; i <= n; i++)
-        {
-            var row = logits.AsSpan(i * k, k);
-            Softmax.Rows(row, 1, k);
-            probs[i] = row[target];
-        }
-        return new PerturbationCurve(probs, PerturbationCurve.Area(probs), target, pps, plane - n * pps);
+        var set = new CurveSet(network, image, Options with { Substrate = Options.Substrate ?? DefaultSubstrate });
+        set.Add(Kind, order);
+        return set.Compute().Curves[0];
     }
-
 }
 
 /// <summary>
@@ -136,7 +94,7 @@ public sealed class DeletionCurve(VisionTransformer network, PerturbationOptions
     /// <inheritdoc/>
     protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Zeros;
     /// <inheritdoc/>
-    protected override bool StartsFromImage => true;
+    protected override CurveKind Kind => CurveKind.Deletion;
 
     /// <summary>The ViTmiX script's variant: 100 steps, zeros substrate, pixels ranked by the binary mask (object first, ties by index).</summary>
     public static PerturbationCurve VitmixScript(VisionTransformer network, Tensor image, ReadOnlySpan<byte> mask, int batchSize = 16) =>
@@ -153,5 +111,5 @@ public sealed class InsertionCurve(VisionTransformer network, PerturbationOption
     /// <inheritdoc/>
     protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Blur;
     /// <inheritdoc/>
-    protected override bool StartsFromImage => false;
+    protected override CurveKind Kind => CurveKind.Insertion;
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Vitmix.Fusion;
 
 namespace Vitmix.Evaluation;
@@ -79,6 +81,45 @@ public sealed class RunFolder(string directory)
     /// <summary>An image name as a file name: characters no file system accepts, and spaces, become '_'.</summary>
     public static string SafeName(string name) =>
         string.Concat(name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch == ' ' ? '_' : ch));
+
+    /// <summary>The name of shard <paramref name="index"/> of <paramref name="count"/>'s folder inside an evaluation's output folder.</summary>
+    public static string ShardFolderName(int index, int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"shard-{index}-of-{count}");
+
+    /// <summary>
+    /// The run folders <paramref name="folders"/> name: each folder that holds a run (run.json) as itself, and an
+    /// evaluation's output folder, which holds none, as the shard-i-of-N folders inside it (by i; all of one N), so
+    /// a scheduler's merge step can name the output folder instead of a shell glob. Throws an
+    /// <see cref="InvalidDataException"/> for a folder that is neither, or whose shard folders disagree on N.
+    /// </summary>
+    public static IReadOnlyList<string> ExpandShards(IEnumerable<string> folders)
+    {
+        var result = new List<string>();
+        foreach (string folder in folders)
+        {
+            if (File.Exists(Path.Combine(folder, "run.json"))) { result.Add(folder); continue; }
+            var shards = new List<(int Index, int Count, string Path)>();
+            if (System.IO.Directory.Exists(folder))
+                foreach (string sub in System.IO.Directory.EnumerateDirectories(folder, "shard-*-of-*"))
+                {
+                    var m = ShardFolderPattern.Match(Path.GetFileName(sub));
+                    if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+                        && int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+                        && File.Exists(Path.Combine(sub, "run.json")))
+                        shards.Add((i, n, sub));
+                }
+            if (shards.Count == 0)
+                throw new InvalidDataException($"{folder}: not an evaluation folder (no run.json) and no shard-i-of-N folders with one inside it");
+            var counts = shards.Select(s => s.Count).Distinct().Order().ToList();
+            if (counts.Count > 1)
+                throw new InvalidDataException(
+                    $"{folder}: holds the shards of more than one split ({string.Join(", ", counts.Select(c => $"of-{c}"))}); name the shard folders to merge");
+            result.AddRange(shards.OrderBy(s => s.Index).Select(s => s.Path));
+        }
+        return result;
+    }
+
+    static readonly Regex ShardFolderPattern = new(@"^shard-([0-9]{1,9})-of-([0-9]{1,9})$", RegexOptions.CultureInvariant);
 
     /// <summary>The done.txt line of one image.</summary>
     public static string DoneLine(string image, string status) => $"{image}\t{status}\n";

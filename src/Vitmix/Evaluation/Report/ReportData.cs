@@ -18,6 +18,9 @@ public sealed record ReportData
     /// <summary>Mean insertion curve per map (same x axis as deletion).</summary>
     public IReadOnlyList<CurveSeries> InsertionCurves { get; init; } = [];
 
+    /// <summary>Optional: how the AUCs change with fewer curve steps (<see cref="CurveResolution"/>).</summary>
+    public IReadOnlyList<CurveResolutionRow>? CurveResolution { get; init; }
+
     /// <summary>Optional predicted-vs-measured table (e.g. fused-mask precision from the theory).</summary>
     public IReadOnlyList<TheoryRow>? Theory { get; init; }
 
@@ -39,8 +42,8 @@ public sealed record ReportInfo(string Key, string Value);
 /// <param name="Metrics">Per metric: mean and confidence interval over images.</param>
 public sealed record SummaryRow(string Map, string Method, string Fusion, int N, IReadOnlyDictionary<string, MeanInterval> Metrics);
 
-/// <summary>A curve for one map; x is implied as i/(Values.Length−1).</summary>
-public sealed record CurveSeries(string Map, double[] Values);
+/// <summary>A curve for one map at <paramref name="Positions"/> (the fraction of pixels perturbed at each point); null: x = i/(Values.Length−1).</summary>
+public sealed record CurveSeries(string Map, double[] Values, IReadOnlyList<double>? Positions = null);
 
 /// <summary>A predicted-vs-measured comparison for one map.</summary>
 public sealed record TheoryRow(string Map, string Quantity, double Predicted, double Measured);

@@ -19,7 +19,8 @@ public static class ReportPlots
         {
             double[] ys = curves[i].Values;
             double[] xs = new double[ys.Length];
-            for (int k = 0; k < xs.Length; k++) xs[k] = ys.Length == 1 ? 0 : (double)k / (ys.Length - 1);
+            var at = curves[i].Positions;
+            for (int k = 0; k < xs.Length; k++) xs[k] = at is { } p && p.Count == ys.Length ? p[k] : ys.Length == 1 ? 0 : (double)k / (ys.Length - 1);
             var line = plot.Add.Scatter(xs, ys);
             line.LegendText = curves[i].Map;
             line.MarkerSize = 0;

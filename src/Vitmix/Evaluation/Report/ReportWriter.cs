@@ -58,6 +58,7 @@ public static class ReportWriter
         }
         AppendSummary(h, data.Summary);
         AppendPlots(h, data);
+        if (data.CurveResolution is { Count: > 0 }) AppendCurveResolution(h, data.CurveResolution);
         if (data.Theory is { Count: > 0 }) AppendTheory(h, data.Theory, data.TheoryCaption);
         if (data.Images.Count > 0) AppendGrid(h, data.Images);
         h.Append("</body>\n</html>\n");
@@ -115,6 +116,19 @@ public static class ReportWriter
         h.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");
         h.Append("</div>\n");
+    }
+
+    static void AppendCurveResolution(StringBuilder h, IReadOnlyList<CurveResolutionRow> rows)
+    {
+        h.Append("<h2>AUC and the number of curve steps</h2>\n<p>The run's curves read at every k-th point, as a curve of fewer steps would ")
+         .Append("sample them (ROAD uses 10): how far each image's AUC moves from the full curve's, and whether the maps keep their order ")
+         .Append("(Spearman's &#961; of the maps' mean AUCs, 1 = same ranking).</p>\n");
+        h.Append("<table class=\"theory\">\n<thead><tr><th class=\"name\">curve</th><th>steps</th><th>mean |&#916;AUC|</th><th>max |&#916;AUC|</th><th>rank correlation</th></tr></thead>\n<tbody>\n");
+        foreach (var r in rows)
+            h.Append("<tr><td class=\"name\">").Append(E(r.Kind)).Append("</td><td>").Append(r.Steps.ToString(CultureInfo.InvariantCulture))
+             .Append("</td><td>").Append(F(r.MeanAbsoluteDifference)).Append("</td><td>").Append(F(r.MaxAbsoluteDifference))
+             .Append("</td><td>").Append(F(r.RankCorrelation)).Append("</td></tr>\n");
+        h.Append("</tbody>\n</table>\n");
     }
 
     static void AppendTheory(StringBuilder h, IReadOnlyList<TheoryRow> rows, string? caption)
