@@ -10,7 +10,8 @@
 #SBATCH --array=0-9
 # Cores per task: the engine's GEMM runs one thread per core .NET sees, which is the task's CPU set here.
 #SBATCH --cpus-per-task=4
-# ViT-B/16: 346 MB of weights, an explanation pass peaked at 673 MB (docs/benchmarks.md); 2 GB with room for the GC.
+# ViT-B/16: 346 MB of weights; one image with the 24 maps and their 100-step curves peaked at 1.07 GB RSS
+# (docs/benchmarks.md); 2 GB with room for the GC.
 #SBATCH --mem=2G
 # Wall time per task; see "How long the VOC protocol takes" in docs/scale-out.md. A task stopped by the limit
 # keeps its finished images: submit the array again and each shard resumes where it stopped.
