@@ -34,7 +34,7 @@ public static class ExplainBench
         var methods = new (string Name, IExplainer Explainer)[]
         {
             ("rollout", new AttentionRollout()), ("gradcam", new AttentionGradCam()), ("saliency", new Saliency()),
-            ("lrp", new TransformerAttribution()), ("fulllrp", new FullLrp()),
+            ("lrp", new TransformerAttribution()), ("fulllrp", new FullLrp()), ("gae", new GenericAttentionExplainability()),
         };
         // "deletion-only" times just the deletion curve: one timed curve per batch size, a couple of minutes in all.
         bool deletionOnly = args.Contains("deletion-only");
@@ -58,11 +58,11 @@ public static class ExplainBench
             {
                 var set = new ExplainerSet([e]);
                 double ms = T(() => set.Explain(model, images));
-                separate += name == "fulllrp" ? 0 : ms;
+                separate += name is "fulllrp" or "gae" ? 0 : ms;
                 Console.WriteLine($"  {name,-38} {ms,9:F1}  ({ms / forward:F2} forwards)");
             }
             var four = new ExplainerSet(methods.Take(4).Select(m => m.Explainer));
-            var all = new ExplainerSet(methods.Select(m => m.Explainer));
+            var all = new ExplainerSet(methods.Take(5).Select(m => m.Explainer));
             double fourMs = T(() => four.Explain(model, images));
             double allMs = T(() => all.Explain(model, images));
             Console.WriteLine($"  four ViTmiX maps, one shared pass      {fourMs,9:F1}  ({fourMs / threePasses:F2} x one forward+backward+relevance; {fourMs / forward:F2} forwards)");
