@@ -61,7 +61,8 @@ def forward(w, x, depth, heads, patch, eps=1e-6):
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = (q @ k.transpose(-2, -1)) * hd ** -0.5
         attn = attn.softmax(dim=-1)
-        attn.retain_grad()
+        if attn.requires_grad:
+            attn.retain_grad()
         attns.append(attn)
         o = (attn @ v).transpose(1, 2).reshape(B, N, d)
         t = t + F.linear(o, w[p + "attn.proj.weight"], w[p + "attn.proj.bias"])
