@@ -11,7 +11,6 @@ Run from the repository root (Debian's python3-torch and python3-networkx):
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/reference/attention_flow.py
 Writes tests/Vitmix.Tests/Explain/Reference/attnflow/SET/IMAGE/attnflow.npy (float32, grid H x W).
 """
-import json
 import os
 import sys
 
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gae import GOLDEN, forward, load_safetensors  # noqa: E402
+from gae import forward, golden_cases  # noqa: E402
 
 OUT = "tests/Vitmix.Tests/Explain/Reference/attnflow"
 
@@ -36,40 +35,30 @@ def get_adjmat(mat):
 
 
 def main():
-    for s in sorted(os.listdir(GOLDEN)):
-        folder = os.path.join(GOLDEN, s)
-        if not os.path.isdir(folder):
-            continue
-        args = json.load(open(os.path.join(folder, "config.json")))["model_args"]
-        w = load_safetensors(os.path.join(folder, "weights.safetensors"))
-        g = args["img_size"] // args["patch_size"]
-        for image in sorted(os.listdir(folder)):
-            path = os.path.join(folder, image, "input.npy")
-            if not os.path.exists(path):
-                continue
-            x = torch.from_numpy(np.load(path).astype(np.float32))
-            with torch.no_grad():
-                logits, attns = forward(w, x, args["depth"], args["num_heads"], args["patch_size"])
-            err = np.abs(logits.numpy() - np.load(os.path.join(folder, image, "logits.npy"))).max()
-            assert err < 1e-4, f"{s}/{image}: forward differs from timm's golden logits by {err}"
-            att = np.stack([a[0].double().numpy() for a in attns])          # (L, heads, N, N)
-            res = att.sum(axis=1) / att.shape[1]
-            res = res + np.eye(res.shape[1])[None, ...]
-            res = res / res.sum(axis=-1)[..., None]
-            L, n = res.shape[0], res.shape[1]
-            adj = get_adjmat(res)
-            G = nx.from_numpy_array(adj, create_using=nx.DiGraph())
-            for i in range(adj.shape[0]):
-                for j in range(adj.shape[1]):
-                    if adj[i, j] > 0:
-                        nx.set_edge_attributes(G, {(i, j): adj[i, j]}, "capacity")
-            u = L * n   # the class token at the top layer
-            flows = np.array([nx.maximum_flow_value(G, u, v, flow_func=nx.algorithms.flow.edmonds_karp) for v in range(n)])
-            flows /= flows.sum()
-            out = os.path.join(OUT, s, image)
-            os.makedirs(out, exist_ok=True)
-            np.save(os.path.join(out, "attnflow.npy"), flows[1:].astype(np.float32).reshape(g, g))
-            print(f"{s}/{image}: logits within {err:.1e} of timm's; flows to the class token and patches sum to 1")
+    for s, image, args, w, x, g, folder in golden_cases():
+        x = torch.from_numpy(x)
+        with torch.no_grad():
+            logits, attns = forward(w, x, args["depth"], args["num_heads"], args["patch_size"])
+        err = np.abs(logits.numpy() - np.load(os.path.join(folder, image, "logits.npy"))).max()
+        assert err < 1e-4, f"{s}/{image}: forward differs from timm's golden logits by {err}"
+        att = np.stack([a[0].double().numpy() for a in attns])          # (L, heads, N, N)
+        res = att.sum(axis=1) / att.shape[1]
+        res = res + np.eye(res.shape[1])[None, ...]
+        res = res / res.sum(axis=-1)[..., None]
+        L, n = res.shape[0], res.shape[1]
+        adj = get_adjmat(res)
+        G = nx.from_numpy_array(adj, create_using=nx.DiGraph())
+        for i in range(adj.shape[0]):
+            for j in range(adj.shape[1]):
+                if adj[i, j] > 0:
+                    nx.set_edge_attributes(G, {(i, j): adj[i, j]}, "capacity")
+        u = L * n   # the class token at the top layer
+        flows = np.array([nx.maximum_flow_value(G, u, v, flow_func=nx.algorithms.flow.edmonds_karp) for v in range(n)])
+        flows /= flows.sum()
+        out = os.path.join(OUT, s, image)
+        os.makedirs(out, exist_ok=True)
+        np.save(os.path.join(out, "attnflow.npy"), flows[1:].astype(np.float32).reshape(g, g))
+        print(f"{s}/{image}: logits within {err:.1e} of timm's; flows to the class token and patches sum to 1")
 
 
 if __name__ == "__main__":

@@ -84,8 +84,8 @@ def gae(attns, start_layer):
     return R[0, 1:]
 
 
-def main():
-    torch.set_grad_enabled(True)
+def golden_cases():
+    """Every golden model and image: (set, image, model_args, weights, input as float32, grid side, set folder)."""
     for s in sorted(os.listdir(GOLDEN)):
         folder = os.path.join(GOLDEN, s)
         if not os.path.isdir(folder):
@@ -95,23 +95,28 @@ def main():
         g = args["img_size"] // args["patch_size"]
         for image in sorted(os.listdir(folder)):
             path = os.path.join(folder, image, "input.npy")
-            if not os.path.exists(path):
-                continue
-            x = torch.from_numpy(np.load(path).astype(np.float32)).requires_grad_(True)  # so the graph records attn
-            logits, attns = forward(w, x, args["depth"], args["num_heads"], args["patch_size"])
-            golden = np.load(os.path.join(folder, image, "logits.npy"))
-            err = np.abs(logits.detach().numpy() - golden).max()
-            assert err < 1e-4, f"{s}/{image}: forward differs from timm's golden logits by {err}"
-            target = int(logits[0].argmax())
-            one_hot = torch.zeros_like(logits)
-            one_hot[0, target] = 1
-            (one_hot * logits).sum().backward()
-            out = os.path.join(OUT, s, image)
-            os.makedirs(out, exist_ok=True)
-            for start in range(args["depth"]):
-                cam = gae(attns, start).detach().numpy().astype(np.float32).reshape(g, g)
-                np.save(os.path.join(out, f"gae_s{start}.npy"), cam)
-            print(f"{s}/{image}: class {target}, logits within {err:.1e} of timm's; wrote gae_s0..{args['depth'] - 1}")
+            if os.path.exists(path):
+                yield s, image, args, w, np.load(path).astype(np.float32), g, folder
+
+
+def main():
+    torch.set_grad_enabled(True)
+    for s, image, args, w, x, g, folder in golden_cases():
+        x = torch.from_numpy(x).requires_grad_(True)  # so the graph records attn
+        logits, attns = forward(w, x, args["depth"], args["num_heads"], args["patch_size"])
+        golden = np.load(os.path.join(folder, image, "logits.npy"))
+        err = np.abs(logits.detach().numpy() - golden).max()
+        assert err < 1e-4, f"{s}/{image}: forward differs from timm's golden logits by {err}"
+        target = int(logits[0].argmax())
+        one_hot = torch.zeros_like(logits)
+        one_hot[0, target] = 1
+        (one_hot * logits).sum().backward()
+        out = os.path.join(OUT, s, image)
+        os.makedirs(out, exist_ok=True)
+        for start in range(args["depth"]):
+            cam = gae(attns, start).detach().numpy().astype(np.float32).reshape(g, g)
+            np.save(os.path.join(out, f"gae_s{start}.npy"), cam)
+        print(f"{s}/{image}: class {target}, logits within {err:.1e} of timm's; wrote gae_s0..{args['depth'] - 1}")
 
 
 if __name__ == "__main__":
