@@ -39,6 +39,9 @@ public class HostileEvaluateTests
         try
         {
             WaitUntil(() => File.Exists(Path.Combine(o, "done.txt")) && File.ReadAllText(Path.Combine(o, "done.txt")).StartsWith("a\t"), first);
+            // Held at b only once the run has opened the pipe (a second handle on it beside the test's): between
+            // finishing a and opening b the run still works, and a pipe released before it is opened is lost.
+            WaitUntil(() => HandlesOn(pipe) >= 2, first);
             Assert.False(first.IsCompleted, first.IsCompleted ? first.Result.Err : ""); // held at b, with the lock
 
             var second = Evaluate($"folder:{data}", o);
@@ -58,6 +61,20 @@ public class HostileEvaluateTests
         Assert.All(rows.GroupBy(x => (x.Image, x.MapName)), g => Assert.Single(g));
         Assert.Equal(["a", "b"], File.ReadAllLines(Path.Combine(o, "done.txt")).Select(l => l.Split('\t')[0]));
         Assert.False(File.Exists(Path.Combine(o, FolderLock.OwnerFileName))); // released
+    }
+
+    /// <summary>How many of this process's file descriptors are open on <paramref name="path"/> (Linux /proc/self/fd).</summary>
+    static int HandlesOn(string path)
+    {
+        string full = Path.GetFullPath(path);
+        int count = 0;
+        foreach (string fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try { if (new FileInfo(fd).LinkTarget == full) count++; }
+            catch (IOException) { } // closed while listed
+            catch (UnauthorizedAccessException) { }
+        }
+        return count;
     }
 
     [Fact]
