@@ -28,23 +28,15 @@ public sealed class AttentionFlow : IExplainer
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var c = pass.Config;
-        int n = c.NumTokens, h = c.NumHeads;
+        int n = c.NumTokens;
+        // Rollout's transition per block: the head mean with the residual, rows renormalised.
+        var transition = new float[n * n];
         var capacities = new double[c.Depth][];
         for (int l = 0; l < c.Depth; l++)
         {
-            var w = new double[(long)n * n];
-            for (int head = 0; head < h; head++)
-            {
-                var a = pass.HeadMatrix(pass.Attention[l], sample, head);
-                for (int i = 0; i < w.Length; i++) w[i] += a[i];
-            }
-            for (int row = 0; row < n; row++)
-            {
-                double sum = 0;
-                for (int col = 0; col < n; col++) sum += w[(long)row * n + col] = w[(long)row * n + col] / h + (row == col ? 1 : 0);
-                for (int col = 0; col < n; col++) w[(long)row * n + col] /= sum;
-            }
-            capacities[l] = w;
+            AttentionRollout.FuseHeads(pass, l, sample, HeadFusion.Mean, transition);
+            AttentionRollout.AddResidualAndNormalizeRows(transition, n);
+            capacities[l] = Array.ConvertAll(transition, v => (double)v);
         }
         var flows = Flows(capacities, n, source: 0);
         double total = flows.Sum();

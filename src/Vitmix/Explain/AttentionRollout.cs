@@ -70,20 +70,27 @@ public sealed class AttentionRollout : IExplainer
         int n = c.NumTokens;
         var joint = RolloutProduct.Compute(n, Math.Min(StartLayer, c.Depth - 1), c.Depth - 1, (l, fused) =>
         {
-            FuseHeads(pass, l, sample, fused);
+            FuseHeads(pass, l, sample, HeadFusion, fused);
             if (DiscardRatio > 0f) Discard(fused);
-            for (int i = 0; i < n; i++)
-            {
-                var row = fused.AsSpan(i * n, n);
-                row[i] += 1f;
-                float sum = TensorPrimitives.Sum(row);
-                TensorPrimitives.Divide(row, sum, row);
-            }
+            AddResidualAndNormalizeRows(fused, n);
         });
         yield return new(Name, pass.ClassRowToGrid(joint));
     }
 
-    void FuseHeads(ExplanationPass pass, int block, int sample, Span<float> fused)
+    /// <summary>The residual as a transition: each row of the N×N matrix plus its identity row, divided by its sum.</summary>
+    internal static void AddResidualAndNormalizeRows(Span<float> matrix, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var row = matrix.Slice(i * n, n);
+            row[i] += 1f;
+            float sum = TensorPrimitives.Sum(row);
+            TensorPrimitives.Divide(row, sum, row);
+        }
+    }
+
+    /// <summary>Block <paramref name="block"/>'s attention heads fused into one N×N matrix by <paramref name="fusion"/>.</summary>
+    internal static void FuseHeads(ExplanationPass pass, int block, int sample, HeadFusion fusion, Span<float> fused)
     {
         int h = pass.Config.NumHeads;
         var attention = pass.Attention[block];
@@ -91,14 +98,14 @@ public sealed class AttentionRollout : IExplainer
         for (int head = 1; head < h; head++)
         {
             var m = pass.HeadMatrix(attention, sample, head);
-            switch (HeadFusion)
+            switch (fusion)
             {
                 case HeadFusion.Mean: TensorPrimitives.Add(fused, m, fused); break;
                 case HeadFusion.Max: TensorPrimitives.Max(fused, m, fused); break;
                 default: TensorPrimitives.Min(fused, m, fused); break;
             }
         }
-        if (HeadFusion == HeadFusion.Mean) TensorPrimitives.Divide(fused, h, fused);
+        if (fusion == HeadFusion.Mean) TensorPrimitives.Divide(fused, h, fused);
     }
 
     void Discard(Span<float> fused)

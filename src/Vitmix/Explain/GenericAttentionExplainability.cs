@@ -32,20 +32,9 @@ public sealed class GenericAttentionExplainability : IExplainer
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
-        var c = pass.Config;
-        int n = c.NumTokens, h = c.NumHeads;
-        // R ← (I + Ā_b)·R for b = start … last is the rollout product of (Ā_b + I), later blocks on the left.
-        var r = RolloutProduct.Compute(n, Math.Min(StartLayer, c.Depth - 1), c.Depth - 1, (b, e) =>
-        {
-            for (int head = 0; head < h; head++)
-            {
-                var a = pass.HeadMatrix(pass.Attention[b], sample, head);
-                var g = pass.HeadMatrix(pass.AttentionGradients![b]!, sample, head);
-                for (int i = 0; i < e.Length; i++) e[i] += Math.Max(0f, g[i] * a[i]);
-            }
-            System.Numerics.Tensors.TensorPrimitives.Divide(e, h, e);
-            for (int i = 0; i < n; i++) e[i * n + i] += 1f;
-        });
+        // R ← (I + Ā_b)·R for b = start … last is transformer attribution's product with the attention in place of
+        // the relevances.
+        var r = TransformerAttribution.RollOut(pass, sample, Math.Min(StartLayer, pass.Config.Depth - 1), pass.Attention, useGradients: true);
         yield return new(Name, pass.ClassRowToGrid(r));
     }
 }

@@ -40,24 +40,34 @@ public sealed class TransformerAttribution : IExplainer
     }
 
     /// <summary>Π_l (E_l + I) from block <paramref name="start"/>, with E_l = mean_h max(0, [∇A_l ⊙] R_l).</summary>
-    internal static float[] RollOut(ExplanationPass pass, int sample, int start, bool useGradients)
+    internal static float[] RollOut(ExplanationPass pass, int sample, int start, bool useGradients) =>
+        RollOut(pass, sample, start, pass.AttentionRelevance!, useGradients);
+
+    /// <summary>
+    /// Π_l (E_l + I) from block <paramref name="start"/>, with E_l = mean_h max(0, [∇A_l ⊙] V_l) for per-block head
+    /// matrices <paramref name="values"/>: the LRP relevances here, the attention itself for GAE.
+    /// </summary>
+    internal static float[] RollOut(ExplanationPass pass, int sample, int start, IReadOnlyList<float[]?> values, bool useGradients)
     {
         int n = pass.Config.NumTokens;
         return RolloutProduct.Compute(n, start, pass.Config.Depth - 1, (l, e) =>
         {
-            HeadMeanPositive(pass, l, sample, useGradients, e);
+            HeadMeanPositive(pass, values[l]!, l, sample, useGradients, e);
             for (int i = 0; i < n; i++) e[i * n + i] += 1f;
         });
     }
 
-    internal static void HeadMeanPositive(ExplanationPass pass, int block, int sample, bool useGradients, Span<float> e)
+    /// <summary>mean_h max(0, [∇A ⊙] R) of block <paramref name="block"/>'s LRP relevances, into <paramref name="e"/>.</summary>
+    internal static void HeadMeanPositive(ExplanationPass pass, int block, int sample, bool useGradients, Span<float> e) =>
+        HeadMeanPositive(pass, pass.AttentionRelevance![block]!, block, sample, useGradients, e);
+
+    static void HeadMeanPositive(ExplanationPass pass, float[] values, int block, int sample, bool useGradients, Span<float> e)
     {
         int h = pass.Config.NumHeads;
         e.Clear();
-        var relevance = pass.AttentionRelevance![block]!;
         for (int head = 0; head < h; head++)
         {
-            var r = pass.HeadMatrix(relevance, sample, head);
+            var r = pass.HeadMatrix(values, sample, head);
             if (useGradients)
             {
                 var g = pass.HeadMatrix(pass.AttentionGradients![block]!, sample, head);
