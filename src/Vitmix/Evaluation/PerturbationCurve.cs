@@ -67,9 +67,6 @@ public abstract class PerturbationCurveBase
         if (Options.BatchSize < 1) throw new ArgumentException($"perturbation batch size {Options.BatchSize} must be at least 1");
     }
 
-    /// <summary>The substrate used when <see cref="PerturbationOptions.Substrate"/> is null.</summary>
-    protected abstract PerturbationSubstrate DefaultSubstrate { get; }
-
     /// <summary>Which way the curve walks.</summary>
     protected abstract CurveKind Kind { get; }
 
@@ -79,7 +76,7 @@ public abstract class PerturbationCurveBase
     /// <summary>Curve for an explicit pixel order (a permutation of the H·W flat indices, e.g. a replayed NumPy order).</summary>
     public PerturbationCurve Compute(Tensor image, ReadOnlySpan<int> order)
     {
-        var set = new CurveSet(network, image, Options with { Substrate = Options.Substrate ?? DefaultSubstrate });
+        var set = new CurveSet(network, image, Options);
         set.Add(Kind, order);
         return set.Compute().Curves[0];
     }
@@ -91,8 +88,6 @@ public abstract class PerturbationCurveBase
 /// </summary>
 public sealed class DeletionCurve(VisionTransformer network, PerturbationOptions? options = null) : PerturbationCurveBase(network, options)
 {
-    /// <inheritdoc/>
-    protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Zeros;
     /// <inheritdoc/>
     protected override CurveKind Kind => CurveKind.Deletion;
 
@@ -108,8 +103,6 @@ public sealed class DeletionCurve(VisionTransformer network, PerturbationOptions
 /// </summary>
 public sealed class InsertionCurve(VisionTransformer network, PerturbationOptions? options = null) : PerturbationCurveBase(network, options)
 {
-    /// <inheritdoc/>
-    protected override PerturbationSubstrate DefaultSubstrate => PerturbationSubstrate.Blur;
     /// <inheritdoc/>
     protected override CurveKind Kind => CurveKind.Insertion;
 }
