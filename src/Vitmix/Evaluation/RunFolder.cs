@@ -97,7 +97,7 @@ public sealed class RunFolder(string directory)
         var result = new List<string>();
         foreach (string folder in folders)
         {
-            if (File.Exists(Path.Combine(folder, "run.json"))) { result.Add(folder); continue; }
+            if (File.Exists(new RunFolder(folder).RunPath)) { result.Add(folder); continue; }
             var shards = new List<(int Index, int Count, string Path)>();
             if (System.IO.Directory.Exists(folder))
                 foreach (string sub in System.IO.Directory.EnumerateDirectories(folder, "shard-*-of-*"))
@@ -105,7 +105,7 @@ public sealed class RunFolder(string directory)
                     var m = ShardFolderPattern.Match(Path.GetFileName(sub));
                     if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int i)
                         && int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int n)
-                        && File.Exists(Path.Combine(sub, "run.json")))
+                        && File.Exists(new RunFolder(sub).RunPath))
                         shards.Add((i, n, sub));
                 }
             if (shards.Count == 0)
