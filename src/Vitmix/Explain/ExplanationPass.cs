@@ -21,6 +21,11 @@ public sealed class ExplanationPass : IDisposable
     public required VisionTransformer Model { get; init; }
     /// <summary>Samples in the batch.</summary>
     public required int Batch { get; init; }
+    /// <summary>
+    /// The normalised batch (B,C,H,W) the pass ran on, the caller's, for methods that run further forwards on changed
+    /// copies of an image (TAM's scaled inputs, ViT-CX's masked ones); it must not be written to.
+    /// </summary>
+    public required Tensor Input { get; init; }
     /// <summary>(B, K) logits of the plain forward pass.</summary>
     public required float[] Logits { get; init; }
     /// <summary>The class explained per sample.</summary>
@@ -87,7 +92,7 @@ public sealed class ExplanationPass : IDisposable
         else if (r != null) arena.Return(r.Data);
         return new ExplanationPass
         {
-            Model = model, Batch = b, Logits = trace.Logits, Targets = t,
+            Model = model, Batch = b, Input = batch, Logits = trace.Logits, Targets = t,
             Attention = outputs.AttentionProbabilities.Select(a => a!.Data).ToArray(),
             AttentionGradients = outputs.Wants(PassRequirements.AttentionGradients) ? outputs.AttentionGradients.Select(a => a?.Data).ToArray() : null,
             InputGradient = outputs.InputGradient?.Data,
