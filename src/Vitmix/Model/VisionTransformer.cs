@@ -96,6 +96,32 @@ public sealed class VisionTransformer
         return new ForwardTrace(this, context, images, logits);
     }
 
+    /// <summary>
+    /// What block <paramref name="block"/>'s attention branch reads: the output of its first LayerNorm (timm's
+    /// blocks[block].norm1), (B, N, D), in a new tensor. ViT-CX makes its masks from these token embeddings.
+    /// </summary>
+    public Tensor AttentionInput(Tensor images, int block)
+    {
+        CheckInput(images);
+        if ((uint)block >= (uint)Config.Depth) throw new ArgumentOutOfRangeException(nameof(block), $"block {block} of a {Config.Depth}-block model");
+        var norm = Blocks[block].Residuals[0].Branch[0] as LayerNormalization
+            ?? throw new InvalidOperationException($"block {block}'s attention branch does not start with a LayerNorm");
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
+        var x = images;
+        foreach (var layer in Layers)
+        {
+            if (ReferenceEquals(layer, Blocks[block])) break;
+            var y = layer.Forward(x, context);
+            if (!ReferenceEquals(x.Data, images.Data) && !ReferenceEquals(x.Data, y.Data)) context.Return(x);
+            x = y;
+        }
+        var normalized = norm.Forward(x, context);
+        var result = new Tensor(normalized.Data.AsSpan(0, (int)Tensor.ElementCount(normalized.Shape)).ToArray(), normalized.Shape);
+        if (!ReferenceEquals(normalized.Data, x.Data)) context.Return(normalized);
+        if (!ReferenceEquals(x.Data, images.Data)) context.Return(x);
+        return result;
+    }
+
     void CheckInput(Tensor images)
     {
         var c = Config;
