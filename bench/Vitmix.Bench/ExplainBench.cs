@@ -20,6 +20,33 @@ public static class ExplainBench
         return sw.Elapsed.TotalMilliseconds;
     }
 
+    /// <summary>
+    /// `quick explain surveyed [batch1]`: the other methods the ViTmiX talk surveys, each alone from its own pass, in
+    /// ms per image and in forwards of the same batch size; ViT-CX's cost is its number of masks (2 masked forwards
+    /// each), which is printed.
+    /// </summary>
+    static int Surveyed(VisionTransformer model, bool batch1Only)
+    {
+        foreach (int batch in batch1Only ? new[] { 1 } : new[] { 1, 16 })
+        {
+            var images = RandomVit.Images(model.Config, batch, seed: 2);
+            double T(Action a) => batch == 1 ? QuickBench.Median(a, 4000) : Once(a);
+            double forward = T(() => model.Forward(images));
+            Console.WriteLine($"ViT-B/16 224, batch {batch}: forward {forward:F1} ms ({forward / batch:F1} ms/image)");
+            foreach (var (name, e) in new (string, IExplainer)[] { ("rollout", new AttentionRollout()), ("attnflow", new AttentionFlow()), ("tam", new TransitionAttentionMaps()), ("vitcx", new ViTCausalExplanation()) })
+            {
+                var set = new ExplainerSet([e]);
+                double ms = name == "vitcx" ? Once(() => set.Explain(model, images)) : T(() => set.Explain(model, images));
+                Console.WriteLine($"  {name,-10} {ms,10:F1} ms  {ms / batch,9:F1} ms/image  {ms / forward,7:F2} forwards of this batch");
+            }
+            var one = new Vitmix.Engine.Tensor(images.Data.AsSpan(0, 3 * 224 * 224).ToArray(), 1, 3, 224, 224);
+            var masks = ViTCausalExplanation.Masks(model, one, model.Config.Depth - 1, 0.1);
+            double clusterMs = Once(() => ViTCausalExplanation.Masks(model, one, model.Config.Depth - 1, 0.1));
+            Console.WriteLine($"  vitcx: {masks.GridWeights.Length} masks from {masks.Labels.Length} channels (clustering {clusterMs:F0} ms), so {2 * masks.GridWeights.Length} masked forwards per image");
+        }
+        return 0;
+    }
+
     public static int Run(string[] args)
     {
         var model = RandomVit.Create(new VitConfig(), seed: 1);
@@ -31,6 +58,7 @@ public static class ExplainBench
             Console.WriteLine($"wrote {path}");
             return 0;
         }
+        if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
         var methods = new (string Name, IExplainer Explainer)[]
         {
             ("rollout", new AttentionRollout()), ("gradcam", new AttentionGradCam()), ("saliency", new Saliency()),

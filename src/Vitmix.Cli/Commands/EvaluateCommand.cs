@@ -22,7 +22,7 @@ public static class EvaluateCommand
         var dataset = new Option<string>("--dataset") { Description = "voc:DIR, ph2:DIR, imagenet-seg:FILE, folder:DIR or synth:COUNT[:SEED[:SIZE]]", Required = true };
         var methods = new Option<string>("--methods") { Description = "Grid methods to evaluate and combine: " + ExplainerCliOptions.MethodsHelp, DefaultValueFactory = _ => ExplainerRegistry.GridMethodsOfAll };
         var explainerOptions = new ExplainerCliOptions();
-        var combos = new Option<string?>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE; default: every combination of 2 up to all the methods" };
+        var combos = new Option<string?>("--combos") { Description = "Combination sizes (1,2,3: every k-way combination), specs (lrp+rollout,gmean(lrp,saliency)) or @FILE; default: every combination of 2 up to all of the ViTmiX methods given (rollout, gradcam, saliency, lrp), and each other method paired with lrp" };
         var fusion = new Option<string>("--fusion") { Description = "Fusion rules: gmean, product, sqrt (the paper's), wgmean, mean, hmean, min, rankmean", DefaultValueFactory = _ => "gmean,product" };
         var threshold = new Option<string>("--threshold") { Description = "Mask threshold: otsu, mean (Chefer's protocol), top:P, fixed:V", DefaultValueFactory = _ => "otsu" };
         var steps = OptionParsers.NonNegativeInt("--deletion-steps", "Steps of the deletion and insertion curves (0 = skip them)", 100, "STEPS");
@@ -85,7 +85,8 @@ public static class EvaluateCommand
         return command;
     }
 
-    internal static EvaluationSettings Settings(string methods, string? combos, string fusion, string threshold, int steps, ExplainerOptions explainerOptions)
+    internal static EvaluationSettings Settings(string methods, string? combos, string fusion, string threshold, int steps, ExplainerOptions explainerOptions,
+        int? maxDefaultSize = null)
     {
         if (steps < 0) throw new ArgumentException("--deletion-steps must be ≥ 0");
         var set = ExplainerSet.Parse(methods, explainerOptions);
@@ -94,7 +95,8 @@ public static class EvaluateCommand
         return new EvaluationSettings
         {
             Explainers = set,
-            Maps = CombinationPlan.Build(grid, combos ?? CombinationPlan.EveryCombination(grid.Count), fusion),
+            Maps = combos is null ? CombinationPlan.Default(grid, ExplainerRegistry.ViTmiXMethods, fusion, maxDefaultSize)
+                : CombinationPlan.Build(grid, combos, fusion),
             Threshold = MaskThresholds.Parse(threshold),
             PerturbationSteps = steps,
         };

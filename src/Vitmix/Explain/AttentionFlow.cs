@@ -15,7 +15,7 @@ namespace Vitmix.Explain;
 /// the min-cut of a single block is an upper bound) answers a different question.
 /// </para>
 /// </summary>
-[Explainer("attnflow", Aliases = ["attention-flow"], Summary = "attention flow, exact maximum flow through the attention graph (Abnar & Zuidema 2020)", Order = 15)]
+[Explainer("attnflow", Aliases = ["attention-flow"], Summary = "attention flow, exact maximum flow through the attention graph (Abnar & Zuidema 2020)", InAll = true, Order = 15)]
 public sealed class AttentionFlow : IExplainer
 {
     /// <inheritdoc/>

@@ -6,7 +6,7 @@ namespace Vitmix.Explain;
 /// each head weighted by the mean gradient of the target logit over that row's patch entries, averaged over heads,
 /// clamped at 0, min-max normalised. A constant map (max = min) gives zeros, never NaN (the reference divides by 0).
 /// </summary>
-[Explainer("gradcam", Aliases = ["cam", "grad-cam"], Summary = "attention Grad-CAM of the last block (Chefer et al. 2021 baseline)", InAll = true, Order = 20)]
+[Explainer("gradcam", Aliases = ["cam", "grad-cam"], Summary = "attention Grad-CAM of the last block (Chefer et al. 2021 baseline)", InAll = true, ViTmiX = true, Order = 20)]
 public sealed class AttentionGradCam : IExplainer
 {
     /// <inheritdoc/>

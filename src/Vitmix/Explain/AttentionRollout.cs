@@ -20,7 +20,7 @@ public enum HeadFusion
 /// Options from vit-explain: head fusion and a discard ratio (the lowest fraction of each fused matrix is zeroed,
 /// never the class token's own entry, before adding I). A start layer past the last block is clamped to it.
 /// </summary>
-[Explainer("rollout", Summary = "attention rollout (Abnar & Zuidema 2020)", InAll = true, Order = 10)]
+[Explainer("rollout", Summary = "attention rollout (Abnar & Zuidema 2020)", InAll = true, ViTmiX = true, Order = 10)]
 public sealed class AttentionRollout : IExplainer
 {
     readonly int startLayer;

@@ -33,6 +33,12 @@ public sealed class ExplainerAttribute(string name) : Attribute
     /// <summary>Whether "all" includes it.</summary>
     public bool InAll { get; init; }
 
+    /// <summary>
+    /// One of the four methods the ViTmiX paper fuses (rollout, attention Grad-CAM, saliency, LRP): evaluations combine
+    /// these every way by default and pair each other method with LRP (<see cref="Fusion.CombinationPlan.Default"/>).
+    /// </summary>
+    public bool ViTmiX { get; init; }
+
     /// <summary>Where it stands in listings and in "all" (lower first).</summary>
     public int Order { get; init; } = 100;
 }

@@ -79,8 +79,14 @@ public static class ExplainerRegistry
     /// <summary>What "all" stands for, in canonical order.</summary>
     public static IReadOnlyList<string> AllMethods => All.Where(d => d.Info.InAll).Select(d => d.Name).ToList();
 
-    /// <summary>The methods of "all" that give grid maps, which evaluations fuse and score: the four ViTmiX methods.</summary>
+    /// <summary>
+    /// The methods of "all" that give grid maps, which evaluations fuse and score by default: the four ViTmiX methods
+    /// and the three others its talk surveys (Attention Flow, TAM, ViT-CX).
+    /// </summary>
     public static string GridMethodsOfAll => string.Join(",", All.Where(d => d.Info.InAll && d.HasGridMap).Select(d => d.Name));
+
+    /// <summary>The four methods the ViTmiX paper fuses (<see cref="ExplainerAttribute.ViTmiX"/>).</summary>
+    public static IReadOnlyList<string> ViTmiXMethods => All.Where(d => d.Info.ViTmiX).Select(d => d.Name).ToList();
 
     /// <summary>Adds an explainer class of another assembly (a user's own method).</summary>
     public static void Register(Type type)

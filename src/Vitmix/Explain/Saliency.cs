@@ -7,7 +7,7 @@ namespace Vitmix.Explain;
 /// bilinear interpolation, align_corners = false and no antialiasing (F.interpolate), so for even patch sizes each
 /// grid cell is the mean of the 2×2 pixels around the patch centre, not a patch average.
 /// </summary>
-[Explainer("saliency", Summary = "saliency, |d y / d input| (Simonyan et al. 2014)", Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 30)]
+[Explainer("saliency", Summary = "saliency, |d y / d input| (Simonyan et al. 2014)", Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, ViTmiX = true, Order = 30)]
 public sealed class Saliency : IExplainer
 {
     /// <inheritdoc/>

@@ -7,7 +7,7 @@ namespace Vitmix.Explain;
 /// rolled out without row normalisation, joint = (E_{L-1} + I) ··· (E_s + I); the map is the class token's row
 /// over the patches.
 /// </summary>
-[Explainer("lrp", Aliases = ["transformer-attribution", "chefer"], Summary = "transformer attribution, Chefer et al.'s LRP (2021)", InAll = true, Order = 40)]
+[Explainer("lrp", Aliases = ["transformer-attribution", "chefer"], Summary = "transformer attribution, Chefer et al.'s LRP (2021)", InAll = true, ViTmiX = true, Order = 40)]
 public sealed class TransformerAttribution : IExplainer
 {
     readonly int startLayer;

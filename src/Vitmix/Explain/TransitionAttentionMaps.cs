@@ -17,7 +17,7 @@ namespace Vitmix.Explain;
 /// </list>
 /// The map is the weighted state over the patch tokens. The scaled inputs run as batches.
 /// </summary>
-[Explainer("tam", Aliases = ["transition-attention-maps"], Summary = "transition attention maps, attention as a Markov chain weighted by integrated gradients (Yuan et al. 2021)", Order = 50)]
+[Explainer("tam", Aliases = ["transition-attention-maps"], Summary = "transition attention maps, attention as a Markov chain weighted by integrated gradients (Yuan et al. 2021)", InAll = true, Order = 50)]
 public sealed class TransitionAttentionMaps : IExplainer
 {
     // Scaled copies forwarded together: the recorded forward of one ViT-B sample is about as large as an

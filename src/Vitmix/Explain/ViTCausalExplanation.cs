@@ -30,7 +30,7 @@ namespace Vitmix.Explain;
 /// </para>
 /// </summary>
 [Explainer("vitcx", Aliases = ["vit-cx"], Summary = "ViT-CX, causal impact of masks clustered from patch embeddings (Xie et al. 2023)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 60)]
+    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 60)]
 public sealed class ViTCausalExplanation : IExplainer
 {
     // Images per forward: evaluation's batch size, well inside memory for ViT-B (the reference's GPU batch is 50).

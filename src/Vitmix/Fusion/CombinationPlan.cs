@@ -33,6 +33,30 @@ public static class CombinationPlan
     }
 
     /// <summary>
+    /// The maps an evaluation makes when no combinations are asked for: every single method; every combination of 2 up
+    /// to <paramref name="maxSize"/> of those in <paramref name="core"/> (the ViTmiX methods; all the methods when
+    /// fewer than two of them are given); and each other method paired with LRP, the paper's best partner (with the
+    /// first core method when LRP is not among them). Combining all seven surveyed methods every way would be 120
+    /// maps, each with its curves; this keeps the paper's table and puts every other method beside it once.
+    /// </summary>
+    public static IReadOnlyList<FusionSpec> Default(IReadOnlyList<string> gridMethods, IReadOnlyCollection<string> core, string fusions, int? maxSize = null)
+    {
+        var rules = FusionSpecParser.ParseFusions(fusions);
+        var specs = gridMethods.Select(m => new FusionSpec([m], FusionRules.Single)).ToList();
+        var fused = gridMethods.Where(core.Contains).ToList();
+        if (fused.Count < 2) fused = gridMethods.ToList();
+        int top = Math.Min(maxSize ?? fused.Count, fused.Count);
+        if (top >= 2) specs.AddRange(FusionSpecParser.Combinations(fused, Enumerable.Range(2, top - 1), rules));
+        if (fused.Count < gridMethods.Count)
+        {
+            string partner = fused.Contains("lrp") ? "lrp" : fused[0];
+            foreach (var other in gridMethods.Where(m => !fused.Contains(m)))
+                foreach (var rule in rules) specs.Add(new FusionSpec([other, partner], rule));
+        }
+        return specs.Distinct().ToList();
+    }
+
+    /// <summary>
     /// The default combinations of <paramref name="methods"/> methods as a sizes list: every size from 2 up to all of
     /// them ("2-4" for four), so the default always fits the methods given; null (no combination) for a single method.
     /// </summary>

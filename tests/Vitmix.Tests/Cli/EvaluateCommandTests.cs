@@ -9,7 +9,9 @@ namespace Vitmix.Tests.Cli;
 public class EvaluateCommandTests
 {
     static string Model => GoldenData.Path(GoldenData.Sets[0], "weights.safetensors");
-    const int Maps = 4 + 6 + 4 + 1; // singles, pairs, triples and the quadruple of four methods with one fusion rule (the default: every size)
+    // The default: the seven grid methods alone, every combination of the four ViTmiX methods (6 pairs, 4 triples, the
+    // quadruple) and attention flow, TAM and ViT-CX each with LRP, one fusion rule.
+    const int Maps = 7 + 6 + 4 + 1 + 3;
 
     static CliRunner.Result Evaluate(string dataset, string outDir, params string[] extra) =>
         CliRunner.Run(["evaluate", "--model", Model, "--dataset", dataset, "--out", outDir, "--deletion-steps", "4", "--fusion", "gmean", .. extra]);

@@ -132,7 +132,7 @@ public class NewLayerKindTests
         }
 
         var maps = Vitmix.Explain.ExplainerSet.Parse("all").Explain(model, input)[0].Maps;
-        Assert.Equal(["fulllrp.pixels", "gradcam", "lrp", "rollout", "saliency", "saliency.pixels"], maps.Keys.Order());
+        Assert.Equal(["attnflow", "fulllrp.pixels", "gradcam", "lrp", "rollout", "saliency", "saliency.pixels", "tam", "vitcx", "vitcx.pixels"], maps.Keys.Order());
         Assert.All(maps.Values, m => Assert.True(FiniteCheck.IndexOfNonFinite(m.Values) < 0));
     }
 }
