@@ -35,10 +35,8 @@ public static class AttentionGradientProbe
         }
         model.Buffers.Return(g.Data);
         var outputs = trace.Outputs;
-        var result = (float[])outputs.AttentionGradients[block]!.Data.Clone();
-        // The tensor came from the arena at its rounded size: the copy is cut to the batch's own length.
-        int length = b * c.NumHeads * c.NumTokens * c.NumTokens;
-        if (result.Length != length) result = result.AsSpan(0, length).ToArray();
+        // The tensor came from the arena, perhaps longer than its shape: the copy is cut to the batch's own length.
+        var result = outputs.AttentionGradients[block]!.Data.AsSpan(0, b * c.NumHeads * c.NumTokens * c.NumTokens).ToArray();
         outputs.Release(model.Buffers);
         return result;
     }
