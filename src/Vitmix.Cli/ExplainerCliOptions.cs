@@ -25,7 +25,7 @@ public sealed class ExplainerCliOptions
 
     /// <summary>The methods and aliases for a <c>--methods</c> help text.</summary>
     public static string MethodsHelp =>
-        string.Join(", ", ExplainerRegistry.All.Select(d => d.Info.Aliases.Length == 0 ? d.Name : $"{d.Name} ({string.Join(", ", d.Info.Aliases)})"))
+        string.Join(", ", ExplainerRegistry.All.Select(d => d.Info.Wraps ? $"{d.Name}-METHOD" : d.Info.Aliases.Length == 0 ? d.Name : $"{d.Name} ({string.Join(", ", d.Info.Aliases)})"))
         + $"; all = {string.Join(",", ExplainerRegistry.AllMethods)}";
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>

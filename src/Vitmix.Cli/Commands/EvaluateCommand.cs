@@ -91,7 +91,7 @@ public static class EvaluateCommand
         if (steps < 0) throw new ArgumentException("--deletion-steps must be ≥ 0");
         var set = ExplainerSet.Parse(methods, explainerOptions);
         var grid = set.GridMethods;
-        if (grid.Count == 0) throw new ArgumentException($"--methods names no method with a grid map ({string.Join(", ", ExplainerRegistry.All.Where(d => d.HasGridMap).Select(d => d.Name))})");
+        if (grid.Count == 0) throw new ArgumentException($"--methods names no method with a grid map ({string.Join(", ", ExplainerRegistry.All.Where(d => d.HasGridMap).Select(d => d.Info.Wraps ? d.Name + "-METHOD" : d.Name))})");
         return new EvaluationSettings
         {
             Explainers = set,

@@ -88,6 +88,9 @@ public static class ExplainCommand
             e =>
             {
                 stdout.WriteLine($"{e.Input}: {model.ClassName(e.Explanation.TargetClass)} ({e.Explanation.TargetProbability:P1}) -> {e.Folder}");
+                // What self-checking methods measured, a line per method: "  ig: sum 4.1, score-change 4.2, completeness-gap -0.1".
+                foreach (var method in e.Explanation.Checks.GroupBy(c => c.Key[..Math.Max(0, c.Key.IndexOf('.'))]))
+                    stdout.WriteLine($"  {method.Key}: {string.Join(", ", method.Select(c => $"{c.Key[(method.Key.Length + 1)..]} {c.Value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}"))}");
                 advance();
             },
             f =>

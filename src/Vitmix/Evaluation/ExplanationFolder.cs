@@ -16,7 +16,7 @@ public sealed record ExplanationOutputOptions(bool Raw = false, string Colormap 
 /// <summary>
 /// Writes one input's explanation into <c>OUT/&lt;stem&gt;/</c>: an overlay PNG per map, a mask PNG per single method
 /// and combination, and with <see cref="ExplanationOutputOptions.Raw"/> the maps as float32 .npy (grid maps (gh, gw), pixel maps (H, W)), the upsampled
-/// normalised maps and the uint8 0/1 masks; then <c>summary.json</c>. The folder is assembled under a temporary name
+/// normalised maps and the uint8 0/1 masks; then <c>summary.json</c> (with the self-checking methods' numbers under "checks"). The folder is assembled under a temporary name
 /// and renamed into place at the end, so an interrupted run never leaves a half-written folder.
 /// </summary>
 public static class ExplanationFolder
@@ -105,6 +105,12 @@ public static class ExplanationFolder
             j.WriteString("name", model.ClassName(e.TargetClass));
             j.WriteNumber("probability", e.TargetProbability);
             j.WriteEndObject();
+            if (e.Checks.Count > 0)
+            {
+                j.WriteStartObject("checks");
+                foreach (var (name, value) in e.Checks) j.WriteNumber(name, value);
+                j.WriteEndObject();
+            }
             j.WriteStartObject("thresholds");
             foreach (var c in combinations) j.WriteNumber(c.Id.DisplayName, c.Mask.Threshold);
             j.WriteEndObject();

@@ -39,6 +39,12 @@ public sealed class ExplainerAttribute(string name) : Attribute
     /// </summary>
     public bool ViTmiX { get; init; }
 
+    /// <summary>
+    /// Whether the name is a prefix applied to another method, NAME-METHOD (<c>smooth-saliency</c>; the class is an
+    /// <see cref="IExplainerWrapper"/>): NAME alone names no method.
+    /// </summary>
+    public bool Wraps { get; init; }
+
     /// <summary>Where it stands in listings and in "all" (lower first).</summary>
     public int Order { get; init; } = 100;
 }

@@ -13,11 +13,14 @@ public sealed record ExplainerOption(string Name, Type Type, object? Default, Ex
 /// <summary>A registered explainer: its method name, aliases, maps and options, and how to make one.</summary>
 public sealed record ExplainerDescriptor(Type Type, ExplainerAttribute Info, IReadOnlyList<(PropertyInfo Property, ExplainerOptionAttribute Option)> Options)
 {
-    /// <summary>The method name.</summary>
-    public string Name => Info.Name;
+    /// <summary>For a wrapper (<see cref="ExplainerAttribute.Wraps"/>) applied to a method: that method.</summary>
+    public ExplainerDescriptor? Inner { get; init; }
 
-    /// <summary>Whether it returns a grid map (which fusions can combine).</summary>
-    public bool HasGridMap => Info.Outputs.HasFlag(ExplainerOutputs.Grid);
+    /// <summary>The method name: PREFIX-METHOD for a wrapper applied to a method.</summary>
+    public string Name => Inner is null ? Info.Name : $"{Info.Name}-{Inner.Name}";
+
+    /// <summary>Whether it returns a grid map (which fusions can combine); a wrapper's maps are its method's.</summary>
+    public bool HasGridMap => Inner?.HasGridMap ?? Info.Outputs.HasFlag(ExplainerOutputs.Grid);
 
     /// <summary>A new explainer with <paramref name="options"/> applied (options it does not declare are ignored).</summary>
     public IExplainer Create(ExplainerOptions options)
@@ -29,6 +32,8 @@ public sealed record ExplainerDescriptor(Type Type, ExplainerAttribute Info, IRe
                 try { property.SetValue(explainer, Convert(value, property.PropertyType, option.Name)); }
                 catch (TargetInvocationException e) when (e.InnerException is ArgumentException a) { throw new ArgumentException($"{option.Name}: {a.Message}", a); }
             }
+        if (Inner != null) ((IExplainerWrapper)explainer).Inner = Inner.Create(options);
+        else if (Info.Wraps) throw new ArgumentException($"'{Info.Name}' is applied to a method: write {Info.Name}-METHOD, e.g. {Info.Name}-saliency");
         return explainer;
     }
 
@@ -52,7 +57,7 @@ public sealed record ExplainerDescriptor(Type Type, ExplainerAttribute Info, IRe
 /// aliases <c>--methods</c> accepts, what "all" means, which methods give grid maps, and the options they declare.
 /// Explainers of other assemblies join with <see cref="Register"/>.
 /// </summary>
-public static class ExplainerRegistry
+public static partial class ExplainerRegistry
 {
     static readonly object gate = new();
     static List<ExplainerDescriptor> all = Discover(typeof(ExplainerRegistry).Assembly);
@@ -70,7 +75,10 @@ public static class ExplainerRegistry
             .Where(p => p.Option != null).Select(p => (p.Property, p.Option!)).ToList();
         foreach (var (p, o) in options)
             if (!p.CanWrite) throw new InvalidOperationException($"{type.Name}.{p.Name} is option '{o.Name}' but cannot be set");
-        return new ExplainerDescriptor(type, type.GetCustomAttribute<ExplainerAttribute>()!, options);
+        var info = type.GetCustomAttribute<ExplainerAttribute>()!;
+        if (info.Wraps && !typeof(IExplainerWrapper).IsAssignableFrom(type))
+            throw new InvalidOperationException($"{type.Name} is marked [Explainer(Wraps = true)] but is not an IExplainerWrapper");
+        return new ExplainerDescriptor(type, info, options);
     }
 
     /// <summary>Every registered explainer in canonical order.</summary>
@@ -102,13 +110,32 @@ public static class ExplainerRegistry
         }
     }
 
-    /// <summary>The explainer named <paramref name="nameOrAlias"/> (case-insensitive), or null.</summary>
-    public static ExplainerDescriptor? Find(string nameOrAlias) =>
-        All.FirstOrDefault(d => string.Equals(d.Name, nameOrAlias, StringComparison.OrdinalIgnoreCase)
+    /// <summary>
+    /// The explainer named <paramref name="nameOrAlias"/> (case-insensitive), or null. A wrapper applied to a method
+    /// is PREFIX-METHOD or PREFIX(METHOD) (<c>smooth-saliency</c>, <c>smooth(saliency)</c>), METHOD any name or alias
+    /// that is not itself a wrapper; a wrapper's bare prefix is found too, and refuses to be created.
+    /// </summary>
+    public static ExplainerDescriptor? Find(string nameOrAlias)
+    {
+        var all = All;
+        var plain = FindIn(all, nameOrAlias.Trim());
+        if (plain != null) return plain;
+        var m = WrappedName().Match(nameOrAlias.Trim());
+        if (!m.Success) return null;
+        var wrapper = FindIn(all, m.Groups["wrapper"].Value);
+        var inner = FindIn(all, m.Groups["call"].Success ? m.Groups["call"].Value.Trim() : m.Groups["inner"].Value);
+        return wrapper is { Info.Wraps: true } && inner is { Info.Wraps: false } ? wrapper with { Inner = inner } : null;
+    }
+
+    static ExplainerDescriptor? FindIn(IReadOnlyList<ExplainerDescriptor> all, string nameOrAlias) =>
+        all.FirstOrDefault(d => string.Equals(d.Name, nameOrAlias, StringComparison.OrdinalIgnoreCase)
             || d.Info.Aliases.Any(a => string.Equals(a, nameOrAlias, StringComparison.OrdinalIgnoreCase)));
 
-    /// <summary>The method names, for messages: "rollout, gradcam, …".</summary>
-    public static string Names => string.Join(", ", All.Select(d => d.Name));
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<wrapper>[A-Za-z]+)(\((?<call>[^()]+)\)|-(?<inner>.+))$")]
+    private static partial System.Text.RegularExpressions.Regex WrappedName();
+
+    /// <summary>The method names, for messages: "rollout, gradcam, …, smooth-METHOD".</summary>
+    public static string Names => string.Join(", ", All.Select(d => d.Info.Wraps ? d.Name + "-METHOD" : d.Name));
 
     /// <summary>Every option any explainer declares, merged by name, in registry order.</summary>
     public static IReadOnlyList<ExplainerOption> Options

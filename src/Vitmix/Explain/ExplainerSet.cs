@@ -25,9 +25,11 @@ public sealed class ExplainerSet
     }
 
     /// <summary>The names of the methods whose grid maps fusions can combine, in the set's order.</summary>
-    public IReadOnlyList<string> GridMethods =>
-        Explainers.Where(e => (e.GetType().GetCustomAttribute<ExplainerAttribute>()?.Outputs ?? ExplainerOutputs.Grid).HasFlag(ExplainerOutputs.Grid))
-            .Select(e => e.Name).ToList();
+    public IReadOnlyList<string> GridMethods => Explainers.Where(e => OutputsOf(e).HasFlag(ExplainerOutputs.Grid)).Select(e => e.Name).ToList();
+
+    /// <summary>The maps an explainer returns: a wrapper's are its method's.</summary>
+    static ExplainerOutputs OutputsOf(IExplainer e) =>
+        e is IExplainerWrapper w ? OutputsOf(w.Inner) : e.GetType().GetCustomAttribute<ExplainerAttribute>()?.Outputs ?? ExplainerOutputs.Grid;
 
     /// <summary>
     /// The explainers with every declared option's value, "rollout(rollout-start-layer=3, …), lrp(lrp-start-layer=0)":
@@ -35,13 +37,22 @@ public sealed class ExplainerSet
     /// </summary>
     public string Settings => string.Join(", ", Explainers.Select(e =>
     {
-        var d = ExplainerRegistry.All.FirstOrDefault(x => x.Type == e.GetType());
-        if (d == null || d.Options.Count == 0) return e.Name;
-        var values = d.Options.Select(o => $"{o.Option.Name}={System.Convert.ToString(o.Property.GetValue(e), System.Globalization.CultureInfo.InvariantCulture)?.ToLowerInvariant()}");
-        return $"{e.Name}({string.Join(", ", values)})";
+        var values = OptionValues(e).ToList();
+        return values.Count == 0 ? e.Name : $"{e.Name}({string.Join(", ", values)})";
     }));
 
-    /// <summary>A comma-separated list of method names or aliases, or "all" (<see cref="ExplainerRegistry.AllMethods"/>).</summary>
+    /// <summary>"name=value" of every option the explainer declares, then of its inner method's for a wrapper.</summary>
+    static IEnumerable<string> OptionValues(IExplainer e)
+    {
+        var d = ExplainerRegistry.All.FirstOrDefault(x => x.Type == e.GetType());
+        var own = d == null ? [] : d.Options.Select(o => $"{o.Option.Name}={System.Convert.ToString(o.Property.GetValue(e), System.Globalization.CultureInfo.InvariantCulture)?.ToLowerInvariant()}");
+        return e is IExplainerWrapper w ? own.Concat(OptionValues(w.Inner)) : own;
+    }
+
+    /// <summary>
+    /// A comma-separated list of method names or aliases, or "all" (<see cref="ExplainerRegistry.AllMethods"/>); a
+    /// wrapper applied to a method is PREFIX-METHOD or PREFIX(METHOD) (<c>smooth-saliency</c>, <c>smooth(saliency)</c>).
+    /// </summary>
     public static ExplainerSet Parse(string methods, ExplainerOptions? options = null)
     {
         options ??= ExplainerOptions.Defaults;
@@ -71,9 +82,13 @@ public sealed class ExplainerSet
             var probabilities = Probabilities.Softmax(logits);
             int predicted = Probabilities.ArgMax(logits);
             var maps = new Dictionary<string, Heatmap>();
+            var checks = new Dictionary<string, double>();
             foreach (var explainer in Explainers)
-                foreach (var (key, map) in explainer.Explain(pass, i)) maps[key] = map;
-            result[i] = new ImageExplanation(predicted, probabilities[predicted], pass.Targets[i], probabilities[pass.Targets[i]], logits, maps);
+            {
+                var explained = explainer is ISelfCheckingExplainer self ? self.Explain(pass, i, checks) : explainer.Explain(pass, i);
+                foreach (var (key, map) in explained) maps[key] = map;
+            }
+            result[i] = new ImageExplanation(predicted, probabilities[predicted], pass.Targets[i], probabilities[pass.Targets[i]], logits, maps) { Checks = checks };
         }
         return result;
     }

@@ -19,3 +19,24 @@ public interface IExplainer
     /// </summary>
     IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample);
 }
+
+/// <summary>
+/// An explainer that also measures how well its maps keep a property they should have, per sample (integrated
+/// gradients' completeness: the attributions sum to y(x) − y(x')). <see cref="ExplainerSet"/> calls this overload
+/// and keeps the numbers in <see cref="ImageExplanation.Checks"/>.
+/// </summary>
+public interface ISelfCheckingExplainer : IExplainer
+{
+    /// <summary>The maps, as <see cref="IExplainer.Explain"/>, and the checks added to <paramref name="checks"/> ("ig.completeness-gap" → value).</summary>
+    IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample, IDictionary<string, double> checks);
+}
+
+/// <summary>
+/// An explainer applied to another one, named PREFIX-METHOD (<c>smooth-saliency</c>): the registry creates the inner
+/// explainer from METHOD with the same options and hands it over before the first use.
+/// </summary>
+public interface IExplainerWrapper : IExplainer
+{
+    /// <summary>The explainer wrapped.</summary>
+    IExplainer Inner { get; set; }
+}

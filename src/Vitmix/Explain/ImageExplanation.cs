@@ -10,4 +10,11 @@ public sealed record ImageExplanation(
     int TargetClass,
     float TargetProbability,
     float[] Logits,
-    IReadOnlyDictionary<string, Heatmap> Maps);
+    IReadOnlyDictionary<string, Heatmap> Maps)
+{
+    /// <summary>
+    /// Numbers self-checking methods report about their maps (<see cref="ISelfCheckingExplainer"/>), by name:
+    /// "ig.sum", "ig.score-change" and "ig.completeness-gap" for integrated gradients; empty for the others.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Checks { get; init; } = new Dictionary<string, double>();
+}
