@@ -14,6 +14,15 @@ public enum IntegratedGradientsBaseline
     Blur,
 }
 
+/// <summary>How integrated gradients approximates the path integral.</summary>
+public enum IntegrationRule
+{
+    /// <summary>The Riemann right rule of the paper: α_k = k/m for k = 1 … m, every point weighted 1/m.</summary>
+    Right,
+    /// <summary>Captum's default (method "gausslegendre"): the m-point Gauss–Legendre nodes and weights moved to [0, 1].</summary>
+    GaussLegendre,
+}
+
 /// <summary>
 /// One image's integrated-gradients attribution and its completeness check: the attributions should sum to
 /// y(x) − y(x'), and <see cref="Gap"/> is how far the quadrature is from that.
@@ -32,14 +41,13 @@ public sealed record IntegratedGradientsAttribution(float[] Values, double Sum, 
 }
 
 /// <summary>
-/// Integrated gradients (Sundararajan, Taly &amp; Yan, "Axiomatic Attribution for Deep Networks", ICML 2017), as
-/// Captum computes it by default (captum/attr/_core/integrated_gradients.py, IntegratedGradients._attribute, with
-/// captum/attr/_utils/approximation_methods.py): attribution = (x − x') ⊙ Σ_k w_k ∇_x y_target(x' + α_k (x − x')),
-/// where α_k and w_k are the Gauss–Legendre nodes and weights of <see cref="Steps"/> points moved from [−1, 1] to
-/// [0, 1] (Captum's default method "gausslegendre"; the weights sum to 1, so this is a weighted mean of the
-/// gradients). Gauss–Legendre is chosen over the Riemann trapezoid or right rule because it is Captum's default, so
-/// maps agree with what most IG users compute, and because it integrates the smooth path of a GELU network with
-/// fewer points. The pixel map "ig.pixels" (H, W) is the signed attribution summed over colour channels (Captum's
+/// Integrated gradients (Sundararajan, Taly &amp; Yan, "Axiomatic Attribution for Deep Networks", ICML 2017):
+/// attribution = (x − x') ⊙ Σ_k w_k ∇_x y_target(x' + α_k (x − x')). By default the paper's Riemann right rule,
+/// α_k = k/m and w_k = 1/m for k = 1 … m (the definition the project's methods reference gives); with
+/// <see cref="Rule"/> = GaussLegendre, Captum's default (captum/attr/_core/integrated_gradients.py,
+/// IntegratedGradients._attribute, with captum/attr/_utils/approximation_methods.py, method "gausslegendre"): the
+/// Gauss–Legendre nodes and weights of m points moved from [−1, 1] to [0, 1], which integrates the smooth path of a
+/// GELU network with fewer points, so maps agree with what Captum users compute. Both rules' weights sum to 1. The pixel map "ig.pixels" (H, W) is the signed attribution summed over colour channels (Captum's
 /// visualisation sums channels too); the grid map "ig" is that pixel map resized to the patch grid the way
 /// <see cref="Saliency"/> makes its grid map. The path points run through the input-gradient backward in batches
 /// of at most 16. <see cref="Attribute"/> also reports the completeness gap, and the shared set records it as
@@ -61,13 +69,17 @@ public sealed class IntegratedGradients : ISelfCheckingExplainer
     /// <inheritdoc/>
     public PassRequirements Requires => PassRequirements.None;
 
-    /// <summary>Points of the quadrature along the path (Captum's n_steps, 50).</summary>
-    [ExplainerOption("ig-steps", Description = "integrated gradients: Gauss-Legendre points along the path from the baseline (Captum's n_steps: 50)", Minimum = 1, ValueName = "N")]
+    /// <summary>Points of the quadrature along the path (m; the paper's and Captum's n_steps, 50).</summary>
+    [ExplainerOption("ig-steps", Description = "integrated gradients: points along the path from the baseline (m, 50)", Minimum = 1, ValueName = "N")]
     public int Steps
     {
         get => steps;
         init => steps = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Steps), "steps must be ≥ 1");
     }
+
+    /// <summary>The quadrature: the paper's right rule (default) or Captum's Gauss–Legendre.</summary>
+    [ExplainerOption("ig-rule", Description = "integrated gradients: quadrature, right (the paper's Riemann right rule, α = k/m) or gausslegendre (Captum's default)")]
+    public IntegrationRule Rule { get; init; } = IntegrationRule.Right;
 
     /// <summary>Where the path starts.</summary>
     [ExplainerOption("ig-baseline", Description = "integrated gradients: the baseline x', zeros (in the normalised input) or blur (RISE's Gaussian blur of the image)")]
@@ -98,7 +110,7 @@ public sealed class IntegratedGradients : ISelfCheckingExplainer
         var difference = new float[length];
         TensorPrimitives.Subtract(image, baseline, difference);
 
-        var (alphas, weights) = GaussLegendre(Steps);
+        var (alphas, weights) = Rule == IntegrationRule.GaussLegendre ? GaussLegendre(Steps) : RightRiemann(Steps);
         var integral = new float[length];   // Σ_k w_k ∇y(x' + α_k (x − x'))
         int chunks = (Steps + MaxPointsPerBatch - 1) / MaxPointsPerBatch;
         for (int chunk = 0, first = 0; chunk < chunks; chunk++)
@@ -133,6 +145,10 @@ public sealed class IntegratedGradients : ISelfCheckingExplainer
         yield return new(Name, new Heatmap(grid, c.GridHeight, c.GridWidth));
         yield return new(Name + ".pixels", new Heatmap(pixels, c.ImageHeight, c.ImageWidth));
     }
+
+    /// <summary>The paper's right Riemann sum on [0, 1]: α_k = k/n for k = 1 … n, each weighted 1/n.</summary>
+    internal static (double[] Alphas, double[] Weights) RightRiemann(int n) =>
+        (Enumerable.Range(1, n).Select(k => (double)k / n).ToArray(), Enumerable.Repeat(1.0 / n, n).ToArray());
 
     /// <summary>
     /// The <paramref name="n"/>-point Gauss–Legendre rule on [0, 1], nodes ascending as numpy's leggauss gives them:

@@ -33,7 +33,7 @@ public abstract class NoiseTunnel : IExplainerWrapper
     // TAM's scaled copies run in batches of 16 as well.
     const int MaxCopiesPerBatch = 16;
 
-    readonly int samples = 50;
+    readonly int samples = 25;
     readonly double level = 0.15;
     IExplainer? inner;
 
@@ -57,8 +57,8 @@ public abstract class NoiseTunnel : IExplainerWrapper
     // Nothing from the image's own pass: every map comes from the noisy copies' passes.
     public PassRequirements Requires => PassRequirements.None;
 
-    /// <summary>Noisy copies per image (Smilkov et al. use 50; Captum's nt_samples default is 5).</summary>
-    [ExplainerOption("noise-samples", Description = "noise tunnel: noisy copies per image (Smilkov et al.: 50)", Minimum = 1, ValueName = "N")]
+    /// <summary>Noisy copies per image (25, the methods reference's n; Smilkov et al. use up to 50; Captum's nt_samples default is 5).</summary>
+    [ExplainerOption("noise-samples", Description = "noise tunnel: noisy copies per image (25)", Minimum = 1, ValueName = "N")]
     public int Samples
     {
         get => samples;

@@ -7,9 +7,10 @@ using TempDir = Vitmix.Tests.Data.Datasets.TempDir;
 namespace Vitmix.Tests.Explain;
 
 /// <summary>
-/// Integrated gradients against maps computed independently in PyTorch by tests/reference/ig.py, which follows
-/// Captum's default Gauss–Legendre integrated gradients on gae.py's timm forward: every golden model and image,
-/// 5 and 50 points, the zeros and the blur baseline (the blur built there from RISE's definition with scipy).
+/// Integrated gradients against maps computed independently in PyTorch by tests/reference/ig.py, which follows the
+/// paper's right Riemann rule and Captum's default Gauss–Legendre rule on gae.py's timm forward: every golden model
+/// and image, both rules, 5 and 50 points, the zeros and the blur baseline (the blur built there from RISE's
+/// definition with scipy).
 /// </summary>
 public class IntegratedGradientsTests
 {
@@ -36,16 +37,17 @@ public class IntegratedGradientsTests
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void BothBaselinesAndStepCounts_MatchThePyTorchReference(string set, string image)
+    public void BothRulesBaselinesAndStepCounts_MatchThePyTorchReference(string set, string image)
     {
         var model = GoldenData.Model(set);
         var input = GoldenData.Input(set, image);
+        foreach (var rule in new[] { "right", "gausslegendre" })
         foreach (var baseline in new[] { "zeros", "blur" })
             foreach (int steps in new[] { 5, 50 })
             {
-                var options = new ExplainerOptions().Set("ig-steps", steps).Set("ig-baseline", baseline);
+                var options = new ExplainerOptions().Set("ig-steps", steps).Set("ig-baseline", baseline).Set("ig-rule", rule);
                 var e = ExplainerSet.Parse("ig", options).Explain(model, input)[0];
-                string name = $"ig_{baseline}_n{steps}", what = $"{set}/{image} {baseline} baseline, {steps} steps";
+                string name = $"ig_{rule}_{baseline}_n{steps}", what = $"{set}/{image} {rule} rule, {baseline} baseline, {steps} steps";
                 AssertClose(Reference(set, image, name), e.Maps["ig"].Values, what + ", grid");
                 AssertClose(Reference(set, image, name + ".pixels"), e.Maps["ig.pixels"].Values, what + ", pixels");
                 var checks = Npy.Read(ReferencePath(set, image, name + ".checks")).Values;
@@ -61,13 +63,18 @@ public class IntegratedGradientsTests
         string set = GoldenData.Sets[1], image = GoldenData.Images[0];
         var model = GoldenData.Model(set);
         using var pass = ExplanationPass.Compute(model, GoldenData.Input(set, image), PassRequirements.None);
-        double Gap(int steps) => Math.Abs(new IntegratedGradients { Steps = steps }.Attribute(pass, 0).Gap);
+        double Gap(int steps) => Math.Abs(new IntegratedGradients { Steps = steps, Rule = IntegrationRule.GaussLegendre }.Attribute(pass, 0).Gap);
         // Gauss–Legendre's error need not fall from one tiny rule to the next (here 2 points miss less than 5), but it
         // falls fast once the rule resolves the path: 2.7, 0.13, 0.0003 for 5, 20, 50 points.
         var gaps = new[] { 5, 20, 50 }.Select(Gap).ToArray();
         for (int i = 1; i < gaps.Length; i++) Assert.True(gaps[i] < gaps[i - 1], $"gaps {string.Join(", ", gaps)} do not shrink");
-        var at50 = new IntegratedGradients { Steps = 50 }.Attribute(pass, 0);
+        var at50 = new IntegratedGradients { Steps = 50, Rule = IntegrationRule.GaussLegendre }.Attribute(pass, 0);
         Assert.True(Math.Abs(at50.Gap) < 1e-3 * Math.Abs(at50.ScoreChange), $"gap {at50.Gap} of y(x) − y(x') = {at50.ScoreChange}");
+
+        // The right rule (the default, the paper's) converges too, more slowly: first order once m resolves the path.
+        double Right(int steps) => Math.Abs(new IntegratedGradients { Steps = steps }.Attribute(pass, 0).Gap);
+        double r10 = Right(10), r40 = Right(40), r160 = Right(160);
+        Assert.True(r160 < r40 && r40 < r10 && r160 < r10 / 3, $"right rule gaps {r10}, {r40}, {r160} for 10, 40, 160 points");
     }
 
     [Fact]
@@ -98,8 +105,8 @@ public class IntegratedGradientsTests
         var b = GoldenData.Input(set, GoldenData.Images[1]);
         var both = new Vitmix.Engine.Tensor(a.Data.Concat(b.Data).ToArray(), 2, a.Dim(1), a.Dim(2), a.Dim(3));
         var batched = ExplainerSet.Parse("ig", new ExplainerOptions().Set("ig-baseline", "blur")).Explain(model, both);
-        AssertClose(Reference(set, GoldenData.Images[0], "ig_blur_n50"), batched[0].Maps["ig"].Values, "first of a batch");
-        AssertClose(Reference(set, GoldenData.Images[1], "ig_blur_n50"), batched[1].Maps["ig"].Values, "second of a batch");
+        AssertClose(Reference(set, GoldenData.Images[0], "ig_right_blur_n50"), batched[0].Maps["ig"].Values, "first of a batch");
+        AssertClose(Reference(set, GoldenData.Images[1], "ig_right_blur_n50"), batched[1].Maps["ig"].Values, "second of a batch");
     }
 
     [Fact]

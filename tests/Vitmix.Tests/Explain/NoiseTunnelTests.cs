@@ -87,8 +87,8 @@ public class NoiseTunnelTests
         var set = ExplainerSet.Parse("smooth(saliency), smoothsq-gae, VarGrad-Saliency, rollout, ig");
         Assert.Equal(["smooth-saliency", "smoothsq-gae", "vargrad-saliency", "rollout", "ig"], set.Explainers.Select(e => e.Name));
         Assert.Equal(["smooth-saliency", "smoothsq-gae", "vargrad-saliency", "rollout", "ig"], set.GridMethods);
-        Assert.Contains("smooth-saliency(noise-samples=50, noise-level=0.15, noise-seed=0)", set.Settings);
-        Assert.Contains("ig(ig-steps=50, ig-baseline=zeros)", set.Settings);
+        Assert.Contains("smooth-saliency(noise-samples=25, noise-level=0.15, noise-seed=0)", set.Settings);
+        Assert.Contains("ig(ig-steps=50, ig-rule=right, ig-baseline=zeros)", set.Settings);
         Assert.Equal("smooth-saliency", ExplainerRegistry.Find("smooth(saliency)")!.Name);
         Assert.Null(ExplainerRegistry.Find("smooth-smooth-saliency"));
         Assert.Null(ExplainerRegistry.Find("smooth-nothing"));
