@@ -32,6 +32,7 @@ public static class VitmixApp
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
+        root.Subcommands.Add(SanityCommand.Create());
         root.Subcommands.Add(FetchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());

@@ -37,38 +37,10 @@ public static class CurveResolution
                 var diff = full.Zip(coarse, (a, b) => Math.Abs(a - b)).ToArray();
                 double MeanOf(double[] auc, string map) => ofKind.Select((c, i) => (c, i)).Where(x => x.c.Map.DisplayName == map).Average(x => auc[x.i]);
                 double rho = maps.Count < 2 ? double.NaN
-                    : Spearman(maps.Select(map => MeanOf(full, map)).ToArray(), maps.Select(map => MeanOf(coarse, map)).ToArray());
+                    : SpearmanCorrelation.Compute(maps.Select(map => MeanOf(full, map)).ToArray(), maps.Select(map => MeanOf(coarse, map)).ToArray());
                 rows.Add(new CurveResolutionRow(kind, m, diff.Average(), diff.Max(), rho));
             }
         }
         return rows;
-    }
-
-    /// <summary>Spearman's rank correlation (average ranks for ties): Pearson's r of the ranks.</summary>
-    public static double Spearman(double[] a, double[] b)
-    {
-        if (a.Length != b.Length) throw new ArgumentException($"{a.Length} vs {b.Length} values");
-        double[] ra = Ranks(a), rb = Ranks(b);
-        double ma = ra.Average(), mb = rb.Average(), sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < ra.Length; i++)
-        {
-            double da = ra[i] - ma, db = rb[i] - mb;
-            sab += da * db; saa += da * da; sbb += db * db;
-        }
-        return saa == 0 || sbb == 0 ? double.NaN : sab / Math.Sqrt(saa * sbb);
-    }
-
-    static double[] Ranks(double[] v)
-    {
-        var order = Enumerable.Range(0, v.Length).OrderBy(i => v[i]).ToArray();
-        var ranks = new double[v.Length];
-        for (int i = 0; i < order.Length;)
-        {
-            int j = i;
-            while (j + 1 < order.Length && v[order[j + 1]] == v[order[i]]) j++;
-            for (int k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2.0 + 1;
-            i = j + 1;
-        }
-        return ranks;
     }
 }

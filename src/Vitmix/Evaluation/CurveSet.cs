@@ -189,21 +189,15 @@ public sealed class CurveSet
             for (int q = 0, i = p; q < channels; q++, i += plane) slot[i] = to[i];
     }
 
-    /// <summary>A fixed pseudo-random 64-bit word per pixel (SplitMix64 from a constant seed), shared per image size.</summary>
+    /// <summary>A fixed pseudo-random 64-bit word per pixel (<see cref="SplitMix64"/> from a constant seed), shared per image size.</summary>
     static ulong[] PixelKeys(int pixels)
     {
         lock (KeysByPlane)
         {
             if (KeysByPlane.TryGetValue(pixels, out var cached)) return cached;
             var keys = new ulong[pixels];
-            ulong state = 0x5EED_CAFE_F00D_1234UL;
-            for (int i = 0; i < pixels; i++)
-            {
-                ulong z = state += 0x9E3779B97F4A7C15UL;
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-                keys[i] = z ^ (z >> 31);
-            }
+            var random = new SplitMix64(seed: 0x5EED_CAFE, stream: 0);
+            for (int i = 0; i < pixels; i++) keys[i] = random.Next();
             if (KeysByPlane.Count > 8) KeysByPlane.Clear();
             KeysByPlane[pixels] = keys;
             return keys;

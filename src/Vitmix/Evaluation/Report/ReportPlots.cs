@@ -62,4 +62,33 @@ public static class ReportPlots
         plot.YLabel($"mean {metric} (95% CI)");
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
+
+    /// <summary>
+    /// A sanity check's similarities per randomisation step: x = steps 0 (the trained network) … stages, labelled by
+    /// the stage randomised; one line per series, dashed ones for the independent order.
+    /// </summary>
+    public static byte[] RandomizationSteps(string title, IReadOnlyList<string> stages, IReadOnlyList<(string Label, double[] Values, bool Dashed)> series)
+    {
+        var plot = new Plot();
+        var xs = Enumerable.Range(0, stages.Count + 1).Select(i => (double)i).ToArray();
+        for (int i = 0; i < series.Count; i++)
+        {
+            var line = plot.Add.Scatter(xs, series[i].Values);
+            line.LegendText = series[i].Label;
+            line.MarkerSize = 4;
+            line.LineWidth = 2;
+            line.Color = plot.Add.Palette.GetColor(i % 3);
+            if (series[i].Dashed) line.LinePattern = LinePattern.Dashed;
+        }
+        var ticks = new List<Tick> { new(0, "trained") };
+        for (int k = 0; k < stages.Count; k++) ticks.Add(new Tick(k + 1, stages[k]));
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.SetLimitsY(-0.25, 1.05);
+        plot.Title(title);
+        plot.YLabel("similarity to the trained network's map");
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot.GetImageBytes(Width, Height + 80, ImageFormat.Png);
+    }
 }
