@@ -33,6 +33,7 @@ public static class VitmixApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(SanityCommand.Create());
+        root.Subcommands.Add(FitFusionCommand.Create());
         root.Subcommands.Add(FetchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());

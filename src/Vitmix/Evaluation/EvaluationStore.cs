@@ -319,7 +319,7 @@ public sealed class EvaluationStore
 }
 
 /// <summary>Minimal RFC 4180 CSV helpers.</summary>
-internal static class Csv
+public static class Csv
 {
     /// <summary>The field as written: quoted, with quotes doubled, when it holds a comma, a quote or a line break.</summary>
     public static string Escape(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

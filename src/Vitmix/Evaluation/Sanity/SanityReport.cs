@@ -39,7 +39,7 @@ public static class SanityReport
         string F(double v) => double.IsNaN(v) ? "" : v.ToString("R", inv);
         var csv = new StringBuilder("image,method,order,step,stage,spearman,ssim,top_k\n");
         foreach (var r in rows)
-            csv.Append(Csv(r.Image)).Append(',').Append(r.Method).Append(',').Append(Name(r.Order)).Append(',').Append(r.Step).Append(',')
+            csv.Append(Csv.Escape(r.Image)).Append(',').Append(r.Method).Append(',').Append(Name(r.Order)).Append(',').Append(r.Step).Append(',')
                .Append(r.Stage).Append(',').Append(F(r.Spearman)).Append(',').Append(F(r.Ssim)).Append(',').Append(F(r.TopK)).Append('\n');
         AtomicFile.WriteAllText(Path.Combine(folder, "sanity.csv"), csv.ToString());
 
@@ -56,8 +56,6 @@ public static class SanityReport
     }
 
     static string Name(RandomizationOrder order) => order.ToString().ToLowerInvariant();
-
-    static string Csv(string text) => text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
     static string Html(IReadOnlyList<SanitySummaryRow> summary, IReadOnlyList<RandomizationStage> stages, string title, string settings)
     {
