@@ -97,6 +97,75 @@ public sealed class VisionTransformer
     }
 
     /// <summary>
+    /// Logits (B, K) of the network run on a subset of each image's patch tokens: the prefix tokens (class, distillation,
+    /// registers) and the patches listed in <paramref name="keptPatches"/> (indices into the patch grid, row-major, the
+    /// same count for every sample), each with its own position embedding; the other patches are dropped from the
+    /// sequence, not replaced. Transformer Input Sampling and the token deletion curves run the model this way. An
+    /// average-pooling readout averages the kept patches.
+    /// </summary>
+    public Tensor ForwardTokens(Tensor images, IReadOnlyList<int[]> keptPatches)
+    {
+        CheckInput(images);
+        var c = Config;
+        int b = images.Dim(0);
+        if (keptPatches.Count != b) throw new ArgumentException($"{keptPatches.Count} patch lists for a batch of {b}");
+        int kept = keptPatches[0].Length;
+        if (kept == 0 && c.Pool != GlobalPool.Token) throw new ArgumentException("an average-pooling readout needs at least one patch token");
+        foreach (var list in keptPatches)
+        {
+            if (list.Length != kept) throw new ArgumentException("every sample of a batch must keep the same number of patches");
+            foreach (int p in list)
+                if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
+        }
+        var context = new ForwardContext(Backend, Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
+        var x = images;
+        for (int i = 0; i < FirstBlock; i++)
+        {
+            var y = Layers[i].Forward(x, context);
+            if (!ReferenceEquals(x.Data, images.Data) && !ReferenceEquals(x.Data, y.Data)) context.Return(x);
+            x = y;
+        }
+        // (B, N, D) → (B, prefix + kept, D): the prefix rows, then the kept patches' rows.
+        int n = c.NumTokens, d = c.EmbedDim, prefix = c.NumPrefixTokens, m = prefix + kept;
+        var subset = context.Rent(b, m, d);
+        for (int s = 0; s < b; s++)
+        {
+            Backend.Copy(x, (long)s * n * d, subset, (long)s * m * d, (long)prefix * d);
+            for (int j = 0; j < kept; j++)
+                Backend.Copy(x, ((long)s * n + prefix + keptPatches[s][j]) * d, subset, ((long)s * m + prefix + j) * d, d);
+        }
+        if (!ReferenceEquals(x.Data, images.Data)) context.Return(x);
+        x = subset;
+        for (int i = FirstBlock; i < Layers.Count; i++)
+        {
+            var y = Layers[i].Forward(x, context);
+            if (!ReferenceEquals(x.Data, y.Data)) context.Return(x);
+            x = y;
+        }
+        var logits = new Tensor(x.Data.AsSpan(0, b * c.NumClasses).ToArray(), b, c.NumClasses);
+        context.Return(x);
+        return logits;
+    }
+
+    /// <summary>The output tokens of every block (Depth tensors of (B, N, D), new arrays), from one forward pass.</summary>
+    public IReadOnlyList<Tensor> BlockOutputs(Tensor images)
+    {
+        CheckInput(images);
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
+        var outputs = new List<Tensor>(Config.Depth);
+        var x = images;
+        for (int i = 0; i < FirstBlock + Blocks.Count; i++)
+        {
+            var y = Layers[i].Forward(x, context);
+            if (!ReferenceEquals(x.Data, images.Data) && !ReferenceEquals(x.Data, y.Data)) context.Return(x);
+            x = y;
+            if (i >= FirstBlock) outputs.Add(new Tensor(x.Data.AsSpan(0, (int)Tensor.ElementCount(x.Shape)).ToArray(), x.Shape));
+        }
+        if (!ReferenceEquals(x.Data, images.Data)) context.Return(x);
+        return outputs;
+    }
+
+    /// <summary>
     /// What block <paramref name="block"/>'s attention branch reads: the output of its first LayerNorm (timm's
     /// blocks[block].norm1), (B, N, D), in a new tensor. ViT-CX makes its masks from these token embeddings.
     /// </summary>
