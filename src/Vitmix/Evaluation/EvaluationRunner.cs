@@ -176,7 +176,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             Interlocked.Add(ref curveImagesForwarded, done.EvaluatedImages);
         }
         var scorer = new MapScorer(h, w, settings.PointingTolerance);
-        double[]? sensitivity = null;
+        double[]? sensitivity = settings.SensitivitySamples > 0 ? MeasureSensitivity(input, index, e.TargetClass, results, cancel) : null;
         for (int i = 0; i < results.Count; i++)
         {
             var r = results[i];
@@ -213,6 +213,34 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         if (index < settings.ReportImages) WriteTiles(store.Folder, sample.Name, shown, truths, results);
         if (settings.Theory) WriteTheory(store.Folder, sample.Name, results, truths);
         store.Append(sample.Name, rows, curves);
+    }
+
+    /// <summary>
+    /// Max-sensitivity of every map of the image (<see cref="MaxSensitivity"/>): the explanation pass re-run on
+    /// perturbed copies in batches, for the class the original explains, each copy's maps fused as the original's.
+    /// </summary>
+    double[] MeasureSensitivity(Tensor input, int index, int targetClass, IReadOnlyList<CombinationResult> results, CancellationToken cancel)
+    {
+        int n = settings.SensitivitySamples, channels = input.Shape[1];
+        var copies = MaxSensitivity.PerturbedCopies(input, n, settings.SensitivityRadius, model.Preprocessing.Std, settings.SensitivitySeed,
+            (long)index * n * channels);
+        var worst = new double[results.Count];
+        int size = input.Data.Length, batch = Math.Max(1, settings.PerturbationBatchSize);
+        for (int start = 0; start < n; start += batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int count = Math.Min(batch, n - start);
+            var chunk = new Tensor(copies.Data.AsSpan(start * size, count * size).ToArray(), [count, .. input.Shape[1..]]);
+            var explained = settings.Explainers.Explain(model.Network, chunk, [.. Enumerable.Repeat(targetClass, count)]);
+            foreach (var x in explained)
+                for (int i = 0; i < results.Count; i++)
+                {
+                    double change = MaxSensitivity.RelativeChange(results[i].Grid.Values, results[i].Spec.Apply(x.Maps).Values);
+                    // An undefined change (a map of zeros) stays undefined: it must not read as perfectly robust.
+                    if (double.IsNaN(change) || change > worst[i]) worst[i] = double.IsNaN(worst[i]) ? worst[i] : change;
+                }
+        }
+        return worst;
     }
 
     void WriteTiles(RunFolder folder, string name, RgbImage shown, List<(string Annotator, byte[] Labels)> truths, IReadOnlyList<CombinationResult> results)
