@@ -9,37 +9,48 @@ namespace Vitmix.Cli;
 /// <summary>The paper-style table of an evaluation: one row per map, mean ± 95% interval per metric, best per column in bold.</summary>
 static class EvaluationConsole
 {
-    public static readonly (string Key, string Header, bool HigherIsBetter)[] Columns =
-    [
-        (ReportMetrics.IoU, "IoU", true), (ReportMetrics.F1, "F1", true), (ReportMetrics.PixelAccuracy, "pixel acc.", true),
-        (ReportMetrics.Recall, "recall", true), (ReportMetrics.Precision, "precision", true),
-        (ReportMetrics.DeletionAuc, "deletion AUC ↓", false), (ReportMetrics.InsertionAuc, "insertion AUC", true),
-    ];
+    /// <summary>The printed headers of <see cref="ReportMetrics"/>' columns, short enough for a terminal.</summary>
+    static readonly Dictionary<string, string> Headers = new()
+    {
+        [ReportMetrics.IoU] = "IoU", [ReportMetrics.F1] = "F1", [ReportMetrics.PixelAccuracy] = "pixel acc.",
+        [ReportMetrics.Recall] = "recall", [ReportMetrics.Precision] = "precision",
+        [ReportMetrics.DeletionAuc] = "deletion AUC ↓", [ReportMetrics.InsertionAuc] = "insertion AUC",
+        [ReportMetrics.PointingGame] = "pointing game", [ReportMetrics.EnergyPointingGame] = "energy PG",
+        [ReportMetrics.RelevanceMassAccuracy] = "mass acc.", [ReportMetrics.RelevanceRankAccuracy] = "rank acc.",
+        [ReportMetrics.Sparseness] = "sparseness", [ReportMetrics.Complexity] = "complexity ↓", [ReportMetrics.MaxSensitivity] = "max-sens. ↓",
+        [ReportMetrics.CheferPixelAccuracy] = "pixel acc. (pooled)", [ReportMetrics.CheferMeanIou] = "mIoU (pooled)",
+        [ReportMetrics.CheferMeanAveragePrecision] = "mAP",
+    };
 
+    /// <summary>One table per group of <see cref="ReportMetrics.Groups"/> (all of them side by side would not fit a terminal); columns without a value are left out.</summary>
     public static void PrintTable(IAnsiConsole console, EvaluationSummary summary, string title)
     {
-        var table = new Table { Title = new TableTitle(Markup.Escape(title)) }.AddColumn("map").AddColumn(new TableColumn("n").RightAligned());
-        var present = Columns.Where(c => summary.Rows.Any(r => !double.IsNaN(r.Metrics[c.Key].Mean))).ToList();
-        foreach (var c in present) table.AddColumn(new TableColumn(c.Header).RightAligned());
-        var best = present.ToDictionary(c => c.Key, c =>
+        foreach (var (group, columns) in ReportMetrics.Groups)
         {
-            var values = summary.Rows.Select(r => r.Metrics[c.Key].Mean).Where(v => !double.IsNaN(v)).ToList();
-            return values.Count == 0 ? double.NaN : c.HigherIsBetter ? values.Max() : values.Min();
-        });
-        foreach (var row in summary.Rows)
-        {
-            var cells = new List<string> { Markup.Escape(row.Map), row.N.ToString(CultureInfo.InvariantCulture) };
-            foreach (var c in present)
+            var present = columns.Where(c => summary.Rows.Any(r => r.Metrics.TryGetValue(c.Name, out var m) && !double.IsNaN(m.Mean))).ToList();
+            if (present.Count == 0) continue;
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{title}: {group}")) }.AddColumn("map").AddColumn(new TableColumn("n").RightAligned());
+            foreach (var c in present) table.AddColumn(new TableColumn(Headers.GetValueOrDefault(c.Name, c.Name)).RightAligned());
+            var best = present.ToDictionary(c => c.Name, c =>
             {
-                var m = row.Metrics[c.Key];
-                string text = double.IsNaN(m.Mean) ? "–" : double.IsNaN(m.HalfWidth)
-                    ? m.Mean.ToString("0.000", CultureInfo.InvariantCulture)
-                    : $"{m.Mean.ToString("0.000", CultureInfo.InvariantCulture)} ± {m.HalfWidth.ToString("0.000", CultureInfo.InvariantCulture)}";
-                cells.Add(m.Mean == best[c.Key] ? $"[bold green]{text}[/]" : text);
+                var values = summary.Rows.Select(r => r.Metrics[c.Name].Mean).Where(v => !double.IsNaN(v)).ToList();
+                return values.Count == 0 ? double.NaN : c.HigherIsBetter ? values.Max() : values.Min();
+            });
+            foreach (var row in summary.Rows)
+            {
+                var cells = new List<string> { Markup.Escape(row.Map), row.N.ToString(CultureInfo.InvariantCulture) };
+                foreach (var c in present)
+                {
+                    var m = row.Metrics[c.Name];
+                    string text = double.IsNaN(m.Mean) ? "–" : double.IsNaN(m.HalfWidth)
+                        ? m.Mean.ToString("0.000", CultureInfo.InvariantCulture)
+                        : $"{m.Mean.ToString("0.000", CultureInfo.InvariantCulture)} ± {m.HalfWidth.ToString("0.000", CultureInfo.InvariantCulture)}";
+                    cells.Add(m.Mean == best[c.Name] ? $"[bold green]{text}[/]" : text);
+                }
+                table.AddRow(cells.ToArray());
             }
-            table.AddRow(cells.ToArray());
+            console.Write(table);
         }
-        console.Write(table);
         foreach (var w in summary.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
     }
 

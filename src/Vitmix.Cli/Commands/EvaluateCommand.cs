@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Vitmix.Data.Datasets;
 using Vitmix.Evaluation;
+using Vitmix.Evaluation.MapMetrics;
 using Vitmix.Explain;
 using Vitmix.Fusion;
 using Vitmix.Fusion.Thresholds;
@@ -11,7 +12,9 @@ namespace Vitmix.Cli.Commands;
 
 /// <summary>
 /// <c>vitmix evaluate --model PATH --dataset SPEC</c>: every map and combination as a segmentation of every image
-/// (IoU, F1, pixel accuracy, recall, precision, deletion and insertion AUC), appended image by image to
+/// (IoU, F1, pixel accuracy, recall, precision, deletion and insertion AUC, pointing game, energy pointing game,
+/// relevance mass and rank accuracy, sparseness, complexity; optionally max-sensitivity and Chefer et al.'s protocol),
+/// appended image by image to
 /// OUT/results.csv, summarised in OUT/summary.csv, a printed table and OUT/report.html.
 /// </summary>
 public static class EvaluateCommand
@@ -45,10 +48,27 @@ public static class EvaluateCommand
         var existing = new ExistingRunOptions("evaluation run");
         var theory = new Option<bool>("--theory") { Description = "Check the precision-gain hypothesis: predicted vs measured precision of every combination" };
         var reportImages = OptionParsers.NonNegativeInt("--report-images", "Images shown with their maps and masks in report.html", 24);
+        var protocol = OptionParsers.Choice("--protocol", "vitmix (default): the per-image metrics; chefer: also Chefer et al.'s ImageNet-segmentation protocol (masks at the mean; pixel accuracy and mIoU pooled over the dataset; mAP)", "vitmix", "chefer");
+        var sensitivity = new Option<int?>("--sensitivity")
+        {
+            Description = $"Max-sensitivity (Yeh et al. 2019) of every map over N perturbed copies of each image (uniform noise within {MaxSensitivity.DefaultRadius} of the pixel range, seeded), the explanation pass re-run on them; N defaults to {MaxSensitivity.DefaultSamples}; off unless given",
+            HelpName = "N",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = r =>
+            {
+                // "--sensitivity" alone is Yeh et al.'s 10 perturbations.
+                if (r.Tokens.Count == 0) return MaxSensitivity.DefaultSamples;
+                string text = r.Tokens[0].Value;
+                if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) && v >= 1) return v;
+                r.AddError($"--sensitivity: expected a number of perturbations ≥ 1, got '{text}'");
+                return null;
+            },
+        };
+        var pointingTolerance = OptionParsers.Number("--pointing-tolerance", "Pointing game: a hit when the map's maximum lies within this many pixels of the object (Zhang et al.: 15)", PointingGame.DefaultTolerance, NumberRange.NonNegative, "PX");
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);
-        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, fractions, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, shards, theory, reportImages })
+        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, fractions, ranking, noInsertion, minConfidence, first, classes, split, target, outDir, shard, shards, theory, reportImages, protocol, pointingTolerance, sensitivity })
             command.Options.Add(o);
         existing.AddTo(command);
         explainerOptions.AddTo(command);
@@ -66,9 +86,18 @@ public static class EvaluateCommand
             var existingRun = existing.Get(parse);
             // A scheduler restarts a failed task with the same command: its folder's finished images must be kept.
             if (auto && existingRun == ExistingRun.Refuse) existingRun = ExistingRun.Resume;
-            var settings = Settings(parse.GetValue(methods)!, parse.GetValue(combos), parse.GetValue(fusion)!, parse.GetValue(threshold)!,
+            bool chefer = parse.GetValue(protocol) == "chefer";
+            string thresholdText = parse.GetValue(threshold)!;
+            // Chefer's numbers are of masks cut at the mean: another threshold asked for explicitly is a contradiction.
+            if (chefer && parse.GetResult(threshold) is { Implicit: false } && thresholdText.Trim().ToLowerInvariant() != "mean")
+                throw new ArgumentException($"--protocol chefer thresholds the maps at their mean: drop --threshold {thresholdText} or give --threshold mean");
+            if (chefer) thresholdText = "mean";
+            var settings = Settings(parse.GetValue(methods)!, parse.GetValue(combos), parse.GetValue(fusion)!, thresholdText,
                 parse.GetValue(steps), explainerOptions.Bind(parse)) with
             {
+                Protocol = chefer ? EvaluationProtocol.Chefer : EvaluationProtocol.Vitmix,
+                PointingTolerance = parse.GetValue(pointingTolerance),
+                SensitivitySamples = parse.GetValue(sensitivity) ?? 0,
                 DeletionRanking = parse.GetValue(ranking) == "mask" ? DeletionRanking.Mask : DeletionRanking.Continuous,
                 CurveFractions = parse.GetValue(fractions) is { } f ? CurveSchedule.ParseFractions(f, "--curve-fractions") : null,
                 Insertion = !parse.GetValue(noInsertion),

@@ -1,3 +1,5 @@
+using Vitmix.Fusion.Thresholds;
+
 namespace Vitmix.Evaluation;
 
 /// <summary>Dataset-level results of Chefer et al.'s (2021) ImageNet-segmentation protocol.</summary>
@@ -21,9 +23,37 @@ public sealed class CheferSegmentationAccumulator
     public void Add(ReadOnlySpan<float> normalized, ReadOnlySpan<byte> truth)
     {
         if (normalized.Length != truth.Length) throw new ArgumentException($"map has {normalized.Length} pixels, ground truth {truth.Length}");
-        double sum = 0;
-        foreach (float v in normalized) sum += v;
-        float mean = normalized.IsEmpty ? 0f : (float)(sum / normalized.Length);
+        var mask = new byte[normalized.Length];
+        new MeanThreshold().Apply(normalized, mask);
+        Add(ConfusionCounts.Count(mask, truth), AveragePrecisionOf(normalized, truth));
+    }
+
+    /// <summary>
+    /// Adds one image by what the protocol keeps of it: the confusion counts of its mean-thresholded mask (void
+    /// excluded) and its <see cref="AveragePrecisionOf"/>. An evaluation run stores both per row, so a summary
+    /// of merged shards pools exactly what one pass over the maps would.
+    /// </summary>
+    public void Add(ConfusionCounts countsAtMean, double averagePrecision)
+    {
+        // Foreground is class 1 (TP on the object), background class 0 (TN: both say background).
+        correct += countsAtMean.TruePositive + countsAtMean.TrueNegative;
+        labeled += countsAtMean.Valid;
+        inter[1] += countsAtMean.TruePositive;
+        inter[0] += countsAtMean.TrueNegative;
+        long wrong = countsAtMean.FalsePositive + countsAtMean.FalseNegative;
+        union[1] += countsAtMean.TruePositive + wrong;
+        union[0] += countsAtMean.TrueNegative + wrong;
+        apSum += averagePrecision;
+        images++;
+    }
+
+    /// <summary>
+    /// The image's AP: scores [1 − m, m] of the non-void pixels against the one-hot ground truth, both channels
+    /// flattened together (channel 0 = background first, as the reference).
+    /// </summary>
+    public static double AveragePrecisionOf(ReadOnlySpan<float> normalized, ReadOnlySpan<byte> truth)
+    {
+        if (normalized.Length != truth.Length) throw new ArgumentException($"map has {normalized.Length} pixels, ground truth {truth.Length}");
         int valid = 0;
         foreach (byte g in truth) if (g != 255) valid++;
         var scores = new float[2 * valid];
@@ -33,17 +63,12 @@ public sealed class CheferSegmentationAccumulator
         {
             byte g = truth[i];
             if (g == 255) continue;
-            int gc = g != 0 ? 1 : 0, pc = normalized[i] > mean ? 1 : 0;
-            labeled++;
-            if (gc == pc) { correct++; inter[gc]++; union[gc]++; }
-            else { union[0]++; union[1]++; }
-            // Channel 0 (background) scores 1 − m, channel 1 (foreground) scores m; flattened channel-first.
+            int gc = g != 0 ? 1 : 0;
             scores[k] = 1f - normalized[i]; labels[k] = (byte)(1 - gc);
             scores[valid + k] = normalized[i]; labels[valid + k] = (byte)gc;
             k++;
         }
-        apSum += AveragePrecision.Compute(scores, labels);
-        images++;
+        return AveragePrecision.Compute(scores, labels);
     }
 
     /// <summary>The dataset-level results over the images added so far; every ratio is 0 before the first image.</summary>

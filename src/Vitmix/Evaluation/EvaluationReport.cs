@@ -80,7 +80,15 @@ public static class EvaluationReport
                 [ReportMetrics.Precision] = SummaryStatistics.MeanWithInterval(group.Select(r => r.Precision)),
                 [ReportMetrics.DeletionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.DeletionAuc)),
                 [ReportMetrics.InsertionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.InsertionAuc)),
+                [ReportMetrics.PointingGame] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.PointingGame)),
+                [ReportMetrics.EnergyPointingGame] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.EnergyPointingGame)),
+                [ReportMetrics.RelevanceMassAccuracy] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.RelevanceMassAccuracy)),
+                [ReportMetrics.RelevanceRankAccuracy] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.RelevanceRankAccuracy)),
+                [ReportMetrics.Sparseness] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.Sparseness)),
+                [ReportMetrics.Complexity] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.Complexity)),
+                [ReportMetrics.MaxSensitivity] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MaxSensitivity)),
             };
+            foreach (var (name, value) in CheferProtocol(run, group)) metrics[name] = value;
             rows.Add(new SummaryRow(group.Key, first.Map.MethodField, first.Map.FusionField, group.Count(), metrics));
         }
 
@@ -94,6 +102,29 @@ public static class EvaluationReport
         var theoryDirs = runDirs.Select(d => new RunFolder(d)).Where(f => Directory.Exists(f.TheoryDirectory)).ToList();
         if (theoryDirs.Count > 0) theory = Theory(theoryDirs);
         return new EvaluationSummary(rows, results, run, images.Count, skipped, warnings, theory);
+    }
+
+    /// <summary>
+    /// Chefer et al.'s dataset-level numbers of one map, for a run that follows their protocol: pixel accuracy and mIoU
+    /// pooled over the images (no interval: one number of the whole dataset), mAP the mean of the per-image APs with its
+    /// interval. Absent (NaN) for other runs and when a row lacks its counts.
+    /// </summary>
+    static IEnumerable<(string Name, MeanInterval Value)> CheferProtocol(RunInfo run, IEnumerable<ResultRow> rows)
+    {
+        var nothing = new MeanInterval(double.NaN, double.NaN, double.NaN, 0, double.NaN);
+        var list = rows.ToList();
+        if (run.Protocol != "chefer" || list.Any(r => r.Counts is null))
+            return [(ReportMetrics.CheferPixelAccuracy, nothing), (ReportMetrics.CheferMeanIou, nothing), (ReportMetrics.CheferMeanAveragePrecision, nothing)];
+        var accumulator = new CheferSegmentationAccumulator();
+        foreach (var r in list) accumulator.Add(r.Counts!.Value, r.CheferAveragePrecision);
+        var result = accumulator.Result();
+        MeanInterval Pooled(double v) => new(v, double.NaN, double.NaN, result.Images, double.NaN);
+        return
+        [
+            (ReportMetrics.CheferPixelAccuracy, Pooled(result.PixelAccuracy)),
+            (ReportMetrics.CheferMeanIou, Pooled(result.MeanIou)),
+            (ReportMetrics.CheferMeanAveragePrecision, SummaryStatistics.MeanWithInterval(list.Select(r => r.CheferAveragePrecision))),
+        ];
     }
 
     /// <summary>
@@ -220,7 +251,12 @@ public static class EvaluationReport
                 : (summary.Run.CurveFractions is { Count: > 0 } f ? $"at fractions {string.Join(", ", f.Select(v => v.ToString("0.###", CultureInfo.InvariantCulture)))}" : $"{summary.Run.PerturbationSteps} steps")
                   + $", deletion ranked by the {summary.Run.DeletionRanking} map"),
             new("metrics", "IoU, F1, pixel accuracy = (TP+TN)/valid, recall = TP/|GT| (the ViTmiX script's \"pixel accuracy\"), precision; void pixels excluded; mean and 95% Student-t interval over images"),
+            new("map metrics", summary.Run.Protocol is null ? "not recorded (a run of an older version)"
+                : $"pointing game within {summary.Run.PointingTolerance?.ToString("0.##", CultureInfo.InvariantCulture)} px (first maximum); energy pointing game on the normalised map; relevance mass and rank accuracy, sparseness (Gini of |m|) and complexity (entropy of |m|/Σ|m|) on the map as the method returned it, upsampled; void pixels excluded"
+                  + (summary.Run.Sensitivity is { } sens and not "none" ? $"; max-sensitivity over {sens}" : "")),
         };
+        if (summary.Run.Protocol == "chefer")
+            info.Add(new("protocol", "Chefer et al. (2021): masks at the mean; chefer_pixel_accuracy and chefer_miou pooled over the dataset (no interval), chefer_map the mean of per-image AP"));
         foreach (var w in summary.Warnings) info.Add(new ReportInfo("warning", w));
         var theoryRows = summary.Theory?.SelectMany(r => new[]
         {

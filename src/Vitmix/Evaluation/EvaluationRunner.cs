@@ -1,6 +1,7 @@
 using Vitmix.Rendering;
 using Vitmix.Data;
 using Vitmix.Data.Datasets;
+using Vitmix.Evaluation.MapMetrics;
 using Vitmix.Explain;
 using Vitmix.Fusion;
 using Vitmix.Model;
@@ -61,6 +62,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
     public EvaluationPlan Prepare(ISegmentationDataset dataset, EvaluationStore store)
     {
         RequireMasks(dataset);
+        if (settings.Protocol == EvaluationProtocol.Chefer && settings.Threshold is not Fusion.Thresholds.MeanThreshold)
+            throw new ArgumentException($"Chefer's protocol thresholds the maps at their mean, not with {settings.Threshold.Name}");
         var all = dataset.Samples().ToList();
         var samples = all.Select((s, i) => (Sample: s, Index: i))
             .Where(x => x.Index % settings.Shard.Count == settings.Shard.Index).ToList();
@@ -98,6 +101,9 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
     }
 
+    /// <summary>How max-sensitivity is measured, for run.json: resumed runs and merged shards must agree.</summary>
+    string SensitivityDescription => settings.SensitivitySamples == 0 ? "none" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{settings.SensitivitySamples} x r={settings.SensitivityRadius:R} seed {settings.SensitivitySeed}");
+
     /// <summary>The run.json of this evaluation of <paramref name="dataset"/>.</summary>
     RunInfo Describe(ISegmentationDataset dataset, int images, int shardImages)
     {
@@ -107,7 +113,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             settings.Target.ToString().ToLowerInvariant(), settings.Shard.Index, settings.Shard.Count,
             Enumerable.Range(0, c.NumClasses).Select(model.ClassName).ToList(),
             images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings,
-            ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions);
+            ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions,
+            settings.Protocol.ToString().ToLowerInvariant(), settings.PointingTolerance, SensitivityDescription);
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -168,6 +175,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             Interlocked.Add(ref curveImagesRequested, done.RequestedImages);
             Interlocked.Add(ref curveImagesForwarded, done.EvaluatedImages);
         }
+        var scorer = new MapScorer(h, w, settings.PointingTolerance);
+        double[]? sensitivity = settings.SensitivitySamples > 0 ? MeasureSensitivity(input, index, e.TargetClass, results, cancel) : null;
         for (int i = 0; i < results.Count; i++)
         {
             var r = results[i];
@@ -186,9 +195,17 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             }
             foreach (var (annotator, labels) in truths)
             {
-                var s = ConfusionCounts.Count(r.Mask.Mask, labels).Scores();
+                var counts = ConfusionCounts.Count(r.Mask.Mask, labels);
+                var s = counts.Scores();
                 rows.Add(new ResultRow(sample.Name, e.TargetClass, e.TargetProbability, r.Id,
-                    s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletionAuc, insertionAuc, annotator, r.Mask.Threshold));
+                    s.Iou, s.F1, s.PixelAccuracy, s.Recall, s.Precision, deletionAuc, insertionAuc, annotator, r.Mask.Threshold)
+                {
+                    Counts = counts,
+                    MapScores = scorer.Score(r.Grid, r.Mask.Normalized, labels),
+                    CheferAveragePrecision = settings.Protocol == EvaluationProtocol.Chefer
+                        ? CheferSegmentationAccumulator.AveragePrecisionOf(r.Mask.Normalized, labels) : double.NaN,
+                    MaxSensitivity = sensitivity is null ? double.NaN : sensitivity[i],
+                });
             }
         }
         // Everything is computed: only now may the folder change (a failure above leaves it as it was).
@@ -196,6 +213,34 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         if (index < settings.ReportImages) WriteTiles(store.Folder, sample.Name, shown, truths, results);
         if (settings.Theory) WriteTheory(store.Folder, sample.Name, results, truths);
         store.Append(sample.Name, rows, curves);
+    }
+
+    /// <summary>
+    /// Max-sensitivity of every map of the image (<see cref="MaxSensitivity"/>): the explanation pass re-run on
+    /// perturbed copies in batches, for the class the original explains, each copy's maps fused as the original's.
+    /// </summary>
+    double[] MeasureSensitivity(Tensor input, int index, int targetClass, IReadOnlyList<CombinationResult> results, CancellationToken cancel)
+    {
+        int n = settings.SensitivitySamples, channels = input.Shape[1];
+        var copies = MaxSensitivity.PerturbedCopies(input, n, settings.SensitivityRadius, model.Preprocessing.Std, settings.SensitivitySeed,
+            (long)index * n * channels);
+        var worst = new double[results.Count];
+        int size = input.Data.Length, batch = Math.Max(1, settings.PerturbationBatchSize);
+        for (int start = 0; start < n; start += batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int count = Math.Min(batch, n - start);
+            var chunk = new Tensor(copies.Data.AsSpan(start * size, count * size).ToArray(), [count, .. input.Shape[1..]]);
+            var explained = settings.Explainers.Explain(model.Network, chunk, [.. Enumerable.Repeat(targetClass, count)]);
+            foreach (var x in explained)
+                for (int i = 0; i < results.Count; i++)
+                {
+                    double change = MaxSensitivity.RelativeChange(results[i].Grid.Values, results[i].Spec.Apply(x.Maps).Values);
+                    // An undefined change (a map of zeros) stays undefined: it must not read as perfectly robust.
+                    if (double.IsNaN(change) || change > worst[i]) worst[i] = double.IsNaN(worst[i]) ? worst[i] : change;
+                }
+        }
+        return worst;
     }
 
     void WriteTiles(RunFolder folder, string name, RgbImage shown, List<(string Annotator, byte[] Labels)> truths, IReadOnlyList<CombinationResult> results)

@@ -22,6 +22,18 @@ public enum DeletionRanking
     Mask,
 }
 
+/// <summary>Which published protocol an evaluation follows, beyond the per-image metrics every run reports.</summary>
+public enum EvaluationProtocol
+{
+    /// <summary>The per-image metrics only (ViTmiX's tables and the map metrics).</summary>
+    Vitmix,
+    /// <summary>
+    /// Also Chefer et al.'s ImageNet-segmentation protocol (<see cref="CheferSegmentationAccumulator"/>): masks at the
+    /// mean, pixel accuracy and mIoU pooled over the dataset, mAP of the per-image APs.
+    /// </summary>
+    Chefer,
+}
+
 /// <summary>Everything `vitmix evaluate` varies.</summary>
 public sealed record EvaluationSettings
 {
@@ -58,6 +70,16 @@ public sealed record EvaluationSettings
     public int ReportImages { get; init; } = 24;
     /// <summary>Keep the single-method masks per image for the precision-gain check (ViTmiX talk, equation 1).</summary>
     public bool Theory { get; init; }
+    /// <summary>The protocol; <see cref="EvaluationProtocol.Chefer"/> requires the mean threshold.</summary>
+    public EvaluationProtocol Protocol { get; init; } = EvaluationProtocol.Vitmix;
+    /// <summary>The pointing game's tolerance in pixels (Zhang et al.: 15).</summary>
+    public double PointingTolerance { get; init; } = MapMetrics.PointingGame.DefaultTolerance;
+    /// <summary>Perturbed copies per image for max-sensitivity (0 = not measured).</summary>
+    public int SensitivitySamples { get; init; }
+    /// <summary>Max-sensitivity's noise bound r as a fraction of the input range (Yeh et al.: 0.02).</summary>
+    public double SensitivityRadius { get; init; } = 0.02;
+    /// <summary>Seed of max-sensitivity's noise.</summary>
+    public long SensitivitySeed { get; init; }
     /// <summary>Colormap of the report's overlays, one of <see cref="Rendering.Colormaps.Names"/>.</summary>
     public string Colormap { get; init; } = "oklab";
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Vitmix.Evaluation.MapMetrics;
 using Vitmix.Fusion;
 
 namespace Vitmix.Evaluation;
@@ -25,7 +26,27 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     string Annotator, double ThresholdValue)
 {
     /// <summary>The header of results.csv; method, fusion and threshold are the <see cref="MapId"/> CSV fields.</summary>
-    public const string Header = "image,target_class,probability,method,fusion,threshold,iou,f1,pixel_accuracy,recall,precision,deletion_auc,insertion_auc,annotator,threshold_value";
+    public const string Header = LegacyHeader + ",tp,fp,fn,tn,pointing_game,energy_pointing_game,relevance_mass_accuracy,relevance_rank_accuracy,sparseness,complexity,chefer_ap,max_sensitivity";
+
+    /// <summary>
+    /// The header of folders written before the pixel counts and the map metrics: their rows have the first 15 fields
+    /// only, read with the later ones absent (<see cref="Counts"/> null, the metrics NaN).
+    /// </summary>
+    public const string LegacyHeader = "image,target_class,probability,method,fusion,threshold,iou,f1,pixel_accuracy,recall,precision,deletion_auc,insertion_auc,annotator,threshold_value";
+
+    const int LegacyFields = 15, Fields = 27;
+
+    /// <summary>The mask's confusion counts against the ground truth (void excluded); null in older folders.</summary>
+    public ConfusionCounts? Counts { get; init; }
+
+    /// <summary>The localisation and complexity metrics of the map (<see cref="MapMetrics.MapScores"/>); NaN in older folders.</summary>
+    public MapScores MapScores { get; init; } = MapScores.Absent;
+
+    /// <summary>Chefer et al.'s per-image AP (<see cref="CheferSegmentationAccumulator.AveragePrecisionOf"/>); NaN unless the run follows that protocol.</summary>
+    public double CheferAveragePrecision { get; init; } = double.NaN;
+
+    /// <summary>Max-sensitivity of the map (Yeh et al. 2019); NaN unless the run measured it.</summary>
+    public double MaxSensitivity { get; init; } = double.NaN;
 
     /// <summary>The "method" field: <see cref="MapId.MethodField"/>.</summary>
     public string Method => Map.MethodField;
@@ -38,18 +59,39 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     public string MapName => Map.DisplayName + (Annotator.Length > 0 ? "@" + Annotator : "");
 
     /// <summary>The row as a results.csv line (no newline).</summary>
-    public string ToCsv() => string.Join(",", Csv.Escape(Image), TargetClass.ToString(CultureInfo.InvariantCulture), Csv.Number(Probability),
-        Csv.Escape(Method), Csv.Escape(Fusion), Csv.Escape(Threshold), Csv.Number(Iou), Csv.Number(F1), Csv.Number(PixelAccuracy),
-        Csv.Number(Recall), Csv.Number(Precision), Csv.Number(DeletionAuc), Csv.Number(InsertionAuc), Csv.Escape(Annotator), Csv.Number(ThresholdValue));
+    public string ToCsv()
+    {
+        string Count(Func<ConfusionCounts, long> field) => Counts is { } c ? field(c).ToString(CultureInfo.InvariantCulture) : "";
+        var m = MapScores;
+        return string.Join(",", Csv.Escape(Image), TargetClass.ToString(CultureInfo.InvariantCulture), Csv.Number(Probability),
+            Csv.Escape(Method), Csv.Escape(Fusion), Csv.Escape(Threshold), Csv.Number(Iou), Csv.Number(F1), Csv.Number(PixelAccuracy),
+            Csv.Number(Recall), Csv.Number(Precision), Csv.Number(DeletionAuc), Csv.Number(InsertionAuc), Csv.Escape(Annotator), Csv.Number(ThresholdValue),
+            Count(c => c.TruePositive), Count(c => c.FalsePositive), Count(c => c.FalseNegative), Count(c => c.TrueNegative),
+            Csv.Number(m.PointingGame), Csv.Number(m.EnergyPointingGame), Csv.Number(m.RelevanceMassAccuracy), Csv.Number(m.RelevanceRankAccuracy),
+            Csv.Number(m.Sparseness), Csv.Number(m.Complexity), Csv.Number(CheferAveragePrecision), Csv.Number(MaxSensitivity));
+    }
 
-    /// <summary>Reads a results.csv line, of this version or an older one (whose fusion field has no weights).</summary>
+    /// <summary>
+    /// Reads a results.csv line of this version or an older one: one whose fusion field has no weights, or one of the
+    /// 15 fields before the counts and map metrics (those read as absent).
+    /// </summary>
     public static ResultRow Parse(string line, string source)
     {
         var f = Csv.Split(line);
-        if (f.Count != 15) throw new InvalidDataException($"{source}: row has {f.Count} fields, expected 15: {line}");
+        if (f.Count != Fields && f.Count != LegacyFields)
+            throw new InvalidDataException($"{source}: row has {f.Count} fields, expected {Fields} (or {LegacyFields} in a folder of an older version): {line}");
         double D(int i) => f[i].Length == 0 ? double.NaN : double.Parse(f[i], CultureInfo.InvariantCulture);
-        return new ResultRow(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), D(2), MapId.FromCsv(f[3], f[4], f[5], source),
+        var row = new ResultRow(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), D(2), MapId.FromCsv(f[3], f[4], f[5], source),
             D(6), D(7), D(8), D(9), D(10), D(11), D(12), f[13], D(14));
+        if (f.Count == LegacyFields) return row;
+        long L(int i) => long.Parse(f[i], NumberStyles.None, CultureInfo.InvariantCulture);
+        return row with
+        {
+            Counts = f[15].Length == 0 ? null : new ConfusionCounts(L(15), L(16), L(17), L(18)),
+            MapScores = new MapScores(D(19), D(20), D(21), D(22), D(23), D(24)),
+            CheferAveragePrecision = D(25),
+            MaxSensitivity = D(26),
+        };
     }
 }
 
@@ -97,10 +139,14 @@ public sealed record CurveRow(string Image, MapId Map, string Kind, double[] Val
 /// <param name="ModelHash">The model's <see cref="Vitmix.Model.ModelFingerprint"/> (null in older folders).</param>
 /// <param name="CodeVersion">The Vitmix library's version with its commit, <see cref="CurrentCodeVersion"/> (null in older folders).</param>
 /// <param name="CurveFractions">The fractions of pixels perturbed at each curve point, when the curves sample them rather than <paramref name="PerturbationSteps"/> even steps.</param>
+/// <param name="Protocol">"vitmix" or "chefer" (<see cref="EvaluationProtocol"/>); null in folders written before the map metrics, whose rows lack those columns.</param>
+/// <param name="PointingTolerance">The pointing game's tolerance in pixels (null in older folders).</param>
+/// <param name="Sensitivity">How max-sensitivity was measured, e.g. "10 x r=0.02 seed 0", or "none" (null in older folders).</param>
 public sealed record RunInfo(string Model, string Dataset, int NumClasses, IReadOnlyList<string> Maps, string Threshold, int PerturbationSteps,
     string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
     int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null,
-    string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null)
+    string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null,
+    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null)
 {
     /// <summary>
     /// This build's version: the library's informational version, which the SDK ends with "+" and the commit it was
@@ -139,6 +185,13 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         Check("target", Target, other.Target);
         Check("shard count", ShardCount, other.ShardCount);
         CheckOptional("insertion", Insertion, other.Insertion);
+        // An older folder's rows have no map-metric columns: merged with a newer one, the metrics' means would silently
+        // cover only part of the images.
+        if ((Protocol is null) != (other.Protocol is null))
+            d.Add($"result columns ({(Protocol is null ? "older version without" : "with")} vs {(other.Protocol is null ? "older version without" : "with")} the map metrics)");
+        else if (Protocol is not null) Check("protocol", Protocol, other.Protocol);
+        CheckOptional("pointing tolerance", PointingTolerance, other.PointingTolerance);
+        if (Sensitivity is not null && other.Sensitivity is not null) Check("max-sensitivity", Sensitivity, other.Sensitivity);
         if (ExplainerSettings is not null && other.ExplainerSettings is not null) Check("explainer options", ExplainerSettings, other.ExplainerSettings);
         if (sameShard) Check("shard", ShardIndex, other.ShardIndex);
         else CheckOptional("dataset images", Images, other.Images);
@@ -218,6 +271,9 @@ public sealed class EvaluationStore
             throw new ExistingRunException(Folder.Directory, Folder.ReadDone().Count);
         if (existing == ExistingRun.Resume && File.Exists(Folder.RunPath))
         {
+            // Its rows would lack the columns this version writes: a results.csv of two widths is refused, not mixed.
+            if (RunFolder.CompleteLines(Folder.ResultsPath) is [ResultRow.LegacyHeader, ..])
+                throw new InvalidDataException($"{Folder.ResultsPath} was written by an older Vitmix without the map-metric columns and cannot be resumed (vitmix merge still reads it); start over with --overwrite");
             var previous = ReadRun(Folder.Directory);
             var differences = previous.Differences(info, sameShard: true);
             if (differences.Count > 0) throw new RunMismatchException(Folder.RunPath, differences);

@@ -75,10 +75,41 @@ public static class ReportMetrics
     /// <summary>Area under the insertion curve (Petsiuk et al. 2018); higher is better.</summary>
     public const string InsertionAuc = "insertion_auc";
 
-    /// <summary>Columns in table order; deletion AUC is better when lower (the class probability falls faster).</summary>
-    public static IReadOnlyList<(string Name, bool HigherIsBetter)> Columns { get; } =
+    /// <summary>Pointing game accuracy (Zhang et al. 2018): the share of images whose map maximum is on the object.</summary>
+    public const string PointingGame = "pointing_game";
+    /// <summary>Energy-based pointing game (Wang et al. 2020): the normalised map's energy on the object.</summary>
+    public const string EnergyPointingGame = "energy_pointing_game";
+    /// <summary>Relevance mass accuracy (Arras et al. 2022): the positive relevance on the object.</summary>
+    public const string RelevanceMassAccuracy = "relevance_mass_accuracy";
+    /// <summary>Relevance rank accuracy (Arras et al. 2022): the |G| most relevant pixels on the object.</summary>
+    public const string RelevanceRankAccuracy = "relevance_rank_accuracy";
+    /// <summary>Sparseness, the Gini index of |m| (Chalasani et al. 2020); higher = more concentrated.</summary>
+    public const string Sparseness = "sparseness";
+    /// <summary>Complexity, the entropy of |m| / Σ|m| (Bhatt et al. 2020); lower is simpler.</summary>
+    public const string Complexity = "complexity";
+    /// <summary>Max-sensitivity (Yeh et al. 2019): the largest relative change of the map under small input noise; lower is more robust.</summary>
+    public const string MaxSensitivity = "max_sensitivity";
+    /// <summary>Chefer et al.'s pixel accuracy: (TP + TN) / valid pixels pooled over the dataset, masks at the mean.</summary>
+    public const string CheferPixelAccuracy = "chefer_pixel_accuracy";
+    /// <summary>Chefer et al.'s mIoU: the mean of the background and foreground IoU, each pooled over the dataset.</summary>
+    public const string CheferMeanIou = "chefer_miou";
+    /// <summary>Chefer et al.'s mAP: the mean over images of the AP of [1 − m, m] against the one-hot ground truth.</summary>
+    public const string CheferMeanAveragePrecision = "chefer_map";
+
+    /// <summary>
+    /// The columns in groups, each a table of the report and of the printed summary (one table of all would not fit a
+    /// terminal): the segmentation and curve metrics, the localisation metrics, complexity and robustness, and
+    /// Chefer et al.'s dataset-level protocol. HigherIsBetter false: deletion AUC (the class probability should fall
+    /// fast), complexity and max-sensitivity.
+    /// </summary>
+    public static IReadOnlyList<(string Title, IReadOnlyList<(string Name, bool HigherIsBetter)> Columns)> Groups { get; } =
     [
-        (IoU, true), (F1, true), (PixelAccuracy, true), (Recall, true), (Precision, true),
-        (DeletionAuc, false), (InsertionAuc, true),
+        ("Segmentation and perturbation", [(IoU, true), (F1, true), (PixelAccuracy, true), (Recall, true), (Precision, true), (DeletionAuc, false), (InsertionAuc, true)]),
+        ("Localisation", [(PointingGame, true), (EnergyPointingGame, true), (RelevanceMassAccuracy, true), (RelevanceRankAccuracy, true)]),
+        ("Complexity and robustness", [(Sparseness, true), (Complexity, false), (MaxSensitivity, false)]),
+        ("Chefer et al.'s ImageNet-segmentation protocol", [(CheferPixelAccuracy, true), (CheferMeanIou, true), (CheferMeanAveragePrecision, true)]),
     ];
+
+    /// <summary>Every column in table order (summary.csv's), the <see cref="Groups"/> one after the other.</summary>
+    public static IReadOnlyList<(string Name, bool HigherIsBetter)> Columns { get; } = [.. Groups.SelectMany(g => g.Columns)];
 }

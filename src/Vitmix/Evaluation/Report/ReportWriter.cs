@@ -15,7 +15,7 @@ public static class ReportWriter
 {
     const string Css = """
         body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#222;max-width:1400px}
-        h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
+        h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}h3{font-size:1em;margin:1.2em 0 .4em}
         table{border-collapse:collapse;font-size:.9em}
         th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}
         th{background:#f3f3f3}td.name,th.name{text-align:left}
@@ -67,8 +67,19 @@ public static class ReportWriter
 
     static void AppendSummary(StringBuilder h, IReadOnlyList<SummaryRow> rows)
     {
-        var columns = ReportMetrics.Columns;
-        // Best per column: highest mean (lowest for deletion AUC); ties all marked.
+        h.Append("<h2>Summary</h2>\n<p>Mean over images with the 95% Student-t confidence interval in brackets; ");
+        h.Append("the best value of each column is bold (lowest for deletion_auc, complexity and max_sensitivity, highest otherwise). ");
+        h.Append("A group of metrics the run did not compute is left out.</p>\n");
+        foreach (var (title, columns) in ReportMetrics.Groups)
+        {
+            if (!rows.Any(r => columns.Any(c => r.Metrics.TryGetValue(c.Name, out var m) && !double.IsNaN(m.Mean)))) continue;
+            AppendSummaryTable(h, rows, title, columns);
+        }
+    }
+
+    static void AppendSummaryTable(StringBuilder h, IReadOnlyList<SummaryRow> rows, string title, IReadOnlyList<(string Name, bool HigherIsBetter)> columns)
+    {
+        // Best per column: highest mean (lowest where lower is better); ties all marked.
         var best = new double[columns.Count];
         for (int c = 0; c < columns.Count; c++)
         {
@@ -76,8 +87,7 @@ public static class ReportWriter
                 .Where(double.IsFinite).ToList();
             best[c] = means.Count == 0 ? double.NaN : columns[c].HigherIsBetter ? means.Max() : means.Min();
         }
-        h.Append("<h2>Summary</h2>\n<p>Mean over images with the 95% Student-t confidence interval in brackets; ");
-        h.Append("the best value of each column is bold (lowest for deletion_auc, highest otherwise).</p>\n");
+        h.Append("<h3>").Append(E(title)).Append("</h3>\n");
         h.Append("<table class=\"summary\">\n<thead><tr><th class=\"name\">map</th><th class=\"name\">method</th><th class=\"name\">fusion</th><th>n</th>");
         foreach (var (name, _) in columns) h.Append("<th>").Append(E(name)).Append("</th>");
         h.Append("</tr></thead>\n<tbody>\n");
@@ -108,6 +118,10 @@ public static class ReportWriter
         var plots = new List<(string Alt, byte[] Png)>();
         if (data.Summary.Any(r => r.Metrics.ContainsKey(ReportMetrics.IoU)))
             plots.Add(("Mean IoU by map", ReportPlots.MeanBars(data.Summary, ReportMetrics.IoU, "Mean IoU by map")));
+        // The map metrics as IoU is: one bar per map with its interval, for each metric the run computed.
+        foreach (var (metric, title) in MapMetricPlots)
+            if (data.Summary.Any(r => r.Metrics.TryGetValue(metric, out var m) && !double.IsNaN(m.Mean)))
+                plots.Add((title, ReportPlots.MeanBars(data.Summary, metric, title)));
         if (data.DeletionCurves.Count > 0)
             plots.Add(("Deletion curves", ReportPlots.Curves(data.DeletionCurves, "Deletion (lower is better)", "fraction of pixels removed")));
         if (data.InsertionCurves.Count > 0)
@@ -117,6 +131,19 @@ public static class ReportWriter
         foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");
         h.Append("</div>\n");
     }
+
+    static readonly (string Metric, string Title)[] MapMetricPlots =
+    [
+        (ReportMetrics.PointingGame, "Pointing game accuracy by map"),
+        (ReportMetrics.EnergyPointingGame, "Energy-based pointing game by map"),
+        (ReportMetrics.RelevanceMassAccuracy, "Relevance mass accuracy by map"),
+        (ReportMetrics.RelevanceRankAccuracy, "Relevance rank accuracy by map"),
+        (ReportMetrics.Sparseness, "Sparseness (Gini) by map"),
+        (ReportMetrics.Complexity, "Complexity (entropy, lower is simpler) by map"),
+        (ReportMetrics.MaxSensitivity, "Max-sensitivity (lower is more robust) by map"),
+        (ReportMetrics.CheferMeanIou, "Chefer protocol: mIoU by map (pooled)"),
+        (ReportMetrics.CheferMeanAveragePrecision, "Chefer protocol: mAP by map"),
+    ];
 
     static void AppendCurveResolution(StringBuilder h, IReadOnlyList<CurveResolutionRow> rows)
     {
