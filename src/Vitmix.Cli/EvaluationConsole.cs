@@ -15,6 +15,7 @@ static class EvaluationConsole
         [ReportMetrics.IoU] = "IoU", [ReportMetrics.F1] = "F1", [ReportMetrics.PixelAccuracy] = "pixel acc.",
         [ReportMetrics.Recall] = "recall", [ReportMetrics.Precision] = "precision",
         [ReportMetrics.DeletionAuc] = "deletion AUC ↓", [ReportMetrics.InsertionAuc] = "insertion AUC",
+        [ReportMetrics.TokenDeletionAuc] = "token deletion AUC ↓", [ReportMetrics.TokenInsertionAuc] = "token insertion AUC",
         [ReportMetrics.PointingGame] = "pointing game", [ReportMetrics.EnergyPointingGame] = "energy PG",
         [ReportMetrics.RelevanceMassAccuracy] = "mass acc.", [ReportMetrics.RelevanceRankAccuracy] = "rank acc.",
         [ReportMetrics.Sparseness] = "sparseness", [ReportMetrics.Complexity] = "complexity ↓", [ReportMetrics.MaxSensitivity] = "max-sens. ↓",

@@ -87,6 +87,8 @@ public static class EvaluationReport
                 [ReportMetrics.Sparseness] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.Sparseness)),
                 [ReportMetrics.Complexity] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MapScores.Complexity)),
                 [ReportMetrics.MaxSensitivity] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MaxSensitivity)),
+                [ReportMetrics.TokenDeletionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.TokenDeletionAuc)),
+                [ReportMetrics.TokenInsertionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.TokenInsertionAuc)),
             };
             foreach (var (name, value) in CheferProtocol(run, group)) metrics[name] = value;
             rows.Add(new SummaryRow(group.Key, first.Map.MethodField, first.Map.FusionField, group.Count(), metrics));
@@ -270,6 +272,8 @@ public static class EvaluationReport
             Summary = summary.Rows,
             DeletionCurves = Mean("deletion"),
             InsertionCurves = Mean("insertion"),
+            TokenDeletionCurves = Mean(TokenCurveKinds.Deletion),
+            TokenInsertionCurves = Mean(TokenCurveKinds.Insertion),
             CurveResolution = summary.Run.CurveFractions is { Count: > 0 } ? null : CurveResolution.Analyse(curves),
             Theory = theoryRows,
             TheoryCaption = theoryRows == null ? null

@@ -114,7 +114,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             Enumerable.Range(0, c.NumClasses).Select(model.ClassName).ToList(),
             images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings,
             ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions,
-            settings.Protocol.ToString().ToLowerInvariant(), settings.PointingTolerance, SensitivityDescription);
+            settings.Protocol.ToString().ToLowerInvariant(), settings.PointingTolerance, SensitivityDescription,
+            settings.Perturbation.ToString().ToLowerInvariant());
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -155,7 +156,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         var deletion = new int[results.Count];
         var insertion = new int[results.Count];
         IReadOnlyList<PerturbationCurve>? computed = null;
-        if (settings.PerturbationSteps > 0)
+        if (settings.PerturbationSteps > 0 && settings.Perturbation != PerturbationMode.Token)
         {
             var set = new CurveSet(model.Network, input, new PerturbationOptions
             {
@@ -175,6 +176,15 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             Interlocked.Add(ref curveImagesRequested, done.RequestedImages);
             Interlocked.Add(ref curveImagesForwarded, done.EvaluatedImages);
         }
+        // Token curves: the grids rank the patches, which are dropped from the sequence rather than painted over.
+        PerturbationCurve[]? tokenDeletion = null, tokenInsertion = null;
+        if (settings.PerturbationSteps > 0 && settings.Perturbation != PerturbationMode.Pixel)
+        {
+            var grids = results.Select(r => r.Grid.Values).ToList();
+            tokenDeletion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Deletion, settings.PerturbationSteps, settings.PerturbationBatchSize, cancel);
+            if (settings.Insertion)
+                tokenInsertion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Insertion, settings.PerturbationSteps, settings.PerturbationBatchSize, cancel);
+        }
         var scorer = new MapScorer(h, w, settings.PointingTolerance);
         double[]? sensitivity = settings.SensitivitySamples > 0 ? MeasureSensitivity(input, index, e.TargetClass, results, cancel) : null;
         for (int i = 0; i < results.Count; i++)
@@ -193,6 +203,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
                     curves.Add(new CurveRow(sample.Name, r.Id, "insertion", ins.Probabilities));
                 }
             }
+            if (tokenDeletion is not null) curves.Add(new CurveRow(sample.Name, r.Id, TokenCurveKinds.Deletion, tokenDeletion[i].Probabilities));
+            if (tokenInsertion is not null) curves.Add(new CurveRow(sample.Name, r.Id, TokenCurveKinds.Insertion, tokenInsertion[i].Probabilities));
             foreach (var (annotator, labels) in truths)
             {
                 var counts = ConfusionCounts.Count(r.Mask.Mask, labels);
@@ -205,6 +217,8 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
                     CheferAveragePrecision = settings.Protocol == EvaluationProtocol.Chefer
                         ? CheferSegmentationAccumulator.AveragePrecisionOf(r.Mask.Normalized, labels) : double.NaN,
                     MaxSensitivity = sensitivity is null ? double.NaN : sensitivity[i],
+                    TokenDeletionAuc = tokenDeletion is null ? double.NaN : tokenDeletion[i].Auc,
+                    TokenInsertionAuc = tokenInsertion is null ? double.NaN : tokenInsertion[i].Auc,
                 });
             }
         }

@@ -56,6 +56,8 @@ public sealed record EvaluationSettings
     public DeletionRanking DeletionRanking { get; init; } = DeletionRanking.Continuous;
     /// <summary>Also compute insertion curves (when <see cref="PerturbationSteps"/> is not 0).</summary>
     public bool Insertion { get; init; } = true;
+    /// <summary>Pixel curves (RISE), token curves (patches dropped from the sequence) or both.</summary>
+    public PerturbationMode Perturbation { get; init; } = PerturbationMode.Pixel;
     /// <summary>Perturbed images per forward call of the curves.</summary>
     public int PerturbationBatchSize { get; init; } = 32;
     /// <summary>Skip images whose top-1 probability is below this (ViTmiX's VOC rule uses 0.85).</summary>

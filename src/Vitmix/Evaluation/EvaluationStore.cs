@@ -26,7 +26,7 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     string Annotator, double ThresholdValue)
 {
     /// <summary>The header of results.csv; method, fusion and threshold are the <see cref="MapId"/> CSV fields.</summary>
-    public const string Header = LegacyHeader + ",tp,fp,fn,tn,pointing_game,energy_pointing_game,relevance_mass_accuracy,relevance_rank_accuracy,sparseness,complexity,chefer_ap,max_sensitivity";
+    public const string Header = LegacyHeader + ",tp,fp,fn,tn,pointing_game,energy_pointing_game,relevance_mass_accuracy,relevance_rank_accuracy,sparseness,complexity,chefer_ap,max_sensitivity,token_deletion_auc,token_insertion_auc";
 
     /// <summary>
     /// The header of folders written before the pixel counts and the map metrics: their rows have the first 15 fields
@@ -34,7 +34,7 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     /// </summary>
     public const string LegacyHeader = "image,target_class,probability,method,fusion,threshold,iou,f1,pixel_accuracy,recall,precision,deletion_auc,insertion_auc,annotator,threshold_value";
 
-    const int LegacyFields = 15, Fields = 27;
+    const int LegacyFields = 15, Fields = 29;
 
     /// <summary>The mask's confusion counts against the ground truth (void excluded); null in older folders.</summary>
     public ConfusionCounts? Counts { get; init; }
@@ -47,6 +47,12 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
 
     /// <summary>Max-sensitivity of the map (Yeh et al. 2019); NaN unless the run measured it.</summary>
     public double MaxSensitivity { get; init; } = double.NaN;
+
+    /// <summary>Area under the token deletion curve (<see cref="TokenCurves"/>); NaN unless the run drew token curves.</summary>
+    public double TokenDeletionAuc { get; init; } = double.NaN;
+
+    /// <summary>Area under the token insertion curve; NaN unless the run drew token curves.</summary>
+    public double TokenInsertionAuc { get; init; } = double.NaN;
 
     /// <summary>The "method" field: <see cref="MapId.MethodField"/>.</summary>
     public string Method => Map.MethodField;
@@ -68,7 +74,8 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
             Csv.Number(Recall), Csv.Number(Precision), Csv.Number(DeletionAuc), Csv.Number(InsertionAuc), Csv.Escape(Annotator), Csv.Number(ThresholdValue),
             Count(c => c.TruePositive), Count(c => c.FalsePositive), Count(c => c.FalseNegative), Count(c => c.TrueNegative),
             Csv.Number(m.PointingGame), Csv.Number(m.EnergyPointingGame), Csv.Number(m.RelevanceMassAccuracy), Csv.Number(m.RelevanceRankAccuracy),
-            Csv.Number(m.Sparseness), Csv.Number(m.Complexity), Csv.Number(CheferAveragePrecision), Csv.Number(MaxSensitivity));
+            Csv.Number(m.Sparseness), Csv.Number(m.Complexity), Csv.Number(CheferAveragePrecision), Csv.Number(MaxSensitivity),
+            Csv.Number(TokenDeletionAuc), Csv.Number(TokenInsertionAuc));
     }
 
     /// <summary>
@@ -91,6 +98,8 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
             MapScores = new MapScores(D(19), D(20), D(21), D(22), D(23), D(24)),
             CheferAveragePrecision = D(25),
             MaxSensitivity = D(26),
+            TokenDeletionAuc = D(27),
+            TokenInsertionAuc = D(28),
         };
     }
 }
@@ -146,7 +155,7 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
     string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
     int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null,
     string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null,
-    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null)
+    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null, string? Perturbation = null)
 {
     /// <summary>
     /// This build's version: the library's informational version, which the SDK ends with "+" and the commit it was
@@ -192,6 +201,8 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         else if (Protocol is not null) Check("protocol", Protocol, other.Protocol);
         CheckOptional("pointing tolerance", PointingTolerance, other.PointingTolerance);
         if (Sensitivity is not null && other.Sensitivity is not null) Check("max-sensitivity", Sensitivity, other.Sensitivity);
+        // Folders written before token curves drew pixel curves only.
+        Check("perturbation", Perturbation ?? "pixel", other.Perturbation ?? "pixel");
         if (ExplainerSettings is not null && other.ExplainerSettings is not null) Check("explainer options", ExplainerSettings, other.ExplainerSettings);
         if (sameShard) Check("shard", ShardIndex, other.ShardIndex);
         else CheckOptional("dataset images", Images, other.Images);

@@ -18,6 +18,12 @@ public sealed record ReportData
     /// <summary>Mean insertion curve per map (same x axis as deletion).</summary>
     public IReadOnlyList<CurveSeries> InsertionCurves { get; init; } = [];
 
+    /// <summary>Mean token deletion curve per map (patches dropped from the sequence), when the run drew them.</summary>
+    public IReadOnlyList<CurveSeries> TokenDeletionCurves { get; init; } = [];
+
+    /// <summary>Mean token insertion curve per map, when the run drew them.</summary>
+    public IReadOnlyList<CurveSeries> TokenInsertionCurves { get; init; } = [];
+
     /// <summary>Optional: how the AUCs change with fewer curve steps (<see cref="CurveResolution"/>).</summary>
     public IReadOnlyList<CurveResolutionRow>? CurveResolution { get; init; }
 
@@ -75,6 +81,11 @@ public static class ReportMetrics
     /// <summary>Area under the insertion curve (Petsiuk et al. 2018); higher is better.</summary>
     public const string InsertionAuc = "insertion_auc";
 
+    /// <summary>Area under the token deletion curve (patches dropped from the sequence); lower is better.</summary>
+    public const string TokenDeletionAuc = "token_deletion_auc";
+    /// <summary>Area under the token insertion curve; higher is better.</summary>
+    public const string TokenInsertionAuc = "token_insertion_auc";
+
     /// <summary>Pointing game accuracy (Zhang et al. 2018): the share of images whose map maximum is on the object.</summary>
     public const string PointingGame = "pointing_game";
     /// <summary>Energy-based pointing game (Wang et al. 2020): the normalised map's energy on the object.</summary>
@@ -105,6 +116,7 @@ public static class ReportMetrics
     public static IReadOnlyList<(string Title, IReadOnlyList<(string Name, bool HigherIsBetter)> Columns)> Groups { get; } =
     [
         ("Segmentation and perturbation", [(IoU, true), (F1, true), (PixelAccuracy, true), (Recall, true), (Precision, true), (DeletionAuc, false), (InsertionAuc, true)]),
+        ("Token perturbation (patches dropped from the sequence)", [(TokenDeletionAuc, false), (TokenInsertionAuc, true)]),
         ("Localisation", [(PointingGame, true), (EnergyPointingGame, true), (RelevanceMassAccuracy, true), (RelevanceRankAccuracy, true)]),
         ("Complexity and robustness", [(Sparseness, true), (Complexity, false), (MaxSensitivity, false)]),
         ("Chefer et al.'s ImageNet-segmentation protocol", [(CheferPixelAccuracy, true), (CheferMeanIou, true), (CheferMeanAveragePrecision, true)]),

@@ -126,6 +126,10 @@ public static class ReportWriter
             plots.Add(("Deletion curves", ReportPlots.Curves(data.DeletionCurves, "Deletion (lower is better)", "fraction of pixels removed")));
         if (data.InsertionCurves.Count > 0)
             plots.Add(("Insertion curves", ReportPlots.Curves(data.InsertionCurves, "Insertion (higher is better)", "fraction of pixels inserted", legendAtBottom: true)));
+        if (data.TokenDeletionCurves.Count > 0)
+            plots.Add(("Token deletion curves", ReportPlots.Curves(data.TokenDeletionCurves, "Token deletion (lower is better)", "fraction of patches dropped from the sequence")));
+        if (data.TokenInsertionCurves.Count > 0)
+            plots.Add(("Token insertion curves", ReportPlots.Curves(data.TokenInsertionCurves, "Token insertion (higher is better)", "fraction of patches in the sequence", legendAtBottom: true)));
         if (plots.Count == 0) return;
         h.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");

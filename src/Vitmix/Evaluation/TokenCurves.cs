@@ -1,0 +1,84 @@
+using Vitmix.Engine;
+using Vitmix.Model;
+
+namespace Vitmix.Evaluation;
+
+/// <summary>Which pixel or token perturbation curves an evaluation draws.</summary>
+public enum PerturbationMode
+{
+    /// <summary>RISE's curves: pixels replaced by a substrate (Petsiuk et al. 2018).</summary>
+    Pixel,
+    /// <summary>Token deletion and insertion: patches dropped from the sequence.</summary>
+    Token,
+    /// <summary>Both.</summary>
+    Both,
+}
+
+/// <summary>The curves.csv kinds of the token curves, beside RISE's "deletion" and "insertion".</summary>
+public static class TokenCurveKinds
+{
+    /// <summary>Patches dropped from the sequence, most relevant first.</summary>
+    public const string Deletion = "token-deletion";
+    /// <summary>Patches added to the sequence, most relevant first.</summary>
+    public const string Insertion = "token-insertion";
+}
+
+/// <summary>
+/// Token deletion and insertion, the ViT-native perturbation curves: patches are removed from (deletion) or added to
+/// (insertion) the token sequence in the order of a grid map, most relevant first, and the model runs on the tokens
+/// that remain (<see cref="VisionTransformer.ForwardTokens"/>), so no substrate colour is shown to it — the
+/// "missingness bias" of pixel substrates (Jain et al. 2022, MadryLab/missingness) is the reason. Point s of n
+/// perturbs round(s·P/n) of the P patches, so a curve ends with every patch removed (deletion) or restored
+/// (insertion); an average-pooling model keeps at least one patch. The area is the trapezoid rule over [0, 1], as the
+/// pixel curves'. All curves of one image are computed together: at each point the distinct token sets of all maps
+/// run once, as one batch (every set of a point has the same length).
+/// </summary>
+public static class TokenCurves
+{
+    /// <summary>
+    /// The curves of <paramref name="grids"/> (each a grid map of <paramref name="model"/>'s patch grid) on
+    /// <paramref name="image"/> (1, C, H, W) for <paramref name="target"/>, with <paramref name="steps"/> points after the
+    /// first (at most P).
+    /// </summary>
+    public static PerturbationCurve[] Compute(VisionTransformer model, Tensor image, int target, IReadOnlyList<float[]> grids, CurveKind kind,
+        int steps, int batchSize = 32, CancellationToken cancel = default)
+    {
+        var c = model.Config;
+        int p = c.NumPatches, k = c.NumClasses;
+        if (steps < 1) throw new ArgumentException($"token curve steps {steps} must be at least 1");
+        steps = Math.Min(steps, p);
+        int minimum = c.Pool == GlobalPool.Token ? 0 : 1;
+        var orders = grids.Select(g => g.Length == p ? PixelOrder.Descending(g) : throw new ArgumentException($"a grid map of {g.Length} values for {p} patches")).ToArray();
+        var probabilities = grids.Select(_ => new double[steps + 1]).ToArray();
+        int imageLength = image.Data.Length;
+        for (int s = 0; s <= steps; s++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int changed = (int)Math.Round((double)s * p / steps, MidpointRounding.AwayFromZero);
+            int keep = Math.Max(minimum, kind == CurveKind.Deletion ? p - changed : changed);
+            // The kept patches of every map at this point, and the distinct ones among them.
+            var distinct = new List<int[]>();
+            var which = new int[grids.Count];
+            for (int m = 0; m < grids.Count; m++)
+            {
+                var kept = (kind == CurveKind.Deletion ? orders[m].AsSpan(p - keep, keep) : orders[m].AsSpan(0, keep)).ToArray();
+                Array.Sort(kept);
+                int found = distinct.FindIndex(d => d.AsSpan().SequenceEqual(kept));
+                if (found < 0) { found = distinct.Count; distinct.Add(kept); }
+                which[m] = found;
+            }
+            var probability = new double[distinct.Count];
+            for (int first = 0; first < distinct.Count; first += batchSize)
+            {
+                int n = Math.Min(batchSize, distinct.Count - first);
+                var batch = new Tensor(n, c.InChannels, c.ImageHeight, c.ImageWidth);
+                for (int j = 0; j < n; j++) image.Data.CopyTo(batch.Data.AsSpan(j * imageLength, imageLength));
+                var logits = model.ForwardTokens(batch, distinct.GetRange(first, n)).Data;
+                for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
+            }
+            for (int m = 0; m < grids.Count; m++) probabilities[m][s] = probability[which[m]];
+        }
+        int perStep = Math.Max(1, p / steps);
+        return probabilities.Select(a => new PerturbationCurve(a, PerturbationCurve.Area(a), target, perStep, 0)).ToArray();
+    }
+}
