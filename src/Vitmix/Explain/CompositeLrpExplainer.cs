@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using Vitmix.Engine;
 using Vitmix.Layers;
 using Vitmix.Relevance;
-using Vitmix.Relevance.Composites;
 
 namespace Vitmix.Explain;
 
@@ -76,56 +75,4 @@ public abstract class CompositeLrpExplainer : ISelfCheckingExplainer
         yield return new(Name, new Heatmap(grid, c.GridHeight, c.GridWidth));
         yield return new(Name + ".pixels", new Heatmap(attribution.Pixels, c.ImageHeight, c.ImageWidth));
     }
-}
-
-/// <summary>
-/// AttnLRP (Achtibat et al., ICML 2024): LRP with the softmax's Taylor rule, the uniform rule on q·kᵀ and A·v, the
-/// identity rule on GELU and on LayerNorm's division, the ε-rule elsewhere (<see cref="AttnLrpComposite"/>).
-/// </summary>
-[Explainer("attnlrp", Aliases = ["attn-lrp"], Summary = "AttnLRP, LRP with softmax and bilinear rules onto the pixels (Achtibat et al. 2024)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 52)]
-public sealed class AttnLrp : CompositeLrpExplainer
-{
-    readonly float epsilon = 1e-6f;
-    AttnLrpComposite? composite;
-
-    /// <inheritdoc/>
-    public override string Name => "attnlrp";
-
-    /// <summary>The stabiliser ε of the ε-rules.</summary>
-    [ExplainerOption("attnlrp-epsilon", Description = "AttnLRP: the stabiliser ε of its epsilon rules (LXT's 1e-6)", Minimum = 0, ValueName = "EPSILON")]
-    public float Epsilon
-    {
-        get => epsilon;
-        init => epsilon = value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Epsilon), "epsilon must be finite and ≥ 0");
-    }
-
-    /// <inheritdoc/>
-    protected override LrpComposite Composite => composite ??= new AttnLrpComposite(Epsilon);
-}
-
-/// <summary>
-/// CP-LRP (Ali et al., ICML 2022): LRP with the attention probabilities and LayerNorm's standard deviation held
-/// constant, the ε-rule elsewhere (<see cref="CpLrpComposite"/>).
-/// </summary>
-[Explainer("cplrp", Aliases = ["cp-lrp"], Summary = "CP-LRP, conservative propagation with attention held constant, onto the pixels (Ali et al. 2022)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 53)]
-public sealed class CpLrp : CompositeLrpExplainer
-{
-    readonly float epsilon = 1e-6f;
-    CpLrpComposite? composite;
-
-    /// <inheritdoc/>
-    public override string Name => "cplrp";
-
-    /// <summary>The stabiliser ε of the ε-rules.</summary>
-    [ExplainerOption("cplrp-epsilon", Description = "CP-LRP: the stabiliser ε of its epsilon rules (1e-6)", Minimum = 0, ValueName = "EPSILON")]
-    public float Epsilon
-    {
-        get => epsilon;
-        init => epsilon = value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Epsilon), "epsilon must be finite and ≥ 0");
-    }
-
-    /// <inheritdoc/>
-    protected override LrpComposite Composite => composite ??= new CpLrpComposite(Epsilon);
 }
