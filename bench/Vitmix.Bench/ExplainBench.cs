@@ -9,7 +9,7 @@ namespace Vitmix.Bench;
 /// <summary>
 /// Cost of the explanations on ViT-B/16 at 224 (random weights): one forward, forward+backward, forward+relevance,
 /// each method alone, all methods from one shared pass, and the same methods as separate passes; batch 1 and 16.
-/// Also a 100-step deletion curve (batched) against 101 batch-1 forwards. `quick explain [deletion | deletion-only] [write-vitb PATH]`.
+/// Also a 100-step deletion curve (batched) against 101 batch-1 forwards. `quick explain [deletion | deletion-only] [write-vitb PATH]`; `quick explain lrp-variants`.
 /// </summary>
 public static class ExplainBench
 {
@@ -47,6 +47,26 @@ public static class ExplainBench
         return 0;
     }
 
+    /// <summary>
+    /// `quick explain lrp-variants`: Chefer's full LRP beside AttnLRP and CP-LRP, each from its own pass at batch 1,
+    /// in ms per image and in forwards, with the conservation Σ R(input) / logit the latter two report.
+    /// </summary>
+    static int LrpVariants(VisionTransformer model)
+    {
+        var images = RandomVit.Images(model.Config, 1, seed: 2);
+        double forward = QuickBench.Median(() => model.Forward(images), 4000);
+        Console.WriteLine($"ViT-B/16 224, batch 1: forward {forward:F1} ms");
+        foreach (var (name, e) in new (string, IExplainer)[] { ("fulllrp", new FullLrp()), ("attnlrp", new AttnLrp()), ("cplrp", new CpLrp()) })
+        {
+            var set = new ExplainerSet([e]);
+            double ms = QuickBench.Median(() => set.Explain(model, images), 6000);
+            var checks = set.Explain(model, images)[0].Checks;
+            string conservation = checks.TryGetValue(name + ".conservation", out double c) ? $", conservation {c:F4}" : "";
+            Console.WriteLine($"  {name,-10} {ms,8:F1} ms  {ms / forward,6:F2} forwards{conservation}");
+        }
+        return 0;
+    }
+
     public static int Run(string[] args)
     {
         var model = RandomVit.Create(new VitConfig(), seed: 1);
@@ -59,6 +79,7 @@ public static class ExplainBench
             return 0;
         }
         if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
+        if (args.Contains("lrp-variants")) return LrpVariants(model);
         var methods = new (string Name, IExplainer Explainer)[]
         {
             ("rollout", new AttentionRollout()), ("gradcam", new AttentionGradCam()), ("saliency", new Saliency()),

@@ -112,6 +112,21 @@ public sealed class TimingBackend(ComputeBackend inner) : ComputeBackend
     public override void Divide(Tensor a, Tensor z, Tensor y) { long started = Stopwatch.GetTimestamp(); inner.Divide(a, z, y); Add("Divide", started); }
 
     /// <inheritdoc/>
+    public override void EpsilonDivide(Tensor a, Tensor z, float epsilon, Tensor y) { long started = Stopwatch.GetTimestamp(); inner.EpsilonDivide(a, z, epsilon, y); Add("EpsilonDivide", started); }
+
+    /// <inheritdoc/>
+    public override void Subtract(Tensor a, Tensor b, Tensor y) { long started = Stopwatch.GetTimestamp(); inner.Subtract(a, b, y); Add("Subtract", started); }
+
+    /// <inheritdoc/>
+    public override void ScaleRows(Tensor x, Tensor factors, int rows, int cols, Tensor y) { long started = Stopwatch.GetTimestamp(); inner.ScaleRows(x, factors, rows, cols, y); Add("ScaleRows", started); }
+
+    /// <inheritdoc/>
+    public override void CenterRows(Tensor x, int rows, int cols, Tensor y) { long started = Stopwatch.GetTimestamp(); inner.CenterRows(x, rows, cols, y); Add("CenterRows", started); }
+
+    /// <inheritdoc/>
+    public override void ClearStrided(int rows, int cols, Tensor y, long yOffset, int ldy) { long started = Stopwatch.GetTimestamp(); inner.ClearStrided(rows, cols, y, yOffset, ldy); Add("ClearStrided", started); }
+
+    /// <inheritdoc/>
     public override void SplitSigns(Tensor x, int rows, int cols, Tensor stacked) { long started = Stopwatch.GetTimestamp(); inner.SplitSigns(x, rows, cols, stacked); Add("SplitSigns", started); }
 
     /// <inheritdoc/>

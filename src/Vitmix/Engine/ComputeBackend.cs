@@ -125,6 +125,24 @@ public abstract class ComputeBackend
     /// <summary>y = a / z, plain IEEE division; y may alias a or z.</summary>
     public abstract void Divide(Tensor a, Tensor z, Tensor y);
 
+    /// <summary>
+    /// LRP-ε's stabilised division (Bach et al. 2015; zennit's and LXT's epsilon rules): y = a / (z + ε·sign z) with
+    /// sign 0 = +1, so the denominator keeps z's sign and is never smaller than ε. y may alias a or z.
+    /// </summary>
+    public abstract void EpsilonDivide(Tensor a, Tensor z, float epsilon, Tensor y);
+
+    /// <summary>y = a − b; y may alias a or b.</summary>
+    public abstract void Subtract(Tensor a, Tensor b, Tensor y);
+
+    /// <summary>y[r, c] = x[r, c] · factors[r] over rows × cols (a per-row factor); y may alias x.</summary>
+    public abstract void ScaleRows(Tensor x, Tensor factors, int rows, int cols, Tensor y);
+
+    /// <summary>y[r, c] = x[r, c] − (Σ_c' x[r, c']) / cols: every row less its mean; y may alias x.</summary>
+    public abstract void CenterRows(Tensor x, int rows, int cols, Tensor y);
+
+    /// <summary>y[r, c] = 0 over strided rows × cols.</summary>
+    public abstract void ClearStrided(int rows, int cols, Tensor y, long yOffset, int ldy);
+
     /// <summary>stacked[r] = [max(x[r], 0) | min(x[r], 0)]: rows of 2·cols.</summary>
     public abstract void SplitSigns(Tensor x, int rows, int cols, Tensor stacked);
 

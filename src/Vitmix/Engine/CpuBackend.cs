@@ -194,6 +194,62 @@ internal sealed unsafe class CpuBackend : ComputeBackend
 
     public override void Divide(Tensor a, Tensor z, Tensor y) => TensorPrimitives.Divide(a.Data.AsSpan(0, y.Length), z.Data.AsSpan(0, y.Length), y.Data);
 
+    public override void EpsilonDivide(Tensor a, Tensor z, float epsilon, Tensor y)
+    {
+        long n = y.Length;
+        if (a.Length < n || z.Length < n) throw new ArgumentException($"epsilon divide of {a.Length} by {z.Length} elements into {n}");
+        if (!(epsilon >= 0) || float.IsInfinity(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"epsilon {epsilon} must be finite and ≥ 0");
+        fixed (float* pa = a.Data, pz = z.Data, py = y.Data)
+        {
+            var args = new RangeArgs { P0 = pa, P1 = pz, P2 = py, S0 = epsilon };
+            TeamFor.Run(&EpsilonDivideRange, args, checked((int)n), n);
+        }
+    }
+
+    static void EpsilonDivideRange(in RangeArgs r, int start, int end)
+    {
+        float* a = r.P0, z = r.P1, y = r.P2;
+        float epsilon = r.S0;
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var positive = Vector256.Create(epsilon);
+            var negative = Vector256.Create(-epsilon);
+            for (; i + 8 <= end; i += 8)
+            {
+                var vz = Vector256.Load(z + i);
+                // z ≥ 0 holds for −0 too, so a zero of either sign takes +ε, as sign 0 = +1 says
+                var shift = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(vz, Vector256<float>.Zero), positive, negative);
+                Vector256.Store(Vector256.Load(a + i) / (vz + shift), y + i);
+            }
+        }
+        for (; i < end; i++) y[i] = EpsilonDivide(a[i], z[i], epsilon);
+    }
+
+    /// <summary>The scalar rule of <see cref="ComputeBackend.EpsilonDivide"/>.</summary>
+    public static float EpsilonDivide(float a, float z, float epsilon) => a / (z + (z >= 0f ? epsilon : -epsilon));
+
+    public override void Subtract(Tensor a, Tensor b, Tensor y) => TensorPrimitives.Subtract(a.Data.AsSpan(0, y.Length), b.Data.AsSpan(0, y.Length), y.Data.AsSpan(0, y.Length));
+
+    public override void ScaleRows(Tensor x, Tensor factors, int rows, int cols, Tensor y)
+    {
+        for (int r = 0; r < rows; r++) TensorPrimitives.Multiply(S(x, (long)r * cols, cols), factors.Data[r], S(y, (long)r * cols, cols));
+    }
+
+    public override void CenterRows(Tensor x, int rows, int cols, Tensor y)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var row = S(x, (long)r * cols, cols);
+            TensorPrimitives.Subtract(row, TensorPrimitives.Sum(row) / cols, S(y, (long)r * cols, cols));
+        }
+    }
+
+    public override void ClearStrided(int rows, int cols, Tensor y, long yOffset, int ldy)
+    {
+        for (int r = 0; r < rows; r++) S(y, yOffset + (long)r * ldy, cols).Clear();
+    }
+
     public override void SplitSigns(Tensor x, int rows, int cols, Tensor stacked)
     {
         if (x.Length < (long)rows * cols || stacked.Length < 2L * rows * cols) throw new ArgumentException($"sign split of {rows}x{cols} from {x.Length} into {stacked.Length} elements");

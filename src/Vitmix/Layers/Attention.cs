@@ -108,10 +108,21 @@ public sealed class Attention : Layer
         // attended = P·v, then P = softmax(S), then S = q·kᵀ (the 1/√d scale is part of the softmax input, not of the product)
         context.Composite.AttentionValues.Apply(context, new HeadProduct(b, h, n, n, hd, Square(r.Probabilities), Part(r.Qkv, 2),
             false, Features(r.Context), Features(rAttended), Square(rProbabilities), Part(rQkv, 2)));
-        var rScores = context.Composite.Softmax.Apply(context, r.Probabilities, r.Probabilities, rProbabilities);
+        // The forward pass keeps the probabilities only: a softmax rule that reads the logits S = q·kᵀ/√d (AttnLRP's)
+        // gets them recomputed, the same product and scale as the forward kernel's.
+        var softmax = context.Composite.Softmax;
+        Tensor? logits = null;
+        if (softmax.ReadsInput)
+        {
+            logits = context.Rent(b, h, n, n);
+            context.Backend.MatMulPerHead(b, h, false, true, n, n, hd, 1f / MathF.Sqrt(hd), Part(r.Qkv, 0), Part(r.Qkv, 1), 0f, Square(logits));
+        }
+        var rScores = softmax.Apply(context, logits ?? r.Probabilities, r.Probabilities, rProbabilities);
+        if (logits != null) context.Backend.Scale(logits, MathF.Sqrt(hd), logits);   // back to q·kᵀ, the product's output
         context.Composite.AttentionScores.Apply(context, new HeadProduct(b, h, n, hd, n, Part(r.Qkv, 0), Part(r.Qkv, 1),
-            true, null, Square(rScores), Part(rQkv, 0), Part(rQkv, 1)));
+            true, logits == null ? null : Square(logits), Square(rScores), Part(rQkv, 0), Part(rQkv, 1)));
         if (!ReferenceEquals(rScores.Data, rProbabilities.Data)) context.Return(rScores);
+        if (logits != null) context.Return(logits);
         context.Return(rAttended);
 
         if (context.Outputs.Wants(PassRequirements.AttentionRelevance)) context.Outputs.AttentionRelevance[Block] = rProbabilities;

@@ -72,6 +72,6 @@ public sealed class LayerNormalization : Layer
     public override Tensor Relevance(Tensor outputRelevance, RelevanceContext context)
     {
         var r = context.Saved<Record>(this);
-        return context.Composite.LayerNorm.Apply(context, r.Input, r.Output, outputRelevance);
+        return context.Composite.LayerNorm.Apply(context, r.Input, r.Output, Weight.Value, r.Rstd, outputRelevance, Rows(r.Input), Dim);
     }
 }

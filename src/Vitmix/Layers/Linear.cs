@@ -89,7 +89,7 @@ public sealed class Linear : Layer
     public override Tensor Relevance(Tensor outputRelevance, RelevanceContext context)
     {
         var x = context.Saved<Tensor>(this);
-        var r = context.Composite.Linear(Role).Apply(context, x, Weight.Value, outputRelevance, Rows(x), InFeatures, OutFeatures);
+        var r = context.Composite.Linear(Role).Apply(context, x, Weight.Value, Bias?.Value, outputRelevance, Rows(x), InFeatures, OutFeatures);
         return r.Rank == x.Rank ? r : r.Reshape(x.Shape);
     }
 }

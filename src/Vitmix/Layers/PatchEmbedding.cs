@@ -86,7 +86,7 @@ public sealed class PatchEmbedding : Layer
     {
         var r = context.Saved<Record>(this);
         var (b, h, w, p) = Geometry(r.Images);
-        var rPatches = context.Composite.Input.Apply(context, r.Patches, Weight.Value, outputRelevance, b * p, PatchDim, Dim, r.Images);
+        var rPatches = context.Composite.Input.Apply(context, r.Patches, Weight.Value, Bias.Value, outputRelevance, b * p, PatchDim, Dim, r.Images);
         var rImages = context.Rent(r.Images.Shape);
         context.Backend.Fold(rPatches, b, Channels, h, w, PatchSize, rImages);
         context.Return(rPatches);

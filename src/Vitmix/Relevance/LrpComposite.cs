@@ -41,7 +41,7 @@ public abstract class LrpComposite
     public abstract ICloneRule Clone { get; }
 
     /// <summary>The rule for LayerNorm.</summary>
-    public abstract IElementwiseRule LayerNorm { get; }
+    public abstract INormalizationRule LayerNorm { get; }
 
     /// <summary>The rule for the MLP's activation (GELU).</summary>
     public abstract IElementwiseRule Activation { get; }

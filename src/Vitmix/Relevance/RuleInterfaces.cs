@@ -6,18 +6,21 @@ namespace Vitmix.Relevance;
 /// <summary>Relevance through y = x·Wᵀ (+ bias): the input's relevance from the output's.</summary>
 public interface ILinearRule
 {
-    /// <summary>Relevance of x (rows, inDim), rented from the context, from the relevance of y (rows, outDim).</summary>
-    Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor outputRelevance, int rows, int inDim, int outDim);
+    /// <summary>
+    /// Relevance of x (rows, inDim), rented from the context, from the relevance of y (rows, outDim). The bias (outDim,
+    /// or null) is there for rules whose denominator is the whole output, as LRP-ε's, so that the bias takes its share.
+    /// </summary>
+    Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor? bias, Tensor outputRelevance, int rows, int inDim, int outDim);
 }
 
 /// <summary>Relevance through the first linear map, onto the input pixels, which need the input's range.</summary>
 public interface IInputRule
 {
     /// <summary>
-    /// Relevance of the unfolded input x (rows, inDim) from the relevance of y = x·Wᵀ (rows, outDim); the rows of a
-    /// sample are contiguous, and <paramref name="images"/> (one equal share per sample) gives each sample's range.
+    /// Relevance of the unfolded input x (rows, inDim) from the relevance of y = x·Wᵀ + bias (rows, outDim); the rows
+    /// of a sample are contiguous, and <paramref name="images"/> (one equal share per sample) gives each sample's range.
     /// </summary>
-    Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor outputRelevance, int rows, int inDim, int outDim, Tensor images);
+    Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor? bias, Tensor outputRelevance, int rows, int inDim, int outDim, Tensor images);
 }
 
 /// <summary>Relevance through z = a + b (a residual connection, or tokens plus position embeddings).</summary>
@@ -34,11 +37,31 @@ public interface ICloneRule
     Tensor Apply(RelevanceContext context, Tensor x, Tensor first, Tensor second);
 }
 
-/// <summary>Relevance through an element-wise or row-wise map y = f(x) (LayerNorm, GELU, softmax, LayerScale).</summary>
+/// <summary>Relevance through an element-wise or row-wise map y = f(x) (GELU, softmax, LayerScale).</summary>
 public interface IElementwiseRule
 {
     /// <summary>The relevance of x from that of y; may return <paramref name="outputRelevance"/> itself.</summary>
     Tensor Apply(RelevanceContext context, Tensor x, Tensor y, Tensor outputRelevance);
+
+    /// <summary>
+    /// Whether the rule reads x. Where the forward pass did not keep x (the softmax's logits, which attention folds
+    /// into its probabilities), the layer recomputes it only for a rule that reads it, and passes y in its place
+    /// otherwise.
+    /// </summary>
+    bool ReadsInput => true;
+}
+
+/// <summary>
+/// Relevance through LayerNorm, y = (x − mean x) · rstd ⊙ w + b per row, rstd = 1/√(var x + eps): its input, output,
+/// scale and the per-row rstd of the forward pass, for rules that treat parts of it as constants.
+/// </summary>
+public interface INormalizationRule
+{
+    /// <summary>
+    /// The relevance of x (rows, dim) from that of y; may return <paramref name="outputRelevance"/> itself.
+    /// <paramref name="rstd"/> holds one factor per row.
+    /// </summary>
+    Tensor Apply(RelevanceContext context, Tensor x, Tensor y, Tensor weight, Tensor rstd, Tensor outputRelevance, int rows, int dim);
 }
 
 /// <summary>

@@ -196,4 +196,41 @@ public class ElementwiseTests
         LayerNorm.Backward(x, dy, rows, dim, w, mean, rstd, dx2);
         Assert.Equal(dx, dx2);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(197, 197)]
+    public void The_row_kernels_of_the_lrp_rules_match_their_naive_twins(int rows, int cols)
+    {
+        var ops = ComputeBackend.Cpu;
+        var x = Random(rows * cols, 11);
+        var other = Random(rows * cols, 12);
+        var factors = Random(rows, 13);
+        var scaled = new Tensor(rows, cols);
+        var centered = new Tensor(rows, cols);
+        var difference = new Tensor(rows, cols);
+        ops.ScaleRows(new Tensor(x, rows, cols), new Tensor(factors, rows), rows, cols, scaled);
+        ops.CenterRows(new Tensor(x, rows, cols), rows, cols, centered);
+        ops.Subtract(new Tensor(x, rows, cols), new Tensor(other, rows, cols), difference);
+        for (int r = 0; r < rows; r++)
+        {
+            double mean = 0;
+            for (int c = 0; c < cols; c++) mean += x[r * cols + c];
+            mean /= cols;
+            for (int c = 0; c < cols; c++)
+            {
+                int i = r * cols + c;
+                Assert.Equal(x[i] * factors[r], scaled.Data[i]);
+                Assert.True(Math.Abs(x[i] - mean - centered.Data[i]) <= 1e-6, $"row {r}, column {c}: {centered.Data[i]} vs {x[i] - mean}");
+                Assert.Equal(x[i] - other[i], difference.Data[i]);
+            }
+        }
+
+        // A strided block cleared, everything around it kept.
+        var y = new Tensor((float[])x.Clone(), rows, cols);
+        int clearedCols = Math.Max(1, cols / 2), offset = cols - clearedCols;
+        ops.ClearStrided(rows, clearedCols, y, offset, cols);
+        for (int i = 0; i < rows * cols; i++) Assert.Equal(i % cols >= offset ? 0f : x[i], y.Data[i]);
+    }
 }

@@ -14,10 +14,10 @@ namespace Vitmix.Tests.Extending;
 /// </summary>
 public class NewCompositeTests
 {
-    /// <summary>LRP-ε for y = x·Wᵀ + b: R_x = x ⊙ ((R ⊘ (z + ε·sign z))·W), z = x·Wᵀ (the bias absorbs its share).</summary>
+    /// <summary>LRP-ε for y = x·Wᵀ + b: R_x = x ⊙ ((R ⊘ (z + ε·sign z))·W), z = x·Wᵀ (this example leaves the bias out of z).</summary>
     sealed class EpsilonRule(float epsilon) : ILinearRule
     {
-        public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor outputRelevance, int rows, int inDim, int outDim)
+        public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor? bias, Tensor outputRelevance, int rows, int inDim, int outDim)
         {
             var z = new Tensor(rows, outDim);
             Gemm.Multiply(false, true, rows, outDim, inDim, 1f, x.Data, inDim, weight.Data, inDim, 0f, z.Data, outDim);
@@ -39,7 +39,7 @@ public class NewCompositeTests
         public override IAdditionRule PositionEmbedding => chefer.PositionEmbedding;
         public override IAdditionRule Residual => chefer.Residual;
         public override ICloneRule Clone => chefer.Clone;
-        public override IElementwiseRule LayerNorm => chefer.LayerNorm;
+        public override INormalizationRule LayerNorm => chefer.LayerNorm;
         public override IElementwiseRule Activation => chefer.Activation;
         public override IElementwiseRule LayerScale => chefer.LayerScale;
         public override IElementwiseRule Softmax => chefer.Softmax;
@@ -55,7 +55,7 @@ public class NewCompositeTests
         int rows = 4, inDim = 9, outDim = 5;
         float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var x = R(rows * inDim); var w = R(outDim * inDim); var r = R(rows * outDim);
-        var rx = new EpsilonRule(1e-6f).Apply(Model.LrpRuleTests.Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim),
+        var rx = new EpsilonRule(1e-6f).Apply(Model.LrpRuleTests.Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), null,
             new Tensor(r, rows, outDim), rows, inDim, outDim);
         for (int row = 0; row < rows; row++)
             Assert.Equal(r.Skip(row * outDim).Take(outDim).Sum(), rx.Data.Skip(row * inDim).Take(inDim).Sum(), 3);

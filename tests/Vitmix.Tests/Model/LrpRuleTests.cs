@@ -67,7 +67,7 @@ public class LrpRuleTests
         var rng = new Random(2);
         int rows = 5, inDim = 13, outDim = 7;
         var x = RandomArray(rng, rows * inDim); var w = RandomArray(rng, outDim * inDim); var r = RandomArray(rng, rows * outDim);
-        var rx = new AlphaBetaRule(1f, 0f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
+        var rx = new AlphaBetaRule(1f, 0f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), null, new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
         for (int row = 0; row < rows; row++)
             Assert.Equal(r.Skip(row * outDim).Take(outDim).Sum(), rx.Skip(row * inDim).Take(inDim).Sum(), 3);
 
@@ -99,7 +99,7 @@ public class LrpRuleTests
         var rng = new Random(4);
         int rows = 3, inDim = 6, outDim = 4;
         var x = RandomArray(rng, rows * inDim); var w = RandomArray(rng, outDim * inDim); var r = RandomArray(rng, rows * outDim);
-        var rx = new AlphaBetaRule(2f, 1f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
+        var rx = new AlphaBetaRule(2f, 1f).Apply(Context(), new Tensor(x, rows, inDim), new Tensor(w, outDim, inDim), null, new Tensor(r, rows, outDim), rows, inDim, outDim).Data;
         double Share(int row, int i, bool activating)
         {
             double total = 0;

@@ -17,7 +17,7 @@ public sealed class TransformerAttributionComposite : LrpComposite
     static readonly AlphaBetaRule alphaBeta = new(1f, 0f);
     static readonly IdentityRule identity = new();
     static readonly NormalizedResidualRule residual = new();
-    static readonly HalvedProductRule product = new();
+    static readonly SharedProductRule product = SharedProductRule.Halved;
 
     /// <inheritdoc/>
     public override string Name => "transformer-attribution";
@@ -38,7 +38,7 @@ public sealed class TransformerAttributionComposite : LrpComposite
     public override ICloneRule Clone { get; } = new StabilizedCloneRule();
 
     /// <inheritdoc/>
-    public override IElementwiseRule LayerNorm => identity;
+    public override INormalizationRule LayerNorm => identity;
 
     /// <inheritdoc/>
     public override IElementwiseRule Activation => identity;

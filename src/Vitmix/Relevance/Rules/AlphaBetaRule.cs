@@ -28,7 +28,7 @@ public sealed class AlphaBetaRule : ILinearRule
     public float Beta { get; }
 
     /// <inheritdoc/>
-    public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor outputRelevance, int rows, int inDim, int outDim)
+    public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor? bias, Tensor outputRelevance, int rows, int inDim, int outDim)
     {
         var ops = context.Backend;
         var split = context.Rent(outDim, 2 * inDim);

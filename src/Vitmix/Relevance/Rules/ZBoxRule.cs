@@ -11,7 +11,7 @@ namespace Vitmix.Relevance.Rules;
 public sealed class ZBoxRule : IInputRule
 {
     /// <inheritdoc/>
-    public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor outputRelevance, int rows, int inDim, int outDim, Tensor images)
+    public Tensor Apply(RelevanceContext context, Tensor x, Tensor weight, Tensor? bias, Tensor outputRelevance, int rows, int inDim, int outDim, Tensor images)
     {
         var ops = context.Backend;
         int samples = context.Batch;
