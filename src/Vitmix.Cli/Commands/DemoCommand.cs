@@ -36,8 +36,9 @@ public static class DemoCommand
             int size = loaded.Config.ImageHeight;
             var data = new SyntheticDataset(new SyntheticBenchmark(size, HeldOutSeed), parse.GetValue(count));
             // The demo's fixed reproduction: the four ViTmiX methods with every 2- and 3-way fusion (the table the README
-            // quotes), and the three other methods the ViTmiX talk surveys, alone and fused with LRP.
-            var settings = EvaluateCommand.Settings(Vitmix.Explain.ExplainerRegistry.GridMethodsOfAll, null, parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults, maxDefaultSize: 3)
+            // quotes), and every other method (the ones the ViTmiX talk surveys, the newer ones and SmoothGrad over
+            // saliency), alone and fused with LRP.
+            var settings = EvaluateCommand.Settings(Vitmix.Explain.ExplainerRegistry.GridMethodsOfAll + ",smooth-saliency", null, parse.GetValue(fusion)!, "otsu", parse.GetValue(steps), Vitmix.Explain.ExplainerOptions.Defaults, maxDefaultSize: 3)
                 with { ReportImages = 16, ExistingRun = existing.Get(parse) };
             var output = ConsoleOutput.Out(parse);
             output.WriteLine($"demo: {loaded.Config} ({loaded.WeightsPath}) on {data.Count} held-out images of the synthetic shape benchmark (seed {HeldOutSeed})");

@@ -8,7 +8,7 @@ namespace Vitmix.Explain;
 /// identity rule on GELU and on LayerNorm's division, the ε-rule elsewhere (<see cref="AttnLrpComposite"/>).
 /// </summary>
 [Explainer("attnlrp", Aliases = ["attn-lrp"], Summary = "AttnLRP, LRP with softmax and bilinear rules onto the pixels (Achtibat et al. 2024)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 52)]
+    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 52)]
 public sealed class AttnLrp : CompositeLrpExplainer
 {
     readonly float epsilon = 1e-6f;

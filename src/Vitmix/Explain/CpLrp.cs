@@ -8,7 +8,7 @@ namespace Vitmix.Explain;
 /// constant, the ε-rule elsewhere (<see cref="CpLrpComposite"/>).
 /// </summary>
 [Explainer("cplrp", Aliases = ["cp-lrp"], Summary = "CP-LRP, conservative propagation with attention held constant, onto the pixels (Ali et al. 2022)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 53)]
+    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 53)]
 public sealed class CpLrp : CompositeLrpExplainer
 {
     readonly float epsilon = 1e-6f;

@@ -88,8 +88,9 @@ public static partial class ExplainerRegistry
     public static IReadOnlyList<string> AllMethods => All.Where(d => d.Info.InAll).Select(d => d.Name).ToList();
 
     /// <summary>
-    /// The methods of "all" that give grid maps, which evaluations fuse and score by default: the four ViTmiX methods
-    /// and the three others its talk surveys (Attention Flow, TAM, ViT-CX).
+    /// The methods of "all" that give grid maps, which evaluations fuse and score by default: the four ViTmiX methods,
+    /// the three others its talk surveys (Attention Flow, TAM, ViT-CX) and the newer ones (GAE, AttnLRP, CP-LRP,
+    /// integrated gradients, TIS).
     /// </summary>
     public static string GridMethodsOfAll => string.Join(",", All.Where(d => d.Info.InAll && d.HasGridMap).Select(d => d.Name));
 

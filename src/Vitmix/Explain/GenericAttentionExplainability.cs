@@ -10,7 +10,7 @@ namespace Vitmix.Explain;
 /// unnormalised. Transformer attribution with the attention itself in place of its LRP relevance, so one forward
 /// and one backward serve it (no relevance pass). The CLIP notebook starts late (its start_layer): so can this.
 /// </summary>
-[Explainer("gae", Aliases = ["generic-attention"], Summary = "generic attention-model explainability (Chefer et al. 2021b)", Order = 45)]
+[Explainer("gae", Aliases = ["generic-attention"], Summary = "generic attention-model explainability (Chefer et al. 2021b)", InAll = true, Order = 45)]
 public sealed class GenericAttentionExplainability : IExplainer
 {
     readonly int startLayer;

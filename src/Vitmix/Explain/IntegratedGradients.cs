@@ -54,7 +54,7 @@ public sealed record IntegratedGradientsAttribution(float[] Values, double Sum, 
 /// ig.sum, ig.score-change and ig.completeness-gap.
 /// </summary>
 [Explainer("ig", Aliases = ["integrated-gradients"], Summary = "integrated gradients, (x − x')·∫∇y along the path from a baseline (Sundararajan et al. 2017)",
-    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, Order = 35)]
+    Outputs = ExplainerOutputs.Grid | ExplainerOutputs.Pixels, InAll = true, Order = 35)]
 public sealed class IntegratedGradients : ISelfCheckingExplainer
 {
     // Path points forwarded and differentiated together: a recorded ViT-B sample is about as large as a sample of an

@@ -23,7 +23,7 @@ namespace Vitmix.Explain;
 /// come from a seed (<see cref="Seed"/>), so a map repeats; a model with fewer activation channels than
 /// <see cref="Masks"/> gets one mask per channel.
 /// </summary>
-[Explainer("tis", Aliases = ["transformer-input-sampling"], Summary = "transformer input sampling: token subsets from clustered activations, scored on the kept tokens alone (Englebert et al. 2023)", Order = 65)]
+[Explainer("tis", Aliases = ["transformer-input-sampling"], Summary = "transformer input sampling: token subsets from clustered activations, scored on the kept tokens alone (Englebert et al. 2023)", InAll = true, Order = 65)]
 public sealed class TransformerInputSampling : IExplainer
 {
     // Masked sequences forwarded together; each is about half a forward (half the patch tokens).

@@ -36,8 +36,8 @@ public static class CombinationPlan
     /// The maps an evaluation makes when no combinations are asked for: every single method; every combination of 2 up
     /// to <paramref name="maxSize"/> of those in <paramref name="core"/> (the ViTmiX methods; all the methods when
     /// fewer than two of them are given); and each other method paired with LRP, the paper's best partner (with the
-    /// first core method when LRP is not among them). Combining all seven surveyed methods every way would be 120
-    /// maps, each with its curves; this keeps the paper's table and puts every other method beside it once.
+    /// first core method when LRP is not among them). Combining a dozen methods every way would be thousands of maps,
+    /// each with its curves; this keeps the paper's table and puts every other method beside it once.
     /// </summary>
     public static IReadOnlyList<FusionSpec> Default(IReadOnlyList<string> gridMethods, IReadOnlyCollection<string> core, string fusions, int? maxSize = null)
     {

@@ -15,9 +15,9 @@ public class DemoCommandTests
         Assert.Contains("best single map", r.Out);
         Assert.Contains("best fusion", r.Out);
         var rows = File.ReadAllLines(Path.Combine(tmp.Path, "results.csv")).Skip(1).Select(l => ResultRow.Parse(l, "results.csv")).ToList();
-        // 3 images × (7 single maps + the ViTmiX four's 6 pairs and 4 triples + attention flow, TAM and ViT-CX each with LRP)
-        Assert.Equal(3 * (7 + 6 + 4 + 3), rows.Count);
-        foreach (var map in new[] { "attnflow", "tam", "vitcx", "attnflow+lrp.gmean", "vitcx+lrp.gmean" })
+        // 3 images × (13 single maps + the ViTmiX four's 6 pairs and 4 triples + each of the other nine with LRP)
+        Assert.Equal(3 * (13 + 6 + 4 + 9), rows.Count);
+        foreach (var map in new[] { "attnflow", "tam", "vitcx", "gae", "attnlrp", "cplrp", "ig", "tis", "smooth-saliency", "attnflow+lrp.gmean", "vitcx+lrp.gmean", "tis+lrp.gmean" })
             Assert.Contains(rows, row => row.Map.DisplayName == map);
         string html = File.ReadAllText(Path.Combine(tmp.Path, "report.html"));
         Assert.Contains("<table", html);

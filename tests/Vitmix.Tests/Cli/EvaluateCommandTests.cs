@@ -9,9 +9,9 @@ namespace Vitmix.Tests.Cli;
 public class EvaluateCommandTests
 {
     static string Model => GoldenData.Path(GoldenData.Sets[0], "weights.safetensors");
-    // The default: the seven grid methods alone, every combination of the four ViTmiX methods (6 pairs, 4 triples, the
-    // quadruple) and attention flow, TAM and ViT-CX each with LRP, one fusion rule.
-    const int Maps = 7 + 6 + 4 + 1 + 3;
+    // The default: the twelve grid methods of "all" alone, every combination of the four ViTmiX methods (6 pairs, 4
+    // triples, the quadruple) and each of the other eight with LRP, one fusion rule.
+    const int Maps = 12 + 6 + 4 + 1 + 8;
 
     static CliRunner.Result Evaluate(string dataset, string outDir, params string[] extra) =>
         CliRunner.Run(["evaluate", "--model", Model, "--dataset", dataset, "--out", outDir, "--deletion-steps", "4", "--fusion", "gmean", .. extra]);

@@ -132,7 +132,8 @@ public class NewLayerKindTests
         }
 
         var maps = Vitmix.Explain.ExplainerSet.Parse("all").Explain(model, input)[0].Maps;
-        Assert.Equal(["attnflow", "fulllrp.pixels", "gradcam", "lrp", "rollout", "saliency", "saliency.pixels", "tam", "vitcx", "vitcx.pixels"], maps.Keys.Order());
+        Assert.Equal(["attnflow", "attnlrp", "attnlrp.pixels", "cplrp", "cplrp.pixels", "fulllrp.pixels", "gae", "gradcam", "ig", "ig.pixels", "lrp", "rollout",
+            "saliency", "saliency.pixels", "tam", "tis", "vitcx", "vitcx.pixels"], maps.Keys.Order());
         Assert.All(maps.Values, m => Assert.True(FiniteCheck.IndexOfNonFinite(m.Values) < 0));
     }
 }
