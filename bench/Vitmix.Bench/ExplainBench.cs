@@ -67,6 +67,49 @@ public static class ExplainBench
         return 0;
     }
 
+    /// <summary>
+    /// `quick explain newer`: the methods of issue 19 on ViT-B/16, each alone from its own pass, in forwards of the same
+    /// batch; the shared-pass ones (GAE, AttnLRP, CP-LRP) at batch 1 and 16, the ones that run their own batches per
+    /// image (IG, SmoothGrad, TIS) at batch 1 only, since a batch of images runs them image after image. Then token
+    /// deletion against RISE's pixel deletion, 100 steps, three maps of one image.
+    /// </summary>
+    static int Newer(VisionTransformer model)
+    {
+        var one = RandomVit.Images(model.Config, 1, seed: 2);
+        double forward1 = QuickBench.Median(() => model.Forward(one), 4000);
+        Console.WriteLine($"ViT-B/16 224, batch 1: forward {forward1:F1} ms");
+        foreach (var (name, e) in new (string, IExplainer)[]
+        {
+            ("gae", new GenericAttentionExplainability()), ("attnlrp", new AttnLrp()), ("cplrp", new CpLrp()),
+            ("ig (50 steps)", new IntegratedGradients()), ("smooth-saliency (25)", ExplainerSet.Parse("smooth-saliency").Explainers[0]), ("tis (1024 masks)", new TransformerInputSampling()),
+        })
+        {
+            var set = new ExplainerSet([e]);
+            double ms = Once(() => set.Explain(model, one));
+            Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward1,7:F2} forwards");
+        }
+        var sixteen = RandomVit.Images(model.Config, 16, seed: 2);
+        double forward16 = Once(() => model.Forward(sixteen));
+        Console.WriteLine($"ViT-B/16 224, batch 16: forward {forward16:F1} ms ({forward16 / 16:F1} ms/image)");
+        foreach (var (name, e) in new (string, IExplainer)[] { ("gae", new GenericAttentionExplainability()), ("attnlrp", new AttnLrp()), ("cplrp", new CpLrp()) })
+        {
+            var set = new ExplainerSet([e]);
+            double ms = Once(() => set.Explain(model, sixteen));
+            Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward16,7:F2} forwards of the batch ({ms / 16:F1} ms/image)");
+        }
+        var grids = Enumerable.Range(0, 3).Select(m => { var r = new Random(10 + m); return Enumerable.Range(0, model.Config.NumPatches).Select(_ => (float)r.NextDouble()).ToArray(); }).ToList();
+        double token = Once(() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, 100));
+        var pixelMaps = grids.Select(g => { var px = new float[224 * 224]; Vitmix.Engine.BilinearResize.Resize(g, 14, 14, px, 224, 224); return px; }).ToList();
+        double pixel = Once(() =>
+        {
+            var set = new CurveSet(model, one, new PerturbationOptions { Steps = 100, BatchSize = 32, TargetClass = 0 });
+            foreach (var px in pixelMaps) set.Add(CurveKind.Deletion, px);
+            set.Compute();
+        });
+        Console.WriteLine($"deletion, 100 steps, 3 maps of one image: pixel (RISE) {pixel:F0} ms = {pixel / forward1:F1} forwards; token {token:F0} ms = {token / forward1:F1} forwards ({token / pixel:F2}x)");
+        return 0;
+    }
+
     public static int Run(string[] args)
     {
         var model = RandomVit.Create(new VitConfig(), seed: 1);
@@ -79,6 +122,7 @@ public static class ExplainBench
             return 0;
         }
         if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
+        if (args.Contains("newer")) return Newer(model);
         if (args.Contains("lrp-variants")) return LrpVariants(model);
         var methods = new (string Name, IExplainer Explainer)[]
         {

@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Vitmix.Data.Datasets;
 using Vitmix.Evaluation;
 using Vitmix.Evaluation.FusionFitting;
 using Vitmix.Explain;
 using Vitmix.Fusion.Thresholds;
-using Vitmix.IO;
 
 namespace Vitmix.Cli.Commands;
 
@@ -72,10 +69,10 @@ public static class FitFusionCommand
             var result = fitter.Fit(samples, line => stdout.WriteLine("  " + line), cancel);
             Directory.CreateDirectory(folder);
             using (OutputLock.Acquire(folder, "fit-fusion", parse))
-                Write(folder, result, settings, loaded.WeightsPath, data.Name);
+                FusionFitReport.Write(folder, result, settings, loaded.WeightsPath, data.Name);
             Print(stdout, result);
             stdout.WriteLine($"wrote {Path.Combine(folder, "fusion.spec")} (use: vitmix evaluate --methods {string.Join(",", set.GridMethods)} --combos @{Path.Combine(folder, "fusion.spec")}"
-                + (result.Learned.Threshold.Name != settings.Threshold.Name || settings.Threshold.Name != "otsu" ? $" --threshold {result.Learned.Threshold.Name}" : "") + "), fit.json, candidates.csv, heldout.csv");
+                + (result.Learned.Threshold.Name != settings.Threshold.Name || settings.Threshold.Name != "otsu" ? $" --threshold {result.Learned.Threshold.Name}" : "") + "), fit.json, candidates.csv, heldout.csv, report.html");
             return Task.FromResult(0);
         });
         return command;
@@ -95,37 +92,5 @@ public static class FitFusionCommand
             output.WriteLine($"  {label,-16} {map,-52} {m.TrainScore.ToString("0.000", inv),7} {$"{m.Test.Mean.ToString("0.000", inv)} ({m.Test.Low.ToString("0.000", inv)} to {m.Test.High.ToString("0.000", inv)})",28}");
         }
         output.WriteLine(r.Verdict);
-    }
-
-    static void Write(string folder, FusionFitResult r, FusionFitSettings settings, string model, string dataset)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        AtomicFile.WriteAllText(Path.Combine(folder, "fusion.spec"),
-            $"# learned by vitmix fit-fusion: objective {Name(r.Objective)}, {r.TrainImages} training images of {dataset}, seed {settings.SplitSeed}\n"
-            + $"# threshold {r.Learned.Threshold.Name}; held-out {Name(r.Objective)} {r.Learned.Test.Mean.ToString("0.0000", inv)} against the best fixed fusion's {r.BestFixed.Test.Mean.ToString("0.0000", inv)}\n"
-            + r.Learned.SpecText + "\n");
-        var candidates = new StringBuilder("spec,train_score\n");
-        foreach (var (spec, score) in r.Candidates) candidates.Append('"').Append(spec).Append("\",").Append(score.ToString("R", inv)).Append('\n');
-        AtomicFile.WriteAllText(Path.Combine(folder, "candidates.csv"), candidates.ToString());
-        var heldout = new StringBuilder("image,learned,best_fixed,best_single\n");
-        for (int i = 0; i < r.TestImages; i++)
-            heldout.Append(Csv.Escape(r.HeldOut[i])).Append(',').Append(r.Learned.TestScores[i].ToString("R", inv)).Append(',').Append(r.BestFixed.TestScores[i].ToString("R", inv))
-                .Append(',').Append(r.BestSingle.TestScores[i].ToString("R", inv)).Append('\n');
-        AtomicFile.WriteAllText(Path.Combine(folder, "heldout.csv"), heldout.ToString());
-        object Map(FittedMap m) => new
-        {
-            spec = m.SpecText, threshold = m.Threshold.Name, train = m.TrainScore,
-            heldout = new { mean = m.Test.Mean, low = m.Test.Low, high = m.Test.High, n = m.Test.N },
-        };
-        var json = new
-        {
-            objective = Name(r.Objective), model, dataset, train_images = r.TrainImages, heldout_images = r.TestImages,
-            split_seed = settings.SplitSeed, weight_step = settings.WeightStep,
-            learned = Map(r.Learned), best_fixed = Map(r.BestFixed), best_single = Map(r.BestSingle),
-            learned_minus_fixed = new { mean = r.LearnedMinusFixed.Mean, low = r.LearnedMinusFixed.Low, high = r.LearnedMinusFixed.High },
-            learned_minus_single = new { mean = r.LearnedMinusSingle.Mean, low = r.LearnedMinusSingle.Low, high = r.LearnedMinusSingle.High },
-            verdict = r.Verdict,
-        };
-        AtomicFile.WriteAllText(Path.Combine(folder, "fit.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 }
