@@ -16,6 +16,7 @@ static class EvaluationConsole
         [ReportMetrics.Recall] = "recall", [ReportMetrics.Precision] = "precision",
         [ReportMetrics.DeletionAuc] = "deletion AUC ↓", [ReportMetrics.InsertionAuc] = "insertion AUC",
         [ReportMetrics.TokenDeletionAuc] = "token deletion AUC ↓", [ReportMetrics.TokenInsertionAuc] = "token insertion AUC",
+        [ReportMetrics.RoadMorf] = "ROAD MoRF ↓", [ReportMetrics.RoadLerf] = "ROAD LeRF", [ReportMetrics.RoadGap] = "ROAD gap",
         [ReportMetrics.PointingGame] = "pointing game", [ReportMetrics.EnergyPointingGame] = "energy PG",
         [ReportMetrics.RelevanceMassAccuracy] = "mass acc.", [ReportMetrics.RelevanceRankAccuracy] = "rank acc.",
         [ReportMetrics.Sparseness] = "sparseness", [ReportMetrics.Complexity] = "complexity ↓", [ReportMetrics.MaxSensitivity] = "max-sens. ↓",

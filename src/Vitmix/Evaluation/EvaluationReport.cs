@@ -89,6 +89,9 @@ public static class EvaluationReport
                 [ReportMetrics.MaxSensitivity] = SummaryStatistics.MeanWithInterval(group.Select(r => r.MaxSensitivity)),
                 [ReportMetrics.TokenDeletionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.TokenDeletionAuc)),
                 [ReportMetrics.TokenInsertionAuc] = SummaryStatistics.MeanWithInterval(group.Select(r => r.TokenInsertionAuc)),
+                [ReportMetrics.RoadMorf] = SummaryStatistics.MeanWithInterval(group.Select(r => r.RoadMorf)),
+                [ReportMetrics.RoadLerf] = SummaryStatistics.MeanWithInterval(group.Select(r => r.RoadLerf)),
+                [ReportMetrics.RoadGap] = SummaryStatistics.MeanWithInterval(group.Select(r => r.RoadGap)),
             };
             foreach (var (name, value) in CheferProtocol(run, group)) metrics[name] = value;
             rows.Add(new SummaryRow(group.Key, first.Map.MethodField, first.Map.FusionField, group.Count(), metrics));

@@ -104,6 +104,10 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
     /// <summary>How max-sensitivity is measured, for run.json: resumed runs and merged shards must agree.</summary>
     string SensitivityDescription => settings.SensitivitySamples == 0 ? "none" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{settings.SensitivitySamples} x r={settings.SensitivityRadius:R} seed {settings.SensitivitySeed}");
 
+    /// <summary>How ROAD is measured, for run.json: resumed runs and merged shards must agree.</summary>
+    string RoadDescription => !settings.Road ? "none" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"noisy-linear sigma={NoisyLinearImputer.DefaultNoise:R} fractions {string.Join(" ", RoadCurves.DefaultFractions.Select(f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))} seed {settings.RoadSeed}");
+
     /// <summary>The run.json of this evaluation of <paramref name="dataset"/>.</summary>
     RunInfo Describe(ISegmentationDataset dataset, int images, int shardImages)
     {
@@ -115,7 +119,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings,
             ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions,
             settings.Protocol.ToString().ToLowerInvariant(), settings.PointingTolerance, SensitivityDescription,
-            settings.Perturbation.ToString().ToLowerInvariant());
+            settings.Perturbation.ToString().ToLowerInvariant(), RoadDescription);
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -185,6 +189,12 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             if (settings.Insertion)
                 tokenInsertion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Insertion, settings.PerturbationSteps, settings.PerturbationBatchSize, cancel);
         }
+        // ROAD: the pixel maps rank the pixels, which are imputed from their neighbours; the noise streams follow the
+        // dataset index, so shards and resumed runs draw the same noise for an image.
+        RoadCurve[]? road = settings.Road
+            ? RoadCurves.Compute(model.Network, input, e.TargetClass, results.Select(r => r.Mask.Normalized).ToList(), RoadCurves.NoiseScale(pre.Std),
+                settings.RoadSeed, index, batchSize: settings.PerturbationBatchSize, cancel: cancel)
+            : null;
         var scorer = new MapScorer(h, w, settings.PointingTolerance);
         double[]? sensitivity = settings.SensitivitySamples > 0 ? MeasureSensitivity(input, index, e.TargetClass, results, cancel) : null;
         for (int i = 0; i < results.Count; i++)
@@ -219,6 +229,9 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
                     MaxSensitivity = sensitivity is null ? double.NaN : sensitivity[i],
                     TokenDeletionAuc = tokenDeletion is null ? double.NaN : tokenDeletion[i].Auc,
                     TokenInsertionAuc = tokenInsertion is null ? double.NaN : tokenInsertion[i].Auc,
+                    RoadMorf = road is null ? double.NaN : road[i].MorfMean,
+                    RoadLerf = road is null ? double.NaN : road[i].LerfMean,
+                    RoadGap = road is null ? double.NaN : road[i].Gap,
                 });
             }
         }

@@ -82,6 +82,10 @@ public sealed record EvaluationSettings
     public double SensitivityRadius { get; init; } = 0.02;
     /// <summary>Seed of max-sensitivity's noise.</summary>
     public long SensitivitySeed { get; init; }
+    /// <summary>Also compute ROAD's MoRF and LeRF curves (<see cref="RoadCurves"/>): costly, off by default.</summary>
+    public bool Road { get; init; }
+    /// <summary>Seed of ROAD's imputation noise (stream per image and fraction, <see cref="RoadCurves"/>).</summary>
+    public long RoadSeed { get; init; }
     /// <summary>Colormap of the report's overlays, one of <see cref="Rendering.Colormaps.Names"/>.</summary>
     public string Colormap { get; init; } = "oklab";
 }

@@ -26,7 +26,7 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     string Annotator, double ThresholdValue)
 {
     /// <summary>The header of results.csv; method, fusion and threshold are the <see cref="MapId"/> CSV fields.</summary>
-    public const string Header = LegacyHeader + ",tp,fp,fn,tn,pointing_game,energy_pointing_game,relevance_mass_accuracy,relevance_rank_accuracy,sparseness,complexity,chefer_ap,max_sensitivity,token_deletion_auc,token_insertion_auc";
+    public const string Header = LegacyHeader + ",tp,fp,fn,tn,pointing_game,energy_pointing_game,relevance_mass_accuracy,relevance_rank_accuracy,sparseness,complexity,chefer_ap,max_sensitivity,token_deletion_auc,token_insertion_auc,road_morf,road_lerf,road_gap";
 
     /// <summary>
     /// The header of folders written before the pixel counts and the map metrics: their rows have the first 15 fields
@@ -34,7 +34,7 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
     /// </summary>
     public const string LegacyHeader = "image,target_class,probability,method,fusion,threshold,iou,f1,pixel_accuracy,recall,precision,deletion_auc,insertion_auc,annotator,threshold_value";
 
-    const int LegacyFields = 15, Fields = 29;
+    const int LegacyFields = 15, Fields = 32;
 
     /// <summary>The mask's confusion counts against the ground truth (void excluded); null in older folders.</summary>
     public ConfusionCounts? Counts { get; init; }
@@ -53,6 +53,15 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
 
     /// <summary>Area under the token insertion curve; NaN unless the run drew token curves.</summary>
     public double TokenInsertionAuc { get; init; } = double.NaN;
+
+    /// <summary>ROAD's mean MoRF probability over its fractions (<see cref="RoadCurves"/>); NaN unless the run measured ROAD.</summary>
+    public double RoadMorf { get; init; } = double.NaN;
+
+    /// <summary>ROAD's mean LeRF probability over its fractions; NaN unless the run measured ROAD.</summary>
+    public double RoadLerf { get; init; } = double.NaN;
+
+    /// <summary>ROAD's LeRF − MoRF; NaN unless the run measured ROAD.</summary>
+    public double RoadGap { get; init; } = double.NaN;
 
     /// <summary>The "method" field: <see cref="MapId.MethodField"/>.</summary>
     public string Method => Map.MethodField;
@@ -75,7 +84,7 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
             Count(c => c.TruePositive), Count(c => c.FalsePositive), Count(c => c.FalseNegative), Count(c => c.TrueNegative),
             Csv.Number(m.PointingGame), Csv.Number(m.EnergyPointingGame), Csv.Number(m.RelevanceMassAccuracy), Csv.Number(m.RelevanceRankAccuracy),
             Csv.Number(m.Sparseness), Csv.Number(m.Complexity), Csv.Number(CheferAveragePrecision), Csv.Number(MaxSensitivity),
-            Csv.Number(TokenDeletionAuc), Csv.Number(TokenInsertionAuc));
+            Csv.Number(TokenDeletionAuc), Csv.Number(TokenInsertionAuc), Csv.Number(RoadMorf), Csv.Number(RoadLerf), Csv.Number(RoadGap));
     }
 
     /// <summary>
@@ -100,6 +109,9 @@ public sealed record ResultRow(string Image, int TargetClass, double Probability
             MaxSensitivity = D(26),
             TokenDeletionAuc = D(27),
             TokenInsertionAuc = D(28),
+            RoadMorf = D(29),
+            RoadLerf = D(30),
+            RoadGap = D(31),
         };
     }
 }
@@ -151,11 +163,13 @@ public sealed record CurveRow(string Image, MapId Map, string Kind, double[] Val
 /// <param name="Protocol">"vitmix" or "chefer" (<see cref="EvaluationProtocol"/>); null in folders written before the map metrics, whose rows lack those columns.</param>
 /// <param name="PointingTolerance">The pointing game's tolerance in pixels (null in older folders).</param>
 /// <param name="Sensitivity">How max-sensitivity was measured, e.g. "10 x r=0.02 seed 0", or "none" (null in older folders).</param>
+/// <param name="Perturbation">"pixel", "token" or "both" (<see cref="PerturbationMode"/>; null in older folders: pixel).</param>
+/// <param name="Road">How ROAD was measured, e.g. "noisy-linear sigma=0.01 fractions 0.1 0.2 … seed 0", or "none" (null in older folders: none).</param>
 public sealed record RunInfo(string Model, string Dataset, int NumClasses, IReadOnlyList<string> Maps, string Threshold, int PerturbationSteps,
     string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
     int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null,
     string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null,
-    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null, string? Perturbation = null)
+    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null, string? Perturbation = null, string? Road = null)
 {
     /// <summary>
     /// This build's version: the library's informational version, which the SDK ends with "+" and the commit it was
@@ -203,6 +217,8 @@ public sealed record RunInfo(string Model, string Dataset, int NumClasses, IRead
         if (Sensitivity is not null && other.Sensitivity is not null) Check("max-sensitivity", Sensitivity, other.Sensitivity);
         // Folders written before token curves drew pixel curves only.
         Check("perturbation", Perturbation ?? "pixel", other.Perturbation ?? "pixel");
+        // Folders written before ROAD did not measure it.
+        Check("road", Road ?? "none", other.Road ?? "none");
         if (ExplainerSettings is not null && other.ExplainerSettings is not null) Check("explainer options", ExplainerSettings, other.ExplainerSettings);
         if (sameShard) Check("shard", ShardIndex, other.ShardIndex);
         else CheckOptional("dataset images", Images, other.Images);

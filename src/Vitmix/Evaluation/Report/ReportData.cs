@@ -86,6 +86,13 @@ public static class ReportMetrics
     /// <summary>Area under the token insertion curve; higher is better.</summary>
     public const string TokenInsertionAuc = "token_insertion_auc";
 
+    /// <summary>ROAD's mean MoRF probability (noisy linear imputation, Rong et al. 2022); lower is better.</summary>
+    public const string RoadMorf = "road_morf";
+    /// <summary>ROAD's mean LeRF probability; higher is better.</summary>
+    public const string RoadLerf = "road_lerf";
+    /// <summary>ROAD's LeRF − MoRF; higher is better.</summary>
+    public const string RoadGap = "road_gap";
+
     /// <summary>Pointing game accuracy (Zhang et al. 2018): the share of images whose map maximum is on the object.</summary>
     public const string PointingGame = "pointing_game";
     /// <summary>Energy-based pointing game (Wang et al. 2020): the normalised map's energy on the object.</summary>
@@ -117,6 +124,7 @@ public static class ReportMetrics
     [
         ("Segmentation and perturbation", [(IoU, true), (F1, true), (PixelAccuracy, true), (Recall, true), (Precision, true), (DeletionAuc, false), (InsertionAuc, true)]),
         ("Token perturbation (patches dropped from the sequence)", [(TokenDeletionAuc, false), (TokenInsertionAuc, true)]),
+        ("ROAD (noisy linear imputation)", [(RoadMorf, false), (RoadLerf, true), (RoadGap, true)]),
         ("Localisation", [(PointingGame, true), (EnergyPointingGame, true), (RelevanceMassAccuracy, true), (RelevanceRankAccuracy, true)]),
         ("Complexity and robustness", [(Sparseness, true), (Complexity, false), (MaxSensitivity, false)]),
         ("Chefer et al.'s ImageNet-segmentation protocol", [(CheferPixelAccuracy, true), (CheferMeanIou, true), (CheferMeanAveragePrecision, true)]),
