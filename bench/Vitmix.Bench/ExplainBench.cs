@@ -73,11 +73,12 @@ public static class ExplainBench
     /// image (IG, SmoothGrad, TIS) at batch 1 only, since a batch of images runs them image after image. Then token
     /// deletion against RISE's pixel deletion, 100 steps, three maps of one image.
     /// </summary>
-    static int Newer(VisionTransformer model)
+    static int Newer(VisionTransformer model, bool deletionOnly)
     {
         var one = RandomVit.Images(model.Config, 1, seed: 2);
         double forward1 = QuickBench.Median(() => model.Forward(one), 4000);
         Console.WriteLine($"ViT-B/16 224, batch 1: forward {forward1:F1} ms");
+        if (deletionOnly) goto Deletion;
         foreach (var (name, e) in new (string, IExplainer)[]
         {
             ("gae", new GenericAttentionExplainability()), ("attnlrp", new AttnLrp()), ("cplrp", new CpLrp()),
@@ -97,6 +98,7 @@ public static class ExplainBench
             double ms = Once(() => set.Explain(model, sixteen));
             Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward16,7:F2} forwards of the batch ({ms / 16:F1} ms/image)");
         }
+    Deletion:
         var grids = Enumerable.Range(0, 3).Select(m => { var r = new Random(10 + m); return Enumerable.Range(0, model.Config.NumPatches).Select(_ => (float)r.NextDouble()).ToArray(); }).ToList();
         double token = Once(() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, 100));
         var pixelMaps = grids.Select(g => { var px = new float[224 * 224]; Vitmix.Engine.BilinearResize.Resize(g, 14, 14, px, 224, 224); return px; }).ToList();
@@ -122,7 +124,7 @@ public static class ExplainBench
             return 0;
         }
         if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
-        if (args.Contains("newer")) return Newer(model);
+        if (args.Contains("newer")) return Newer(model, args.Contains("deletion-only"));
         if (args.Contains("lrp-variants")) return LrpVariants(model);
         var methods = new (string Name, IExplainer Explainer)[]
         {

@@ -51,6 +51,9 @@ public static class TokenCurves
         var orders = grids.Select(g => g.Length == p ? PixelOrder.Descending(g) : throw new ArgumentException($"a grid map of {g.Length} values for {p} patches")).ToArray();
         var probabilities = grids.Select(_ => new double[steps + 1]).ToArray();
         int imageLength = image.Data.Length;
+        // Every point runs another sequence length, so its buffers are never asked for again: they come from an arena of
+        // this call's own, dropped with it, rather than filling the model's shared one with lengths of no further use.
+        var buffers = new BufferArena(256L << 20);
         for (int s = 0; s <= steps; s++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -73,7 +76,7 @@ public static class TokenCurves
                 int n = Math.Min(batchSize, distinct.Count - first);
                 var batch = new Tensor(n, c.InChannels, c.ImageHeight, c.ImageWidth);
                 for (int j = 0; j < n; j++) image.Data.CopyTo(batch.Data.AsSpan(j * imageLength, imageLength));
-                var logits = model.ForwardTokens(batch, distinct.GetRange(first, n)).Data;
+                var logits = model.ForwardTokens(batch, distinct.GetRange(first, n), buffers).Data;
                 for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
             }
             for (int m = 0; m < grids.Count; m++) probabilities[m][s] = probability[which[m]];

@@ -103,7 +103,11 @@ public sealed class VisionTransformer
     /// sequence, not replaced. Transformer Input Sampling and the token deletion curves run the model this way. An
     /// average-pooling readout averages the kept patches.
     /// </summary>
-    public Tensor ForwardTokens(Tensor images, IReadOnlyList<int[]> keptPatches)
+    /// <param name="images">Normalised images (B, C, H, W).</param>
+    /// <param name="keptPatches">Per sample, the patches kept.</param>
+    /// <param name="buffers">The arena activations come from (default the model's): a caller running many sequence
+    /// lengths passes its own, so that buffers of lengths never asked for again do not fill the shared one.</param>
+    public Tensor ForwardTokens(Tensor images, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
     {
         CheckInput(images);
         var c = Config;
@@ -117,7 +121,7 @@ public sealed class VisionTransformer
             foreach (int p in list)
                 if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
         }
-        var context = new ForwardContext(Backend, Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
+        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
         var x = images;
         for (int i = 0; i < FirstBlock; i++)
         {
