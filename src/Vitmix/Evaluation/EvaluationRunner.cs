@@ -185,9 +185,9 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         if (settings.PerturbationSteps > 0 && settings.Perturbation != PerturbationMode.Pixel)
         {
             var grids = results.Select(r => r.Grid.Values).ToList();
-            tokenDeletion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Deletion, settings.PerturbationSteps, settings.PerturbationBatchSize, cancel);
+            tokenDeletion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Deletion, settings.PerturbationSteps, settings.PerturbationBatchSize, e.TargetProbability, cancel);
             if (settings.Insertion)
-                tokenInsertion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Insertion, settings.PerturbationSteps, settings.PerturbationBatchSize, cancel);
+                tokenInsertion = TokenCurves.Compute(model.Network, input, e.TargetClass, grids, CurveKind.Insertion, settings.PerturbationSteps, settings.PerturbationBatchSize, e.TargetProbability, cancel);
         }
         // ROAD: the pixel maps rank the pixels, which are imputed from their neighbours; the noise streams follow the
         // dataset index, so shards and resumed runs draw the same noise for an image.

@@ -40,8 +40,10 @@ public static class TokenCurves
     /// <paramref name="image"/> (1, C, H, W) for <paramref name="target"/>, with <paramref name="steps"/> points after the
     /// first (at most P).
     /// </summary>
+    /// <param name="fullProbability">The target's probability on the whole image when the caller has it (the explanation
+    /// pass computed it): the point that keeps every patch is then not run again.</param>
     public static PerturbationCurve[] Compute(VisionTransformer model, Tensor image, int target, IReadOnlyList<float[]> grids, CurveKind kind,
-        int steps, int batchSize = 32, CancellationToken cancel = default)
+        int steps, int batchSize = 32, double? fullProbability = null, CancellationToken cancel = default)
     {
         var c = model.Config;
         int p = c.NumPatches, k = c.NumClasses;
@@ -50,7 +52,8 @@ public static class TokenCurves
         int minimum = c.Pool == GlobalPool.Token ? 0 : 1;
         var orders = grids.Select(g => g.Length == p ? PixelOrder.Descending(g) : throw new ArgumentException($"a grid map of {g.Length} values for {p} patches")).ToArray();
         var probabilities = grids.Select(_ => new double[steps + 1]).ToArray();
-        int imageLength = image.Data.Length;
+        // One patch embedding for every subset of the image.
+        var embedded = model.EmbedTokens(image);
         // Every point runs another sequence length, so its buffers are never asked for again: they come from an arena of
         // this call's own, dropped with it, rather than filling the model's shared one with lengths of no further use.
         var buffers = new BufferArena(256L << 20);
@@ -71,12 +74,16 @@ public static class TokenCurves
                 which[m] = found;
             }
             var probability = new double[distinct.Count];
+            if (keep == p && fullProbability is double known)
+            {
+                Array.Fill(probability, known);
+                for (int m = 0; m < grids.Count; m++) probabilities[m][s] = known;
+                continue;
+            }
             for (int first = 0; first < distinct.Count; first += batchSize)
             {
                 int n = Math.Min(batchSize, distinct.Count - first);
-                var batch = new Tensor(n, c.InChannels, c.ImageHeight, c.ImageWidth);
-                for (int j = 0; j < n; j++) image.Data.CopyTo(batch.Data.AsSpan(j * imageLength, imageLength));
-                var logits = model.ForwardTokens(batch, distinct.GetRange(first, n), buffers).Data;
+                var logits = model.ForwardEmbedded(embedded, distinct.GetRange(first, n), buffers).Data;
                 for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
             }
             for (int m = 0; m < grids.Count; m++) probabilities[m][s] = probability[which[m]];

@@ -107,12 +107,40 @@ public sealed class VisionTransformer
     /// <param name="keptPatches">Per sample, the patches kept.</param>
     /// <param name="buffers">The arena activations come from (default the model's): a caller running many sequence
     /// lengths passes its own, so that buffers of lengths never asked for again do not fill the shared one.</param>
-    public Tensor ForwardTokens(Tensor images, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
+    public Tensor ForwardTokens(Tensor images, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null) =>
+        ForwardEmbedded(EmbedTokens(images), keptPatches, buffers);
+
+    /// <summary>The embedded token sequence (B, N, D) of normalised images: patch embedding, prefix tokens and position embedding, in a new tensor.</summary>
+    public Tensor EmbedTokens(Tensor images)
     {
         CheckInput(images);
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
+        var x = images;
+        for (int i = 0; i < FirstBlock; i++)
+        {
+            var y = Layers[i].Forward(x, context);
+            if (!ReferenceEquals(x.Data, images.Data) && !ReferenceEquals(x.Data, y.Data)) context.Return(x);
+            x = y;
+        }
+        var result = new Tensor(x.Data.AsSpan(0, (int)Tensor.ElementCount(x.Shape)).ToArray(), x.Shape);
+        if (!ReferenceEquals(x.Data, images.Data)) context.Return(x);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="ForwardTokens"/> from sequences already embedded (<see cref="EmbedTokens"/>): sample s of the result
+    /// keeps <paramref name="keptPatches"/>[s] of sequence s of <paramref name="embedded"/>, or of its only sequence when
+    /// it holds one, so many subsets of one image need one patch embedding.
+    /// </summary>
+    public Tensor ForwardEmbedded(Tensor embedded, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
+    {
         var c = Config;
-        int b = images.Dim(0);
-        if (keptPatches.Count != b) throw new ArgumentException($"{keptPatches.Count} patch lists for a batch of {b}");
+        int n = c.NumTokens, d = c.EmbedDim, prefix = c.NumPrefixTokens, b = keptPatches.Count;
+        if (embedded.Rank != 3 || embedded.Dim(1) != n || embedded.Dim(2) != d)
+            throw new ArgumentException($"embedded tokens are {embedded}, the model's sequence is [B, {n}, {d}]");
+        int sequences = embedded.Dim(0);
+        if (sequences != 1 && sequences != b) throw new ArgumentException($"{b} patch lists for {sequences} embedded sequences");
+        if (b == 0) throw new ArgumentException("no patch list");
         int kept = keptPatches[0].Length;
         if (kept == 0 && c.Pool != GlobalPool.Token) throw new ArgumentException("an average-pooling readout needs at least one patch token");
         foreach (var list in keptPatches)
@@ -122,24 +150,16 @@ public sealed class VisionTransformer
                 if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
         }
         var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
-        var x = images;
-        for (int i = 0; i < FirstBlock; i++)
-        {
-            var y = Layers[i].Forward(x, context);
-            if (!ReferenceEquals(x.Data, images.Data) && !ReferenceEquals(x.Data, y.Data)) context.Return(x);
-            x = y;
-        }
         // (B, N, D) → (B, prefix + kept, D): the prefix rows, then the kept patches' rows.
-        int n = c.NumTokens, d = c.EmbedDim, prefix = c.NumPrefixTokens, m = prefix + kept;
-        var subset = context.Rent(b, m, d);
+        int m = prefix + kept;
+        var x = context.Rent(b, m, d);
         for (int s = 0; s < b; s++)
         {
-            Backend.Copy(x, (long)s * n * d, subset, (long)s * m * d, (long)prefix * d);
+            long source = sequences == 1 ? 0 : (long)s * n * d;
+            Backend.Copy(embedded, source, x, (long)s * m * d, (long)prefix * d);
             for (int j = 0; j < kept; j++)
-                Backend.Copy(x, ((long)s * n + prefix + keptPatches[s][j]) * d, subset, ((long)s * m + prefix + j) * d, d);
+                Backend.Copy(embedded, source + (long)(prefix + keptPatches[s][j]) * d, x, ((long)s * m + prefix + j) * d, d);
         }
-        if (!ReferenceEquals(x.Data, images.Data)) context.Return(x);
-        x = subset;
         for (int i = FirstBlock; i < Layers.Count; i++)
         {
             var y = Layers[i].Forward(x, context);
