@@ -20,7 +20,7 @@ public static class DownloadEndpoints
         {
             var (view, spec) = Map(context, state);
             var raw = view.Raw(spec);
-            return Results.Bytes(Npy.EncodeFloat32(raw.Values, raw.Height, raw.Width), "application/octet-stream", new MapId(spec).FileStem + ".npy");
+            return Results.Bytes(Npy.EncodeFloat32(raw.Values, raw.Height, raw.Width), "application/octet-stream", Files(spec, ThresholdName(context)).Map);
         });
 
         app.MapGet("/api/download/normalized.npy", (HttpContext context) =>
@@ -28,7 +28,7 @@ public static class DownloadEndpoints
             var (view, spec) = Map(context, state);
             var normalized = view.Normalized(spec);
             return Results.Bytes(Npy.EncodeFloat32(normalized, view.Image.Display.Height, view.Image.Display.Width), "application/octet-stream",
-                new MapId(spec).FileStem + "_norm.npy");
+                Files(spec, ThresholdName(context)).Normalized);
         });
 
         app.MapGet("/api/download/heatmap.png", (HttpContext context) =>
@@ -36,7 +36,7 @@ public static class DownloadEndpoints
             var (view, spec) = Map(context, state);
             string colormap = Colormap(context.Request);
             return Results.Bytes(PngBytes.Heatmap(view.Normalized(spec), view.Image.Display.Width, view.Image.Display.Height, colormap), "image/png",
-                new MapId(spec).FileStem + "_heatmap.png");
+                new MapId(spec, ThresholdName(context)).FileStem + ".heatmap.png");
         });
 
         app.MapGet("/api/download/mask.png", (HttpContext context) =>
@@ -44,7 +44,7 @@ public static class DownloadEndpoints
             var (view, spec) = Map(context, state);
             var (threshold, name) = MapRequest.Threshold(context.Request);
             var fused = Explorer.Fuse(view, spec, threshold);
-            return Results.Bytes(PngBytes.Mask(fused.Mask.Mask, fused.Mask.Width, fused.Mask.Height), "image/png", new MapId(spec, name).FileStem + "_mask.png");
+            return Results.Bytes(PngBytes.Mask(fused.Mask.Mask, fused.Mask.Width, fused.Mask.Height), "image/png", Files(spec, name).Mask);
         });
 
         app.MapGet("/api/download/settings.json", (HttpContext context) =>
@@ -60,7 +60,8 @@ public static class DownloadEndpoints
                 model = state.Options.ModelArgument ?? "embedded", methods = state.Options.Methods, target = view.Target,
                 targetName = state.Options.Model.ClassName(view.Target),
                 options = view.Options.Values.ToDictionary(v => v.Key, v => ExplainerOptionsReader.Format(v.Value)),
-                map = new MapId(spec, threshold).DisplayName, files = new { map = new MapId(spec, threshold).FileStem },
+                map = new MapId(spec, threshold).DisplayName,
+                files = new { folder = $"vitmix-explain/{Path.GetFileNameWithoutExtension(view.Image.CommandInput)}", Files(spec, threshold).Map, Files(spec, threshold).Normalized, Files(spec, threshold).Mask },
                 methodsOfMap = spec.Methods, fusion = spec.Fusion, threshold, colormap,
             };
             context.Response.Headers.ContentDisposition = "attachment; filename=\"vitmix-view.json\"";
@@ -73,6 +74,18 @@ public static class DownloadEndpoints
         var view = state.Explorer.View(RequestValues.Required(context.Request, "view"));
         return (view, MapRequest.Spec(context.Request, view));
     }
+
+    /// <summary>
+    /// The names `vitmix explain --raw` gives the map's files: a single method's raw map is METHOD.npy, a fusion's
+    /// STEM.npy; the normalised map STEM.norm.npy and the mask STEM.mask.png, STEM naming the threshold when it is not Otsu.
+    /// </summary>
+    internal static (string Map, string Normalized, string Mask) Files(FusionSpec spec, string threshold)
+    {
+        string stem = new MapId(spec, threshold).FileStem;
+        return (spec.Fusion == FusionRules.Single ? spec.Methods[0] + ".npy" : stem + ".npy", stem + ".norm.npy", stem + ".mask.png");
+    }
+
+    static string ThresholdName(HttpContext context) => MapRequest.Threshold(context.Request).Name;
 
     static string Colormap(HttpRequest request)
     {

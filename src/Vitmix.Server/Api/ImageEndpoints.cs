@@ -18,7 +18,7 @@ public static class ImageEndpoints
             string name = SafeName(RequestValues.Optional(context.Request, "name", "upload"));
             var bytes = await RequestValues.Body(context.Request, state.Options.MaxUploadBytes, context.RequestAborted);
             var image = await state.Intake.FromEncodedAsync(bytes, name, "upload", name, context.RequestAborted);
-            await ApiJson.Write(context, Describe(state.Images.Add(image.Id, image), state.Options.Model));
+            await ApiJson.Write(context, Describe(Keep(state, image), state.Options.Model));
         });
 
         app.MapGet("/api/images/demo", (HttpContext context) =>
@@ -31,7 +31,7 @@ public static class ImageEndpoints
             var png = PngBytes.Rgb(sample.Image.Pixels, sample.Image.Width, sample.Image.Height);
             var image = await state.Intake.FromPictureAsync(sample.Image, sample.Name, "demo", sample.Name + ".png", png,
                 sample.ToGroundTruthMask(), context.RequestAborted);
-            await ApiJson.Write(context, Describe(state.Images.Add(image.Id, image), state.Options.Model));
+            await ApiJson.Write(context, Describe(Keep(state, image), state.Options.Model));
         });
 
         app.MapGet("/api/images/folder", (HttpContext context) =>
@@ -47,7 +47,7 @@ public static class ImageEndpoints
                 throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"{name}: {length} bytes, more than the limit of {state.Options.MaxUploadBytes}");
             var bytes = await File.ReadAllBytesAsync(path, context.RequestAborted);
             var image = await state.Intake.FromEncodedAsync(bytes, name, "folder", path, context.RequestAborted);
-            await ApiJson.Write(context, Describe(state.Images.Add(image.Id, image), state.Options.Model));
+            await ApiJson.Write(context, Describe(Keep(state, image), state.Options.Model));
         });
 
         app.MapPost("/api/images/{id}/mask", async (HttpContext context, string id) =>
@@ -72,6 +72,13 @@ public static class ImageEndpoints
                 : throw ApiException.NotFound($"image '{id}': the original is the file you loaded ({image.CommandInput})");
         });
     }
+
+    /// <summary>
+    /// The session of an image: the one already kept under its id when there is one (its views and its uploaded mask
+    /// stay valid), else the new one.
+    /// </summary>
+    static Images.ImageSession Keep(ServerState state, Images.ImageSession image) =>
+        state.Images.TryGet(image.Id, out var kept) ? kept : state.Images.Add(image.Id, image);
 
     static ImageFolder Folder(ServerState state) =>
         state.Folder ?? throw ApiException.NotFound("no image folder: start the server with --images DIR to pick images from one");

@@ -44,6 +44,9 @@ public sealed class Explorer
     /// <summary>The model explained.</summary>
     public LoadedModel Model => model;
 
+    /// <summary>Passes kept now (one per image, target and requirements).</summary>
+    public int CachedPasses => passes.Count;
+
     /// <summary>The lane passes wait in.</summary>
     public PassQueue Queue { get; }
 
@@ -80,8 +83,9 @@ public sealed class Explorer
         string viewId = Hash($"{image.Id}|{t}|{options}");
         if (views.TryGet(viewId, out var ready)) return ready;
 
-        var passKey = (image.Id, t, requirements);
-        var keys = explainers.Select(e => $"{image.Id}|{t}|{new ExplainerSet([e]).Settings}").ToArray();
+        // Passes and maps belong to the pixels (shared by every source of the same picture), views to the image.
+        var passKey = (image.ContentId, t, requirements);
+        var keys = explainers.Select(e => $"{image.ContentId}|{t}|{new ExplainerSet([e]).Settings}").ToArray();
         var found = new KeyValuePair<string, Heatmap>[]?[explainers.Count];
         bool complete = passes.TryGet(passKey, out var record);
         for (int i = 0; i < explainers.Count; i++)

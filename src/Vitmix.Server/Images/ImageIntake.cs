@@ -48,7 +48,7 @@ public sealed class ImageIntake(LoadedModel model, PassQueue queue, ServerOption
         }
         return new ImageSession
         {
-            Id = IdOf(shown), Name = name, Source = source, Display = shown, Input = input, Logits = logits,
+            Id = Hash([.. shown.Pixels, .. System.Text.Encoding.UTF8.GetBytes($"|{source}|{name}")]), ContentId = Hash(shown.Pixels), Name = name, Source = source, Display = shown, Input = input, Logits = logits,
             CommandInput = commandInput, OriginalPng = originalPng, OriginalWidth = image.Width, OriginalHeight = image.Height,
             GroundTruth = groundTruth is null ? null : Binary(MaskGeometry.ToModelInput(groundTruth, pre)),
         };
@@ -94,9 +94,5 @@ public sealed class ImageIntake(LoadedModel model, PassQueue queue, ServerOption
         return mask;
     }
 
-    static string IdOf(RgbImage shown)
-    {
-        var hash = SHA256.HashData(shown.Pixels);
-        return Convert.ToHexString(hash, 0, 8).ToLowerInvariant();
-    }
+    static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes), 0, 8).ToLowerInvariant();
 }

@@ -8,8 +8,10 @@ namespace Vitmix.Server.Images;
 /// </summary>
 public sealed class ImageSession
 {
-    /// <summary>Content hash of the shown pixels: the same picture from two tabs shares its passes and maps.</summary>
+    /// <summary>The image's handle: a hash of its pixels, source and name, so an upload never shares a ground-truth mask with a demo image of the same pixels.</summary>
     public required string Id { get; init; }
+    /// <summary>Hash of the shown pixels alone: the same picture from two tabs or sources shares its passes and maps.</summary>
+    public required string ContentId { get; init; }
     /// <summary>A name for people: the uploaded file's, the folder entry's or the synthetic sample's.</summary>
     public required string Name { get; init; }
     /// <summary>Where it came from: "upload", "folder" or "demo".</summary>
