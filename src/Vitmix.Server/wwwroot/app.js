@@ -49,6 +49,8 @@ async function streamJson(url, body, onLine, signal) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
+  let result;
+  // Read to the end, past the result line: a response left half-read counts as a failed request.
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -60,11 +62,12 @@ async function streamJson(url, body, onLine, signal) {
       if (!line) continue;
       const message = JSON.parse(line);
       if (message.error) throw new Error(message.error);
-      if (message.result) return message.result;
-      onLine(message);
+      if (message.result) result = message.result;
+      else onLine(message);
     }
   }
-  throw new Error('the server closed the answer before its result');
+  if (result === undefined) throw new Error('the server closed the answer before its result');
+  return result;
 }
 
 function isAbort(e) { return e && e.name === 'AbortError'; }

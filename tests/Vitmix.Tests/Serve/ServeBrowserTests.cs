@@ -1,0 +1,129 @@
+using PuppeteerSharp;
+using Vitmix.Explain;
+using Vitmix.Tests.Evaluation.Report;
+
+namespace Vitmix.Tests.Serve;
+
+/// <summary>
+/// The page in a real browser: Debian's chromium driven by PuppeteerSharp (never a browser it downloads). Loads the
+/// page, uploads an image, sees every method's overlay, moves the threshold slider and sees the mask change, clicks a
+/// patch and sees its attention grid, with no console error. Screenshots go to serve-screenshots/ in the test output.
+/// </summary>
+[Collection("serve")]
+public class ServeBrowserTests(ServeFixture f)
+{
+    static readonly string Artefacts = Path.Combine(AppContext.BaseDirectory, "serve-screenshots");
+
+    static async Task<IBrowser> Launch(string profile) => await Puppeteer.LaunchAsync(new LaunchOptions
+    {
+        Headless = true,
+        ExecutablePath = Chromium.Find()!,
+        UserDataDir = profile,
+        Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage"],
+        DefaultViewport = new ViewPortOptions { Width = 1400, Height = 1200 },
+        Timeout = 120_000,
+    });
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds. Not WaitForFunctionAsync: that compiles the condition inside the
+    /// page, which the page's Content-Security-Policy (no eval) rightly refuses; Runtime.evaluate is not subject to it.
+    /// </summary>
+    static async Task WaitFor(IPage page, string condition, int seconds = 120)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await page.EvaluateExpressionAsync<bool>($"!!({condition})"))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(seconds))
+                throw new TimeoutException($"waited {seconds} s for {condition}; the page shows: {await page.EvaluateExpressionAsync<string>("document.querySelector('#error').textContent + ' | ' + document.querySelector('#status').textContent")}");
+            await Task.Delay(50);
+        }
+    }
+
+    [ChromiumFact]
+    public async Task UploadSeeOverlaysMoveTheThresholdClickAPatch()
+    {
+        Directory.CreateDirectory(Artefacts);
+        string profile = Directory.CreateTempSubdirectory("vitmix-serve-chromium-").FullName;
+        string upload = Path.Combine(profile, "shape.png");
+        File.WriteAllBytes(upload, ServeFixture.SyntheticPng(6));
+        var problems = new List<string>();
+        try
+        {
+            await using var browser = await Launch(profile);
+            await using var page = await browser.NewPageAsync();
+            page.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) problems.Add($"console {e.Message.Type}: {e.Message.Text}"); };
+            page.PageError += (_, e) => problems.Add($"page error: {e.Message}");
+            page.RequestFailed += (_, e) => problems.Add($"request failed: {e.Request.Url}");
+
+            await page.GoToAsync(f.Server.Url, WaitUntilNavigation.Load);
+            await WaitFor(page, "document.querySelectorAll('#demo option').length > 1");
+
+            // Upload through the file input the drop zone wraps.
+            var input = await page.QuerySelectorAsync("#file");
+            await input.UploadFileAsync(upload);
+            int maps = ExplainerRegistry.AllMethods.Count;
+            await WaitFor(page, $"document.querySelectorAll('#overlays figure').length >= {maps} && document.querySelector('#fused').dataset.maskPixels !== undefined");
+            var keys = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#overlays figure')].map(f => f.dataset.key)");
+            foreach (var method in ExplainerRegistry.AllMethods)
+                Assert.Contains(keys, k => k == method || k.StartsWith(method + ".", StringComparison.Ordinal));
+            Assert.Equal("shape.png", (await page.EvaluateExpressionAsync<string>("document.querySelector('#image-name').textContent")).Split(' ')[0]);
+            Assert.Equal(5, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#top5 li').length"));
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "1-overlays.png"), new ScreenshotOptions { FullPage = true });
+
+            // The threshold: top-k, then the slider; the fused mask follows.
+            await page.SelectAsync("#threshold-mode", "top");
+            await WaitFor(page, "document.querySelector('#fused-name').textContent.includes('top:20')");
+            int before = await page.EvaluateExpressionAsync<int>("Number(document.querySelector('#fused').dataset.maskPixels)");
+            await page.EvaluateExpressionAsync("(() => { const s = document.querySelector('#topk'); s.value = 5; s.dispatchEvent(new Event('input')); })()");
+            await WaitFor(page, "document.querySelector('#fused-name').textContent.includes('top:5')");
+            int after = await page.EvaluateExpressionAsync<int>("Number(document.querySelector('#fused').dataset.maskPixels)");
+            Assert.True(after < before, $"top 5% mask has {after} pixels, top 20% had {before}");
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "2-threshold.png"), new ScreenshotOptions { FullPage = true });
+
+            // Click a patch of the first overlay: its attention row per block and head.
+            var canvas = await page.QuerySelectorAsync("#overlays figure canvas");
+            var box = await canvas.BoundingBoxAsync();
+            await page.Mouse.ClickAsync(box.X + box.Width * 0.4m, box.Y + box.Height * 0.6m);
+            var c = f.Server.State.Options.Model.Config;
+            await WaitFor(page, $"document.querySelectorAll('#attention canvas').length === {c.Depth * c.NumHeads}");
+            Assert.Contains("patch", await page.EvaluateExpressionAsync<string>("document.querySelector('#attention-title').textContent"));
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "3-attention.png"), new ScreenshotOptions { FullPage = true });
+
+            // An option that changes a map: rollout's start layer re-explains from the cached pass.
+            string rolloutBefore = await page.EvaluateExpressionAsync<string>("document.querySelector('#overlays figure[data-key=rollout] canvas').toDataURL()");
+            await page.EvaluateExpressionAsync("(() => { const i = document.querySelector('[data-option=\"rollout-start-layer\"]'); i.value = 3; i.dispatchEvent(new Event('change')); })()");
+            await WaitFor(page, $"document.querySelector('#overlays figure[data-key=rollout] canvas').toDataURL() !== {System.Text.Json.JsonSerializer.Serialize(rolloutBefore)}");
+
+            // Curves on demand, with a result table.
+            await page.ClickAsync("#curves");
+            await WaitFor(page, "document.querySelectorAll('#curves-out tr').length > 1", 300);
+            Assert.True(await page.EvaluateExpressionAsync<bool>("document.querySelector('#error').hidden"), await page.EvaluateExpressionAsync<string>("document.querySelector('#error').textContent"));
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "4-curves.png"), new ScreenshotOptions { FullPage = true });
+            Assert.Empty(problems);
+        }
+        finally { Directory.Delete(profile, recursive: true); }
+    }
+
+    [ChromiumFact]
+    public async Task ABadUploadShowsTheServersError()
+    {
+        Directory.CreateDirectory(Artefacts);
+        string profile = Directory.CreateTempSubdirectory("vitmix-serve-chromium-").FullName;
+        string upload = Path.Combine(profile, "notes.png");
+        File.WriteAllText(upload, "not an image at all");
+        try
+        {
+            await using var browser = await Launch(profile);
+            await using var page = await browser.NewPageAsync();
+            await page.GoToAsync(f.Server.Url, WaitUntilNavigation.Load);
+            await WaitFor(page, "document.querySelectorAll('#demo option').length > 1");
+            await (await page.QuerySelectorAsync("#file")).UploadFileAsync(upload);
+            await WaitFor(page, "!document.querySelector('#error').hidden");
+            string error = await page.EvaluateExpressionAsync<string>("document.querySelector('#error').textContent");
+            Assert.Contains("notes.png: not a decodable image", error);
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "error.png"));
+        }
+        finally { Directory.Delete(profile, recursive: true); }
+    }
+}
