@@ -268,6 +268,9 @@ async function explain() {
     $('curves').disabled = false;
   } catch (e) {
     if (!isAbort(e)) { setStatus(''); showError(e.message); }
+  } finally {
+    // Only a request still running is aborted by the next one: aborting a finished one would log a failed request.
+    if (state.explainAbort === abort) state.explainAbort = null;
   }
 }
 

@@ -48,19 +48,28 @@ public class ServeBrowserTests(ServeFixture f)
         string upload = Path.Combine(profile, "shape.png");
         File.WriteAllBytes(upload, ServeFixture.SyntheticPng(6));
         var problems = new List<string>();
+        string step = "load";
         try
         {
             await using var browser = await Launch(profile);
             await using var page = await browser.NewPageAsync();
             page.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) problems.Add($"console {e.Message.Type}: {e.Message.Text}"); };
             page.PageError += (_, e) => problems.Add($"page error: {e.Message}");
-            page.RequestFailed += (_, e) => problems.Add($"request failed: {e.Request.Url}");
+            page.RequestFailed += (_, e) =>
+            {
+                // Chrome's DevTools reports some streamed answers (explain, curves: read line by line through a
+                // ReadableStream) as net::ERR_ABORTED once read, seen even for requests the page never aborts; the page
+                // got its result (each step below checks what it shows), so only other failures count.
+                bool streamed = e.Request.Url.Contains("/api/explain") || e.Request.Url.Contains("/api/curves");
+                if (!(streamed && e.Request.FailureText == "net::ERR_ABORTED")) problems.Add($"request failed: {e.Request.Url} {e.Request.FailureText} (step {step})");
+            };
 
             await page.GoToAsync(f.Server.Url, WaitUntilNavigation.Load);
             await WaitFor(page, "document.querySelectorAll('#demo option').length > 1");
 
             // Upload through the file input the drop zone wraps.
             var input = await page.QuerySelectorAsync("#file");
+            step = "upload";
             await input.UploadFileAsync(upload);
             int maps = ExplainerRegistry.AllMethods.Count;
             await WaitFor(page, $"document.querySelectorAll('#overlays figure').length >= {maps} && document.querySelector('#fused').dataset.maskPixels !== undefined");
@@ -72,6 +81,7 @@ public class ServeBrowserTests(ServeFixture f)
             await page.ScreenshotAsync(Path.Combine(Artefacts, "1-overlays.png"), new ScreenshotOptions { FullPage = true });
 
             // The threshold: top-k, then the slider; the fused mask follows.
+            step = "threshold";
             await page.SelectAsync("#threshold-mode", "top");
             await WaitFor(page, "document.querySelector('#fused-name').textContent.includes('top:20')");
             int before = await page.EvaluateExpressionAsync<int>("Number(document.querySelector('#fused').dataset.maskPixels)");
@@ -82,6 +92,7 @@ public class ServeBrowserTests(ServeFixture f)
             await page.ScreenshotAsync(Path.Combine(Artefacts, "2-threshold.png"), new ScreenshotOptions { FullPage = true });
 
             // Click a patch of the first overlay: its attention row per block and head.
+            step = "patch";
             var canvas = await page.QuerySelectorAsync("#overlays figure canvas");
             var box = await canvas.BoundingBoxAsync();
             await page.Mouse.ClickAsync(box.X + box.Width * 0.4m, box.Y + box.Height * 0.6m);
@@ -91,16 +102,27 @@ public class ServeBrowserTests(ServeFixture f)
             await page.ScreenshotAsync(Path.Combine(Artefacts, "3-attention.png"), new ScreenshotOptions { FullPage = true });
 
             // An option that changes a map: rollout's start layer re-explains from the cached pass.
+            step = "option";
             string rolloutBefore = await page.EvaluateExpressionAsync<string>("document.querySelector('#overlays figure[data-key=rollout] canvas').toDataURL()");
             await page.EvaluateExpressionAsync("(() => { const i = document.querySelector('[data-option=\"rollout-start-layer\"]'); i.value = 3; i.dispatchEvent(new Event('change')); })()");
             await WaitFor(page, $"document.querySelector('#overlays figure[data-key=rollout] canvas').toDataURL() !== {System.Text.Json.JsonSerializer.Serialize(rolloutBefore)}");
 
             // Curves on demand, with a result table.
+            step = "curves";
             await page.ClickAsync("#curves");
             await WaitFor(page, "document.querySelectorAll('#curves-out tr').length > 1", 300);
             Assert.True(await page.EvaluateExpressionAsync<bool>("document.querySelector('#error').hidden"), await page.EvaluateExpressionAsync<string>("document.querySelector('#error').textContent"));
             await page.ScreenshotAsync(Path.Combine(Artefacts, "4-curves.png"), new ScreenshotOptions { FullPage = true });
-            Assert.Empty(problems);
+
+            // A synthetic image brings its own mask: IoU and F1 appear, and the ground truth is outlined. This view,
+            // with a patch clicked, is the README's screenshot (docs/serve.png is a copy of readme.png).
+            step = "demo";
+            await page.SelectAsync("#demo", "0");
+            await WaitFor(page, "document.querySelector('#fused-info').textContent.includes('IoU') && document.querySelector('#image-name').textContent.startsWith('synth_000000')");
+            await page.Mouse.ClickAsync(box.X + box.Width * 0.55m, box.Y + box.Height * 0.45m);
+            await WaitFor(page, "document.querySelector('#attention-title').textContent.includes('patch')");
+            await page.ScreenshotAsync(Path.Combine(Artefacts, "readme.png"), new ScreenshotOptions { Clip = new PuppeteerSharp.Media.Clip { X = 0, Y = 0, Width = 1400, Height = 1150 } });
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
         finally { Directory.Delete(profile, recursive: true); }
     }
