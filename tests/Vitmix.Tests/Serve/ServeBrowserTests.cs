@@ -118,9 +118,12 @@ public class ServeBrowserTests(ServeFixture f)
             // with a patch clicked, is the README's screenshot (docs/serve.png is a copy of readme.png).
             step = "demo";
             await page.SelectAsync("#demo", "0");
-            await WaitFor(page, "document.querySelector('#fused-info').textContent.includes('IoU') && document.querySelector('#image-name').textContent.startsWith('synth_000000')");
-            await page.Mouse.ClickAsync(box.X + box.Width * 0.55m, box.Y + box.Height * 0.45m);
-            await WaitFor(page, "document.querySelector('#attention-title').textContent.includes('patch')");
+            await WaitFor(page, "/IoU \\d/.test(document.querySelector('#fused-info').textContent) && document.querySelector('#image-name').textContent.startsWith('synth_000000') && !document.querySelector('#status').textContent.includes('explaining')");
+            await WaitFor(page, "[...document.querySelectorAll('#overlays .numbers')].every(n => n.textContent.includes('IoU'))");
+            await page.EvaluateExpressionAsync("window.scrollTo(0, 0)");
+            var shown = await (await page.QuerySelectorAsync("#overlays figure canvas")).BoundingBoxAsync();
+            await page.Mouse.ClickAsync(shown.X + shown.Width * 0.55m, shown.Y + shown.Height * 0.45m);
+            await WaitFor(page, "document.querySelector('#attention-title').textContent.startsWith('patch 28 ')");
             await page.ScreenshotAsync(Path.Combine(Artefacts, "readme.png"), new ScreenshotOptions { Clip = new PuppeteerSharp.Media.Clip { X = 0, Y = 0, Width = 1400, Height = 1150 } });
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
