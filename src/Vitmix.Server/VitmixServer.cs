@@ -63,10 +63,14 @@ public sealed class VitmixServer : IAsyncDisposable
         return new VitmixServer(app, state, address.TrimEnd('/') + "/");
     }
 
-    /// <summary>Waits until the server stops (Ctrl-C through <paramref name="cancel"/>).</summary>
+    /// <summary>
+    /// Waits until the server is told to stop: Ctrl-C through <paramref name="cancel"/>, or SIGTERM (docker stop,
+    /// systemd, timeout), which the host's console lifetime turns into its stopping token.
+    /// </summary>
     public async Task WaitAsync(CancellationToken cancel)
     {
-        try { await Task.Delay(Timeout.Infinite, cancel); }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel, app.Lifetime.ApplicationStopping);
+        try { await Task.Delay(Timeout.Infinite, either.Token); }
         catch (OperationCanceledException) { }
     }
 
