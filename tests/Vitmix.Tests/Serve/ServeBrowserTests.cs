@@ -151,4 +151,38 @@ public class ServeBrowserTests(ServeFixture f)
         }
         finally { Directory.Delete(profile, recursive: true); }
     }
+    [ChromiumFact]
+    public async Task DropAnImageThenSearchAClass()
+    {
+        string profile = Directory.CreateTempSubdirectory("vitmix-serve-chromium-").FullName;
+        var problems = new List<string>();
+        try
+        {
+            await using var browser = await Launch(profile);
+            await using var page = await browser.NewPageAsync();
+            page.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) problems.Add($"console {e.Message.Type}: {e.Message.Text}"); };
+            page.PageError += (_, e) => problems.Add($"page error: {e.Message}");
+            await page.GoToAsync(f.Server.Url, WaitUntilNavigation.Load);
+            await WaitFor(page, "document.querySelectorAll('#demo option').length > 1");
+
+            // A drop as the browser delivers one: a DataTransfer holding the file, dispatched on the drop zone.
+            string png = Convert.ToBase64String(ServeFixture.SyntheticPng(7));
+            await page.EvaluateExpressionAsync($$"""
+                (() => {
+                  const bytes = Uint8Array.from(atob('{{png}}'), c => c.charCodeAt(0));
+                  const transfer = new DataTransfer();
+                  transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+                  document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+                })()
+                """);
+            await WaitFor(page, "document.querySelector('#image-name').textContent.startsWith('dropped.png') && document.querySelectorAll('#overlays figure').length > 0 && !document.querySelector('#status').textContent.includes('explaining')");
+
+            // The class search box: a name from the list explains that class.
+            await page.EvaluateExpressionAsync("(() => { const t = document.querySelector('#target'); t.value = '7: heart'; t.dispatchEvent(new Event('change')); })()");
+            await WaitFor(page, "document.querySelector('#status').textContent.startsWith('heart')");
+            Assert.True(await page.EvaluateExpressionAsync<bool>("document.querySelector('#error').hidden"));
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+        finally { Directory.Delete(profile, recursive: true); }
+    }
 }
