@@ -13,7 +13,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var model = new ModelOptions();
-        var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default: the explorer has no authentication)", DefaultValueFactory = _ => "127.0.0.1" };
+        var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default: the explorer has no authentication)", DefaultValueFactory = _ => "127.0.0.1", HelpName = "ADDRESS" };
         var port = OptionParsers.NonNegativeInt("--port", "Port to listen on (0: any free port)", 5125, "PORT");
         var images = new Option<string?>("--images") { Description = "A folder whose images the page may open by name (no other file is ever read)", HelpName = "DIR" };
         var maxUpload = OptionParsers.ByteSize("--max-upload", $"Largest upload: bytes, or 512M, 8G (default and ceiling: predict's limit, {InputLimits.MaxFileBytes} bytes)");
@@ -25,6 +25,8 @@ public static class ServeCommand
         command.SetAction(async (parse, cancel) =>
         {
             if (parse.GetValue(port) > 65535) throw new ArgumentException($"--port: {parse.GetValue(port)} is above 65535");
+            if (parse.GetValue(maxUpload) is long upload && (upload < 1 || upload > InputLimits.MaxFileBytes))
+                throw new ArgumentException($"--max-upload: {upload} bytes is outside 1..{InputLimits.MaxFileBytes} (predict's limit is the ceiling)");
             var loaded = model.Load(parse, explanation: true);
             var options = new ServerOptions
             {

@@ -38,6 +38,9 @@ public class ServeStartupTests
         var r = Cli.CliRunner.Run("serve", "--port", "70000");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--port", r.Err);
+        r = Cli.CliRunner.Run("serve", "--port", "0", "--max-upload", "2T");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--max-upload", r.Err);
         r = Cli.CliRunner.Run("serve", "--port", "0", "--images", "/nonexistent/folder");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--images folder not found", r.Err);
