@@ -37,6 +37,7 @@ public static class VitmixApp
         root.Subcommands.Add(FetchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         // `vitmix` alone shows the help and fails, as a missing subcommand is a usage error.
         root.SetAction(pr =>
         {

@@ -183,7 +183,17 @@ public static partial class Npy
     /// <summary>Writes bytes as a uint8 array atomically (temp file, then rename).</summary>
     public static void WriteUInt8(string path, ReadOnlySpan<byte> data, params int[] shape) => Write(path, "|u1", data.ToArray(), shape);
 
-    static void Write(string path, string descr, byte[] payload, int[] shape)
+    /// <summary>A float32 array as the bytes of a .npy file, for writers that send it elsewhere than a file (a download).</summary>
+    public static byte[] EncodeFloat32(ReadOnlySpan<float> data, params int[] shape)
+    {
+        var bytes = new byte[data.Length * 4];
+        for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), data[i]);
+        return Encode("<f4", bytes, shape);
+    }
+
+    static void Write(string path, string descr, byte[] payload, int[] shape) => AtomicFile.WriteAllBytes(path, Encode(descr, payload, shape));
+
+    static byte[] Encode(string descr, byte[] payload, int[] shape)
     {
         if (Tensor.ElementCount(shape) * (descr[2] - '0') != payload.Length && descr != "|u1")
             throw new ArgumentException("shape does not match the data");
@@ -200,7 +210,7 @@ public static partial class Npy
         ms.Write(len);
         ms.Write(Encoding.Latin1.GetBytes(header));
         ms.Write(payload);
-        AtomicFile.WriteAllBytes(path, ms.ToArray());
+        return ms.ToArray();
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([<>|=][a-z]\d+)'")] private static partial Regex DescrRegex();

@@ -28,7 +28,7 @@ public sealed class ChromiumFactAttribute : FactAttribute
     public ChromiumFactAttribute()
     {
         if (Chromium.Find() is null)
-            Skip = "Chromium not found (install the Debian package 'chromium' or set VITMIX_CHROMIUM); headless report check skipped.";
+            Skip = "Chromium not found (install the Debian package 'chromium' or set VITMIX_CHROMIUM); this headless-browser test is skipped.";
     }
 }
 
