@@ -127,17 +127,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         var c = model.Config;
         var pre = model.Preprocessing;
         int h = c.ImageHeight, w = c.ImageWidth;
-        RgbImage shown;
-        IReadOnlyList<GroundTruthMask> masks;
-        try
-        {
-            var (image, loaded) = sample.LoadImageAndMasks();
-            shown = ImagePreprocessor.ResizeAndCrop(image, pre);
-            masks = loaded;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException) { throw new InvalidDataException($"{sample.Name}: {ex.Message}", ex); }
-        var input = new Tensor(1, c.InChannels, h, w);
-        ImagePreprocessor.Normalize(shown, pre, input.Data);
+        var (shown, input, masks) = PreparedSample.Load(sample, pre, c);
         var truths = masks.Select(m => (m.Annotator, Labels: MaskGeometry.ToModelInput(m, pre))).ToList();
 
         int[]? target = null;

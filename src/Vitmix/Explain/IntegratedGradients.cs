@@ -112,17 +112,14 @@ public sealed class IntegratedGradients : ISelfCheckingExplainer
 
         var (alphas, weights) = Rule == IntegrationRule.GaussLegendre ? GaussLegendre(Steps) : RightRiemann(Steps);
         var integral = new float[length];   // Σ_k w_k ∇y(x' + α_k (x − x'))
-        int chunks = (Steps + MaxPointsPerBatch - 1) / MaxPointsPerBatch;
-        for (int chunk = 0, first = 0; chunk < chunks; chunk++)
+        foreach (var (first, count) in EvenChunks.Of(Steps, MaxPointsPerBatch))
         {
-            int count = (Steps - first + (chunks - chunk) - 1) / (chunks - chunk);   // chunks of even size
             var points = new Tensor(count, c.InChannels, c.ImageHeight, c.ImageWidth);
             for (int j = 0; j < count; j++)
                 TensorPrimitives.MultiplyAdd(difference, (float)alphas[first + j], baseline, points.Data.AsSpan(j * length, length));
             using var path = ExplanationPass.Compute(pass.Model, points, PassRequirements.InputGradient, Enumerable.Repeat(target, count).ToArray());
             for (int j = 0; j < count; j++)
                 TensorPrimitives.MultiplyAdd(path.InputGradient.AsSpan(j * length, length), (float)weights[first + j], integral, integral);
-            first += count;
         }
         var attribution = integral;
         TensorPrimitives.Multiply(integral, difference, attribution);

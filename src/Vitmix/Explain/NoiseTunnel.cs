@@ -87,10 +87,9 @@ public abstract class NoiseTunnel : IExplainerWrapper
         float sigma = (float)(Level * (TensorPrimitives.Max(image) - TensorPrimitives.Min(image)));
         var statistics = new Dictionary<string, (Heatmap Shape, Moments Moments)>();
         var order = new List<string>();
-        int chunks = (Samples + MaxCopiesPerBatch - 1) / MaxCopiesPerBatch, seen = 0;
-        for (int chunk = 0, first = 0; chunk < chunks; chunk++)
+        int seen = 0;
+        foreach (var (first, count) in EvenChunks.Of(Samples, MaxCopiesPerBatch))
         {
-            int count = (Samples - first + (chunks - chunk) - 1) / (chunks - chunk);   // chunks of even size
             var copies = new Tensor(count, c.InChannels, c.ImageHeight, c.ImageWidth);
             for (int j = 0; j < count; j++)
             {
@@ -112,7 +111,6 @@ public abstract class NoiseTunnel : IExplainerWrapper
                     s.Moments.Add(map.Values, seen);
                 }
             }
-            first += count;
         }
         foreach (var key in order)
         {

@@ -91,10 +91,8 @@ public sealed class TransitionAttentionMaps : IExplainer
         int n = c.NumTokens, h = c.NumHeads, imageLength = c.InChannels * c.ImageHeight * c.ImageWidth;
         var image = pass.Input.Data.AsSpan(sample * imageLength, imageLength);
         var sum = new float[h * n];   // Σ_α of row 0 of every head
-        int chunks = (Steps + MaxStepsPerBatch - 1) / MaxStepsPerBatch;
-        for (int chunk = 0, first = 0; chunk < chunks; chunk++)
+        foreach (var (first, count) in EvenChunks.Of(Steps, MaxStepsPerBatch))
         {
-            int count = (Steps - first + (chunks - chunk) - 1) / (chunks - chunk);   // even chunks
             var batch = new Tensor(count, c.InChannels, c.ImageHeight, c.ImageWidth);
             for (int j = 0; j < count; j++)
                 System.Numerics.Tensors.TensorPrimitives.Multiply(image, Alpha(first + j), batch.Data.AsSpan(j * imageLength, imageLength));
@@ -102,7 +100,6 @@ public sealed class TransitionAttentionMaps : IExplainer
             for (int j = 0; j < count; j++)
                 for (int head = 0; head < h; head++)
                     System.Numerics.Tensors.TensorPrimitives.Add(sum.AsSpan(head * n, n), g.AsSpan(((j * h) + head) * n * n, n), sum.AsSpan(head * n, n));
-            first += count;
         }
         var mean = new float[h * n * n];
         for (int head = 0; head < h; head++) sum.AsSpan(head * n, n).CopyTo(mean.AsSpan(head * n * n, n));

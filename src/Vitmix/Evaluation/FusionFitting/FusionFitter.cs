@@ -119,19 +119,9 @@ public sealed class FusionFitter(VisionTransformer model, Preprocessing preproce
         foreach (var sample in data.Samples())
         {
             cancel.ThrowIfCancellationRequested();
-            RgbImage shown;
-            IReadOnlyList<GroundTruthMask> masks;
-            try
-            {
-                var (image, loaded) = sample.LoadImageAndMasks();
-                shown = ImagePreprocessor.ResizeAndCrop(image, preprocessing);
-                masks = loaded;
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException) { throw new InvalidDataException($"{sample.Name}: {ex.Message}", ex); }
+            var (_, input, masks) = PreparedSample.Load(sample, preprocessing, c);
             // An image without a mask has nothing to score a fusion on.
             if (masks.Count == 0) { progress?.Invoke($"{sample.Name}: no mask, left out"); continue; }
-            var input = new Tensor(1, c.InChannels, c.ImageHeight, c.ImageWidth);
-            ImagePreprocessor.Normalize(shown, preprocessing, input.Data);
             var e = settings.Explainers.Explain(model, input)[0];
             var maps = settings.Explainers.GridMethods.ToDictionary(m => m, m => e.Maps[m]);
             samples.Add(new FitSample(sample.Name, input, maps, masks.Select(m => MaskGeometry.ToModelInput(m, preprocessing)).ToList(), e.TargetClass));

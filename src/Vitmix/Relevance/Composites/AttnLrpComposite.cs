@@ -11,53 +11,13 @@ namespace Vitmix.Relevance.Composites;
 /// by the ε-rule); relevance summed where an activation feeds two paths; LRP-0 through the readout. For ε → 0 this is
 /// gradient × input of the network with those changes to its backward, which is how LXT's efficient variant runs it.
 /// </summary>
-public sealed class AttnLrpComposite : LrpComposite
+public sealed class AttnLrpComposite(float epsilon = 1e-6f) : EpsilonLrpComposite(epsilon)
 {
     /// <summary>The composite with ε = 1e-6 (LXT's default for linear layers).</summary>
     public static AttnLrpComposite Instance { get; } = new();
 
-    static readonly IdentityRule identity = new();
-
-    /// <param name="epsilon">The stabiliser ε of every ε-rule.</param>
-    public AttnLrpComposite(float epsilon = 1e-6f)
-    {
-        var linear = new EpsilonRule(epsilon);
-        (Epsilon, linearRule, Input) = (epsilon, linear, linear);
-        Residual = PositionEmbedding = new EpsilonAdditionRule(epsilon);
-        LayerNorm = new ConstantDeviationLayerNormRule(epsilon);
-    }
-
-    readonly EpsilonRule linearRule;
-
-    /// <summary>The stabiliser ε of every ε-rule.</summary>
-    public float Epsilon { get; }
-
     /// <inheritdoc/>
     public override string Name => "attnlrp";
-
-    /// <inheritdoc/>
-    public override ILinearRule Linear(LinearRole role) => linearRule;
-
-    /// <inheritdoc/>
-    public override IInputRule Input { get; }
-
-    /// <inheritdoc/>
-    public override IAdditionRule PositionEmbedding { get; }
-
-    /// <inheritdoc/>
-    public override IAdditionRule Residual { get; }
-
-    /// <inheritdoc/>
-    public override ICloneRule Clone { get; } = new SumCloneRule();
-
-    /// <inheritdoc/>
-    public override INormalizationRule LayerNorm { get; }
-
-    /// <inheritdoc/>
-    public override IElementwiseRule Activation => identity;
-
-    /// <summary>LayerScale multiplies by a constant: the ε-rule of a one-input map passes relevance unchanged.</summary>
-    public override IElementwiseRule LayerScale => identity;
 
     /// <inheritdoc/>
     public override IElementwiseRule Softmax { get; } = new SoftmaxTaylorRule();
@@ -67,7 +27,4 @@ public sealed class AttnLrpComposite : LrpComposite
 
     /// <inheritdoc/>
     public override IProductRule AttentionScores => SharedProductRule.Halved;
-
-    /// <inheritdoc/>
-    public override IPoolingRule Pooling { get; } = new RatioPoolingRule();
 }
