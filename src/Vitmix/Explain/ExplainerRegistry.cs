@@ -30,7 +30,12 @@ public sealed record ExplainerDescriptor(Type Type, ExplainerAttribute Info, IRe
             if (options.TryGet(option.Name, out var value))
             {
                 try { property.SetValue(explainer, Convert(value, property.PropertyType, option.Name)); }
-                catch (TargetInvocationException e) when (e.InnerException is ArgumentException a) { throw new ArgumentException($"{option.Name}: {a.Message}", a); }
+                catch (TargetInvocationException e) when (e.InnerException is ArgumentException a)
+                {
+                    // The option's name leads the line; the C# parameter name .NET appends would only repeat it.
+                    string reason = a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "") : a.Message;
+                    throw new ArgumentException($"{option.Name}: {reason}", a);
+                }
             }
         if (Inner != null) ((IExplainerWrapper)explainer).Inner = Inner.Create(options);
         else if (Info.Wraps) throw new ArgumentException($"'{Info.Name}' is applied to a method: write {Info.Name}-METHOD, e.g. {Info.Name}-saliency");
