@@ -32,6 +32,7 @@ public static class InfoCommand
         void Row(string key, string value) => grid.AddRow(new Text(key, new Style(decoration: Decoration.Bold)), new Text(value));
 
         Row("weights", m.WeightsPath);
+        if (m.Family != null) Row("family", m.Family);
         Row("config source", m.ConfigSource);
         Row("layout", m.Layout switch
         {
@@ -42,7 +43,7 @@ public static class InfoCommand
         });
         Row("architecture", c.ToString());
         Row("input", $"{c.InChannels}x{c.ImageHeight}x{c.ImageWidth}, patch {c.PatchSize}, grid {c.GridHeight}x{c.GridWidth}");
-        Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), pooling {(c.Pool == GlobalPool.Token ? "class token" : "patch mean")}");
+        Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), readout {m.Network.Layers.OfType<Vitmix.Layers.ReadoutLayer>().Select(r => r.Description).FirstOrDefault() ?? "none"}");
         Row("parameters", FormatCount(m.ParameterCount));
         // What --max-memory is compared with: the loader's own estimate, so a user can see the margin.
         var forward = ModelMemory.Estimate(c, 1, explanation: false);
@@ -61,6 +62,7 @@ public static class InfoCommand
     static string ClassSummary(LoadedModel m)
     {
         int k = m.Config.NumClasses;
+        if (m.Config.FeatureHead) return $"none: the checkpoint has no classifier; the {k} outputs are the readout's features ('class N' is feature N)";
         if (m.ClassNames is not { Length: > 0 } names) return $"{k} (no names in the checkpoint; shown as 'class N')";
         var shown = names.Take(NamesShown).Select((n, i) => $"{i}: {n}");
         return $"{k}: " + string.Join("; ", shown) + (names.Length > NamesShown ? $"; … ({names.Length - NamesShown} more)" : "");

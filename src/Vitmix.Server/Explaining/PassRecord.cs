@@ -27,11 +27,13 @@ public sealed class PassRecord
     public float[]?[]? AttentionRelevance { get; init; }
     /// <summary>LRP relevance of the pixels (1, H, W), or null.</summary>
     public float[]? PixelRelevance { get; init; }
+    /// <summary>The readout token weights (1, N).</summary>
+    public required float[] ReadoutWeights { get; init; }
 
     /// <summary>Bytes the arrays hold, for the cache's bound.</summary>
     public long Bytes =>
         4L * (Logits.Length + Attention.Sum(a => (long)a.Length) + (AttentionGradients?.Sum(a => (long)(a?.Length ?? 0)) ?? 0)
-              + (InputGradient?.Length ?? 0) + (AttentionRelevance?.Sum(a => (long)(a?.Length ?? 0)) ?? 0) + (PixelRelevance?.Length ?? 0));
+              + (InputGradient?.Length ?? 0) + (AttentionRelevance?.Sum(a => (long)(a?.Length ?? 0)) ?? 0) + (PixelRelevance?.Length ?? 0) + ReadoutWeights.Length);
 
     /// <summary>
     /// Runs the pass <paramref name="requirements"/> calls for on one normalised image (1, C, H, W) and copies what it
@@ -51,6 +53,7 @@ public sealed class PassRecord
             InputGradient = pass.InputGradient?.AsSpan(0, c.InChannels * pixels).ToArray(),
             AttentionRelevance = pass.AttentionRelevance?.Select(a => a?.AsSpan(0, attention).ToArray()).ToArray(),
             PixelRelevance = pass.PixelRelevance?.AsSpan(0, pixels).ToArray(),
+            ReadoutWeights = pass.ReadoutWeightsOf(0).ToArray(),
         };
     }
 
@@ -59,6 +62,6 @@ public sealed class PassRecord
     {
         Model = model, Batch = 1, Input = input, Logits = Logits, Targets = [Target], Attention = Attention,
         AttentionGradients = AttentionGradients, InputGradient = InputGradient, AttentionRelevance = AttentionRelevance,
-        PixelRelevance = PixelRelevance,
+        PixelRelevance = PixelRelevance, ReadoutWeights = ReadoutWeights,
     };
 }

@@ -16,7 +16,7 @@ public enum HeadFusion
 
 /// <summary>
 /// Attention Rollout (Abnar &amp; Zuidema 2020), the variant of Chefer et al. and ViTmiX: Ā_l = fuse_h A_l,
-/// Â_l = (Ā_l + I) / rowsum, joint = Â_{L-1} ··· Â_s; the map is the class token's row over the patches.
+/// Â_l = (Ā_l + I) / rowsum, joint = Â_{L-1} ··· Â_s; the map is the readout row (the class token's for a class-token model) over the patches.
 /// Options from vit-explain: head fusion and a discard ratio (the lowest fraction of each fused matrix is zeroed,
 /// never the class token's own entry, before adding I). A start layer past the last block is clamped to it.
 /// </summary>
@@ -74,7 +74,7 @@ public sealed class AttentionRollout : IExplainer
             if (DiscardRatio > 0f) Discard(fused);
             AddResidualAndNormalizeRows(fused, n);
         });
-        yield return new(Name, pass.ClassRowToGrid(joint));
+        yield return new(Name, pass.ReadoutRowToGrid(joint, sample));
     }
 
     /// <summary>The residual as a transition: each row of the N×N matrix plus its identity row, divided by its sum.</summary>

@@ -38,6 +38,11 @@ public sealed class ExplanationPass : IDisposable
     public float[]? InputGradient { get; init; }
     /// <summary>LRP relevance of the attention probabilities per block (B,H,N,N), or null.</summary>
     public float[]?[]? AttentionRelevance { get; init; }
+    /// <summary>
+    /// The readout token weights w (B,N) (<see cref="ReadoutLayer"/>): explainers built on a token×token matrix M
+    /// read its readout row wᵀM (<see cref="ReadoutRow"/>); e₀ for a class-token model.
+    /// </summary>
+    public required float[] ReadoutWeights { get; init; }
     /// <summary>LRP relevance of the input pixels summed over channels (B,H,W), or null.</summary>
     public float[]? PixelRelevance { get; init; }
 
@@ -55,7 +60,7 @@ public sealed class ExplanationPass : IDisposable
         bool wantsPixels = requirements.HasFlag(PassRequirements.PixelRelevance);
         bool backward = wantsInputGradient || requirements.HasFlag(PassRequirements.AttentionGradients);
         bool relevance = wantsPixels || requirements.HasFlag(PassRequirements.AttentionRelevance);
-        var keep = PassRequirements.Attention
+        var keep = PassRequirements.Attention | PassRequirements.ReadoutWeights
             | (requirements.HasFlag(PassRequirements.AttentionGradients) ? PassRequirements.AttentionGradients : 0);
         using var trace = model.Run(batch, record: backward || relevance, keep);
         int b = trace.Batch, k = c.NumClasses;
@@ -98,6 +103,7 @@ public sealed class ExplanationPass : IDisposable
             InputGradient = outputs.InputGradient?.Data,
             AttentionRelevance = outputs.Wants(PassRequirements.AttentionRelevance) ? outputs.AttentionRelevance.Select(a => a?.Data).ToArray() : null,
             PixelRelevance = pixels,
+            ReadoutWeights = outputs.ReadoutWeights?.Data ?? throw new InvalidOperationException("the model's readout layer gave no readout token weights"),
             outputs = outputs, arena = arena,
         };
     }
@@ -130,11 +136,50 @@ public sealed class ExplanationPass : IDisposable
         return perBlock.AsSpan((sample * h + head) * n * n, n * n);
     }
 
-    /// <summary>Row 0 (the class token's query row), patch columns, of an (N,N) matrix, as a grid map.</summary>
-    internal Heatmap ClassRowToGrid(ReadOnlySpan<float> matrix)
+    /// <summary>Sample <paramref name="sample"/>'s readout token weights w (N).</summary>
+    public ReadOnlySpan<float> ReadoutWeightsOf(int sample)
+    {
+        int n = Config.NumTokens;
+        return ReadoutWeights.AsSpan(sample * n, n);
+    }
+
+    /// <summary>
+    /// The readout row wᵀM of an (N,N) matrix for sample <paramref name="sample"/>, into <paramref name="row"/> (N):
+    /// row 0 for the class token, the mean of the patch rows for a patch-mean readout.
+    /// </summary>
+    public void ReadoutRow(ReadOnlySpan<float> matrix, int sample, Span<float> row) =>
+        WeightedRows(ReadoutWeightsOf(sample), matrix, row);
+
+    /// <summary>
+    /// row = Σ_i w_i·M[i, :] over the nonzero weights, in token order. The first term is w_i·M[i, :] itself, so a
+    /// one-hot weight of 1 copies its row exactly (a class-token model's maps are what they were before readouts).
+    /// </summary>
+    internal static void WeightedRows(ReadOnlySpan<float> w, ReadOnlySpan<float> matrix, Span<float> row)
+    {
+        int n = w.Length;
+        bool first = true;
+        for (int i = 0; i < n; i++)
+        {
+            float wi = w[i];
+            if (wi == 0f) continue;
+            var source = matrix.Slice(i * n, n);
+            if (first)
+            {
+                if (wi == 1f) source.CopyTo(row);
+                else System.Numerics.Tensors.TensorPrimitives.Multiply(source, wi, row);
+                first = false;
+            }
+            else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(source, wi, row, row);
+        }
+        if (first) row[..n].Clear();
+    }
+
+    /// <summary>The readout row (<see cref="ReadoutRow"/>) of an (N,N) matrix, patch columns only (prefix tokens never appear), as a grid map.</summary>
+    internal Heatmap ReadoutRowToGrid(ReadOnlySpan<float> matrix, int sample)
     {
         var c = Config;
-        var values = matrix.Slice(c.NumPrefixTokens, c.NumPatches).ToArray();
-        return new Heatmap(values, c.GridHeight, c.GridWidth);
+        var row = new float[c.NumTokens];
+        ReadoutRow(matrix, sample, row);
+        return new Heatmap(row.AsSpan(c.NumPrefixTokens, c.NumPatches).ToArray(), c.GridHeight, c.GridWidth);
     }
 }

@@ -6,7 +6,7 @@ namespace Vitmix.Explain;
 /// (hila-chefer/Transformer-MM-Explainability, Transformer_MM_explainability_ViT.ipynb: avg_heads,
 /// apply_self_attention_rules, generate_relevance) computes it: R = I, and for every block from the start layer
 /// R ← R + Ā_b·R with Ā_b = mean_h max(0, ∇A_b ⊙ A_b), the gradient of the target logit with respect to the
-/// block's attention probabilities times those probabilities. The map is the class token's row over the patches,
+/// block's attention probabilities times those probabilities. The map is the readout row (the class token's for a class-token model) over the patches,
 /// unnormalised. Transformer attribution with the attention itself in place of its LRP relevance, so one forward
 /// and one backward serve it (no relevance pass). The CLIP notebook starts late (its start_layer): so can this.
 /// </summary>
@@ -35,6 +35,6 @@ public sealed class GenericAttentionExplainability : IExplainer
         // R ← (I + Ā_b)·R for b = start … last is transformer attribution's product with the attention in place of
         // the relevances.
         var r = TransformerAttribution.RollOut(pass, sample, Math.Min(StartLayer, pass.Config.Depth - 1), pass.Attention, useGradients: true);
-        yield return new(Name, pass.ClassRowToGrid(r));
+        yield return new(Name, pass.ReadoutRowToGrid(r, sample));
     }
 }

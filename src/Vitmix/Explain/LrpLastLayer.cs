@@ -16,6 +16,6 @@ public sealed class LrpLastLayer : IExplainer
         int n = pass.Config.NumTokens;
         var e = new float[n * n];
         TransformerAttribution.HeadMeanPositive(pass, pass.Config.Depth - 1, sample, useGradients: false, e);
-        yield return new(Name, pass.ClassRowToGrid(e));
+        yield return new(Name, pass.ReadoutRowToGrid(e, sample));
     }
 }

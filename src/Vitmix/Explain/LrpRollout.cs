@@ -17,6 +17,6 @@ public sealed class LrpRollout : IExplainer
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var joint = TransformerAttribution.RollOut(pass, sample, 0, useGradients: false);
-        yield return new(Name, pass.ClassRowToGrid(joint));
+        yield return new(Name, pass.ReadoutRowToGrid(joint, sample));
     }
 }

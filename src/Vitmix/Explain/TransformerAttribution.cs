@@ -4,8 +4,8 @@ namespace Vitmix.Explain;
 /// <summary>
 /// Transformer attribution (Chefer, Gur &amp; Wolf, CVPR 2021), what ViTmiX calls LRP: per block
 /// E_l = mean_h max(0, ∇A_l ⊙ R_l) from the gradients and the LRP relevances of the attention probabilities,
-/// rolled out without row normalisation, joint = (E_{L-1} + I) ··· (E_s + I); the map is the class token's row
-/// over the patches.
+/// rolled out without row normalisation, joint = (E_{L-1} + I) ··· (E_s + I); the map is the readout row
+/// (the class token's for a class-token model) over the patches.
 /// </summary>
 [Explainer("lrp", Aliases = ["transformer-attribution", "chefer"], Summary = "transformer attribution, Chefer et al.'s LRP (2021)", InAll = true, ViTmiX = true, Order = 40)]
 public sealed class TransformerAttribution : IExplainer
@@ -36,7 +36,7 @@ public sealed class TransformerAttribution : IExplainer
     public IEnumerable<KeyValuePair<string, Heatmap>> Explain(ExplanationPass pass, int sample)
     {
         var joint = RollOut(pass, sample, Math.Min(StartLayer, pass.Config.Depth - 1), useGradients: true);
-        yield return new(Name, pass.ClassRowToGrid(joint));
+        yield return new(Name, pass.ReadoutRowToGrid(joint, sample));
     }
 
     /// <summary>Π_l (E_l + I) from block <paramref name="start"/>, with E_l = mean_h max(0, [∇A_l ⊙] R_l).</summary>

@@ -29,6 +29,12 @@ public sealed class PassOutputs(int depth, PassRequirements requirements)
     /// <summary>LRP relevance of the input (B, C, H, W), when asked for.</summary>
     public Tensor? InputRelevance { get; set; }
 
+    /// <summary>
+    /// The readout token weights (B, N) of the forward pass, when asked for: the row wᵀM that attention-based explainers
+    /// read of a token×token matrix M (<see cref="ReadoutLayer"/>).
+    /// </summary>
+    public Tensor? ReadoutWeights { get; set; }
+
     /// <summary>Whether <paramref name="what"/> was asked for.</summary>
     public bool Wants(PassRequirements what) => (Requirements & what) != 0;
 
@@ -43,6 +49,7 @@ public sealed class PassOutputs(int depth, PassRequirements requirements)
             }
         if (InputGradient is { } g) arena.Return(g.Data);
         if (InputRelevance is { } r) arena.Return(r.Data);
-        InputGradient = InputRelevance = null;
+        if (ReadoutWeights is { } w) arena.Return(w.Data);
+        InputGradient = InputRelevance = ReadoutWeights = null;
     }
 }

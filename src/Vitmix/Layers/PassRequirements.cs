@@ -19,4 +19,6 @@ public enum PassRequirements
     AttentionRelevance = 8,
     /// <summary>LRP relevance of the input pixels (B, C, H, W) (relevance pass through the patch embedding).</summary>
     PixelRelevance = 16,
+    /// <summary>The readout's token weights (B, N) (forward only; <see cref="ReadoutLayer"/>).</summary>
+    ReadoutWeights = 32,
 }

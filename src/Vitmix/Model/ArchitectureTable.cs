@@ -78,6 +78,16 @@ public static class ArchitectureTable
         Add(t, "vit_base_patch16_gap_224", Vit(768, 12, 16, 16, 224) with { ClassToken = false, Pool = GlobalPool.Average, FcNorm = false },
             Prep(Half, 0.9, "bicubic"));
 
+        // DINOv2 (Oquab et al. 2024; timm vit_*_patch14_dinov2 / _reg4_dinov2, vision_transformer.py): patch 14,
+        // LayerScale (init_values 1e-5), position embeddings stored for 518 px; with registers (Darcet et al. 2024)
+        // timm's converted checkpoints use no_embed_class. pretrained_cfg: ImageNet mean/std, crop_pct 1.0, bicubic.
+        foreach (var (size, dim, depth, heads) in sizes.Skip(1))
+        {
+            var dino = Vit(dim, depth, heads, 14, 518) with { LayerScale = true };
+            Add(t, $"vit_{size}_patch14_dinov2", dino, Prep(ImageNetMean, 1.0, "bicubic", ImageNetStd));
+            Add(t, $"vit_{size}_patch14_reg4_dinov2", dino with { RegisterTokens = 4, NoEmbedClass = true }, Prep(ImageNetMean, 1.0, "bicubic", ImageNetStd));
+        }
+
         // torchvision: resize the shorter side to 256 (bilinear), centre-crop 224 ⇒ crop_pct 224/256; ImageNet statistics.
         var tv = Prep(ImageNetMean, 224.0 / 256.0, "bilinear", ImageNetStd);
         Add(t, "vit_b_16", Vit(768, 12, 12, 16, 224), tv, CheckpointLayout.Torchvision);
@@ -100,5 +110,10 @@ public static class ArchitectureTable
     static void Add(Dictionary<string, ArchitectureInfo> t, string name, VitConfig c, Preprocessing p, CheckpointLayout layout = CheckpointLayout.Timm) =>
         t[name] = new ArchitectureInfo(name, c, p with { InputHeight = c.ImageHeight, InputWidth = c.ImageWidth }, layout);
 
-    internal static PartialConfig ToPartial(ArchitectureInfo info, string origin) => PartialConfig.FromFull(origin, info.Config, info.Preprocessing);
+    internal static PartialConfig ToPartial(ArchitectureInfo info, string origin)
+    {
+        var p = PartialConfig.FromFull(origin, info.Config, info.Preprocessing);
+        p.Family = ModelFamily.FromArchitecture(info.Name);
+        return p;
+    }
 }

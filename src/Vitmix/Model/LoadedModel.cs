@@ -27,6 +27,10 @@ public sealed class LoadedModel
     public required string WeightsPath { get; init; }
     /// <summary>Where the architecture came from (config.json, architecture name, metadata, shapes, overrides).</summary>
     public required string ConfigSource { get; init; }
+    /// <summary>The model family in words ("DINOv2 with 4 registers (timm layout)"), for <c>vitmix info</c>; null when not known.</summary>
+    public string? Family { get; init; }
+    /// <summary>How the checkpoint's own library resizes its position embeddings (<c>--pos-embed-interpolation library</c>).</summary>
+    public PositionEmbeddingInterpolation LibraryInterpolation { get; init; } = PositionEmbeddingInterpolation.AntialiasedBicubic;
 
     /// <summary>The network's architecture.</summary>
     public VitConfig Config => Network.Config;

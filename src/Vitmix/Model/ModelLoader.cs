@@ -29,9 +29,11 @@ public static class ModelLoader
         int? requestedSize = overrides?.ImageSize;
         if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
         var budget = overrides?.Memory ?? new MemoryBudget();
-        var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null }, requestedSize, budget);
-        if (requestedSize is not int s) return native;
-        var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? PositionEmbeddingInterpolations.For(native.Layout)
+        var (native, runSize) = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null }, requestedSize, budget);
+        // A library that runs the model at another size than its stored grid (Hugging Face DINOv2: 518 stored, 224
+        // run) does so with its own interpolation.
+        if (requestedSize is not int s) return runSize is int run ? AtImageSize(native, run, native.LibraryInterpolation, budget) : native;
+        var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? native.LibraryInterpolation
             : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
         return AtImageSize(native, s, interpolation, budget);
     }
@@ -66,6 +68,7 @@ public static class ModelLoader
             Network = new VisionTransformer(config, resized),
             Preprocessing = model.Preprocessing with { InputHeight = size, InputWidth = size },
             ClassNames = model.ClassNames, Layout = model.Layout, WeightsPath = model.WeightsPath,
+            Family = model.Family, LibraryInterpolation = model.LibraryInterpolation,
             ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} ({interpolation.Describe()})",
         };
     }
@@ -82,7 +85,7 @@ public static class ModelLoader
         return config;
     }
 
-    static LoadedModel LoadNative(string path, ModelOverrides? overrides, int? requestedSize, MemoryBudget budget)
+    static (LoadedModel Model, int? RunSize) LoadNative(string path, ModelOverrides? overrides, int? requestedSize, MemoryBudget budget)
     {
         var (weightsPath, configPath) = Locate(path);
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
@@ -137,8 +140,13 @@ public static class ModelLoader
         state.Validate(resolved.Config, resolved.Source);
         ModelMemory.EnsureFits(target, budget, weightsPath);
         var weights = VitWeights.FromStateDict(resolved.Config, state.Read(resolved.Config), weightsPath);
-        return new LoadedModel
+        string? family = sources.Select(s => s.Family).FirstOrDefault(f => f != null) ?? ModelFamily.FromArchitecture(architecture);
+        int? runSize = sources.Select(s => s.RunImageSize).FirstOrDefault(r => r != null);
+        var model = new LoadedModel
         {
+            Family = ModelFamily.Describe(family, resolved.Config, layout.Kind),
+            LibraryInterpolation = layout is HuggingFaceDinov2KeyLayout { Registers: false }
+                ? PositionEmbeddingInterpolation.BicubicScaleOffset : PositionEmbeddingInterpolations.For(layout.Kind),
             Network = new VisionTransformer(resolved.Config, weights),
             Preprocessing = resolved.Preprocessing,
             // A 1000-class model that names none is an ImageNet-1k classifier: the standard ILSVRC names.
@@ -147,6 +155,7 @@ public static class ModelLoader
             WeightsPath = weightsPath,
             ConfigSource = resolved.Source,
         };
+        return (model, runSize);
     }
 
     /// <summary>The weights file and the config.json beside it (null when absent).</summary>

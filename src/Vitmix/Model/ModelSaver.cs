@@ -35,7 +35,7 @@ public static class ModelSaver
             w.WriteString("architecture", c.Distilled ? "deit_tiny_distilled_patch16_224" : "vit_tiny_patch16_224");
             w.WriteNumber("num_classes", c.NumClasses);
             w.WriteNumber("num_features", c.EmbedDim);
-            w.WriteString("global_pool", c.Pool == GlobalPool.Token ? "token" : "avg");
+            w.WriteString("global_pool", c.Pool switch { GlobalPool.Token => "token", GlobalPool.Average => "avg", _ => "token+avg" });
             if (classNames != null)
             {
                 w.WriteStartArray("label_names");

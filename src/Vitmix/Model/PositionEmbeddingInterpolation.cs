@@ -25,6 +25,14 @@ public enum PositionEmbeddingInterpolation
     /// corner patches of the old and new grids coincide.
     /// </summary>
     BicubicAlignCorners,
+
+    /// <summary>
+    /// DINOv2's own interpolation, as transformers' <c>Dinov2Embeddings.interpolate_pos_encoding</c> (modeling_dinov2.py
+    /// at commit 158e70c) and the original DINOv2/DINO code run it: plain bicubic (a = −0.75, align_corners=False) with
+    /// <c>scale_factor = (new + 0.1) / old</c> instead of a size, so source coordinates are mapped with old / (new + 0.1)
+    /// (the "+ 0.1" offset of facebookresearch/dino issue 8), not old / new.
+    /// </summary>
+    BicubicScaleOffset,
 }
 
 /// <summary>The <see cref="PositionEmbeddingInterpolation"/> each checkpoint library uses, and how it is named in messages.</summary>
@@ -45,6 +53,7 @@ public static class PositionEmbeddingInterpolations
         PositionEmbeddingInterpolation.AntialiasedBicubic => "bicubic, antialiased as timm",
         PositionEmbeddingInterpolation.Bicubic => "bicubic, align_corners=False as transformers",
         PositionEmbeddingInterpolation.BicubicAlignCorners => "bicubic, align_corners=True as torchvision",
+        PositionEmbeddingInterpolation.BicubicScaleOffset => "bicubic with DINOv2's +0.1 scale offset",
         _ => interpolation.ToString(),
     };
 }

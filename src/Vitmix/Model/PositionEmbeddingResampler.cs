@@ -94,15 +94,17 @@ public static class PositionEmbeddingResampler
                 PositionEmbeddingInterpolation.AntialiasedBicubic => Antialiased(inSize, outSize),
                 PositionEmbeddingInterpolation.Bicubic => Cubic(inSize, outSize, alignCorners: false),
                 PositionEmbeddingInterpolation.BicubicAlignCorners => Cubic(inSize, outSize, alignCorners: true),
+                PositionEmbeddingInterpolation.BicubicScaleOffset => Cubic(inSize, outSize, alignCorners: false, (float)(1.0 / ((outSize + 0.1) / inSize))),
                 _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "unknown interpolation"),
             };
 
         /// <summary>PyTorch <c>upsample_bicubic2d</c>: A = -0.75, four border-clamped taps.</summary>
-        static AxisWeights Cubic(int inSize, int outSize, bool alignCorners)
+        static AxisWeights Cubic(int inSize, int outSize, bool alignCorners, float? givenScale = null)
         {
             const float A = -0.75f;
-            // area_pixel_compute_scale: (in − 1)/(out − 1) with align_corners (0 for a single output), else in/out.
-            float scale = alignCorners ? (outSize > 1 ? (inSize - 1f) / (outSize - 1) : 0f) : (float)inSize / outSize;
+            // area_pixel_compute_scale: (in − 1)/(out − 1) with align_corners (0 for a single output), else in/out,
+            // or 1 / scale_factor when F.interpolate was given a scale factor (DINOv2's offset).
+            float scale = givenScale ?? (alignCorners ? (outSize > 1 ? (inSize - 1f) / (outSize - 1) : 0f) : (float)inSize / outSize);
             var start = new int[outSize + 1];
             var index = new int[outSize * 4];
             var weight = new float[outSize * 4];

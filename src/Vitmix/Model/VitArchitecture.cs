@@ -24,11 +24,14 @@ public static class VitArchitecture
         for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l));
         if (!c.FcNorm) layers.Add(new LayerNormalization("norm", w.NormWeight!, w.NormBias!, c.LayerNormEps));
         int heads = c.Distilled ? 2 : 1;
-        layers.Add(c.Pool == GlobalPool.Token
-            ? new Readout(ReadoutKind.PrefixTokens, heads, c.NumPrefixTokens)
-            : new Readout(ReadoutKind.PatchMean, 1, c.NumPrefixTokens));
+        layers.Add(c.Pool switch
+        {
+            GlobalPool.Token => new Readout(ReadoutKind.PrefixTokens, heads, c.NumPrefixTokens),
+            GlobalPool.ClassAndPatchMean => new Readout(ReadoutKind.ClassAndPatchMean, 1, c.NumPrefixTokens),
+            _ => new Readout(ReadoutKind.PatchMean, 1, c.NumPrefixTokens),
+        });
         if (c.FcNorm) layers.Add(new LayerNormalization("fc_norm", w.FcNormWeight!, w.FcNormBias!, c.LayerNormEps));
-        var head = new List<Linear> { new("head", w.HeadWeight, w.HeadBias, d, c.NumClasses, LinearRole.Head) { AccumulatesPerRow = true } };
+        var head = new List<Linear> { new("head", w.HeadWeight, w.HeadBias, c.ReadoutWidth, c.NumClasses, LinearRole.Head) { AccumulatesPerRow = true } };
         if (c.Distilled) head.Add(new("head_dist", w.HeadDistWeight!, w.HeadDistBias!, d, c.NumClasses, LinearRole.Head) { AccumulatesPerRow = true });
         layers.Add(new ClassifierHead(head));
         return layers;

@@ -9,6 +9,11 @@ public enum GlobalPool
     Token,
     /// <summary>The mean of the patch tokens (prefix tokens excluded), timm's 'avg'.</summary>
     Average,
+    /// <summary>
+    /// The class token and the mean of the patch tokens (registers excluded) side by side, 2·D wide: Hugging Face's
+    /// Dinov2ForImageClassification head input.
+    /// </summary>
+    ClassAndPatchMean,
 }
 
 /// <summary>
@@ -53,6 +58,11 @@ public sealed record VitConfig
     public bool FcNorm { get; init; }
     /// <summary>Position embeddings cover only the patch tokens and are added before the prefix tokens are prepended.</summary>
     public bool NoEmbedClass { get; init; }
+    /// <summary>
+    /// The checkpoint has no classifier (timm num_classes=0, a DINOv2 or MAE backbone): the outputs are the readout's
+    /// features themselves, one per "class" (<see cref="NumClasses"/> = <see cref="ReadoutWidth"/>), through an identity head.
+    /// </summary>
+    public bool FeatureHead { get; init; }
 
     /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
     public static NumberRange LayerNormEpsRange => NumberRange.Positive;
@@ -73,6 +83,8 @@ public sealed record VitConfig
     public int HeadDim => EmbedDim / NumHeads;
     /// <summary>Values in one flattened patch: C·p·p.</summary>
     public int PatchDim => checked(InChannels * PatchSize * PatchSize);
+    /// <summary>Width of the classifier's input: D, or 2·D for <see cref="GlobalPool.ClassAndPatchMean"/>.</summary>
+    public int ReadoutWidth => Pool == GlobalPool.ClassAndPatchMean ? checked(2 * EmbedDim) : EmbedDim;
     /// <summary>Rows of pos_embed: the patches, plus the prefix tokens unless <see cref="NoEmbedClass"/>.</summary>
     public int NumPositions => NoEmbedClass ? NumPatches : NumTokens;
 
@@ -104,8 +116,12 @@ public sealed record VitConfig
             problems.Add($"{NumHeads} heads do not divide embed dim {EmbedDim}");
         if (!LayerNormEpsRange.Contains(LayerNormEps))
             problems.Add($"LayerNorm eps {LayerNormEps.ToString(CultureInfo.InvariantCulture)}: expected {LayerNormEpsRange}");
-        if (Pool == GlobalPool.Token && !ClassToken)
-            problems.Add("token pooling needs a class token");
+        if (Pool is GlobalPool.Token or GlobalPool.ClassAndPatchMean && !ClassToken)
+            problems.Add($"{(Pool == GlobalPool.Token ? "token pooling" : "class-and-patch-mean pooling")} needs a class token");
+        if (Pool == GlobalPool.ClassAndPatchMean && (Distilled || FcNorm))
+            problems.Add("class-and-patch-mean pooling has neither a distillation token nor fc_norm");
+        if (FeatureHead && EmbedDim > 0 && NumClasses != (Pool == GlobalPool.ClassAndPatchMean ? 2L * EmbedDim : EmbedDim))
+            problems.Add($"a model without a classifier has one output per feature ({(Pool == GlobalPool.ClassAndPatchMean ? 2L * EmbedDim : EmbedDim)}), not {NumClasses}");
         if (Distilled && !ClassToken)
             problems.Add("a distilled model needs a class token");
         if (problems.Count == 0) problems.AddRange(SizeProblems());
@@ -147,5 +163,5 @@ public sealed record VitConfig
     public override string ToString() =>
         $"ViT {ImageHeight}x{ImageWidth}/{PatchSize}, dim {EmbedDim}, depth {Depth}, heads {NumHeads}, mlp {MlpHidden}, classes {NumClasses}" +
         $"{(Distilled ? ", distilled" : "")}{(RegisterTokens > 0 ? $", {RegisterTokens} registers" : "")}{(LayerScale ? ", LayerScale" : "")}" +
-        $"{(Pool == GlobalPool.Average ? ", avg pool" : "")}, eps {LayerNormEps:G3}";
+        $"{(Pool == GlobalPool.Average ? ", avg pool" : Pool == GlobalPool.ClassAndPatchMean ? ", class+mean pool" : "")}{(FeatureHead ? ", no classifier" : "")}, eps {LayerNormEps:G3}";
 }

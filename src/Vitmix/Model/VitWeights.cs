@@ -125,8 +125,11 @@ public sealed class VitWeights
         }
         if (c.FcNorm) { yield return ("fc_norm.weight", [d]); yield return ("fc_norm.bias", [d]); }
         else { yield return ("norm.weight", [d]); yield return ("norm.bias", [d]); }
-        yield return ("head.weight", [c.NumClasses, d]);
-        yield return ("head.bias", [c.NumClasses]);
+        if (!c.FeatureHead)
+        {
+            yield return ("head.weight", [c.NumClasses, c.ReadoutWidth]);
+            yield return ("head.bias", [c.NumClasses]);
+        }
         if (c.Distilled) { yield return ("head_dist.weight", [c.NumClasses, d]); yield return ("head_dist.bias", [c.NumClasses]); }
     }
 
@@ -182,9 +185,18 @@ public sealed class VitWeights
             PosEmbed = Get("pos_embed"), Blocks = blocks,
             NormWeight = Opt("norm.weight"), NormBias = Opt("norm.bias"),
             FcNormWeight = Opt("fc_norm.weight"), FcNormBias = Opt("fc_norm.bias"),
-            HeadWeight = Get("head.weight"), HeadBias = Get("head.bias"),
+            HeadWeight = config.FeatureHead ? Identity(config.ReadoutWidth) : Get("head.weight"),
+            HeadBias = config.FeatureHead ? new float[config.ReadoutWidth] : Get("head.bias"),
             HeadDistWeight = Opt("head_dist.weight"), HeadDistBias = Opt("head_dist.bias"),
         };
+    }
+
+    /// <summary>The identity head of a model without a classifier (<see cref="VitConfig.FeatureHead"/>): (K, K), K the readout width.</summary>
+    static float[] Identity(int k)
+    {
+        var w = new float[checked(k * k)];
+        for (int i = 0; i < k; i++) w[i * k + i] = 1f;
+        return w;
     }
 
     static string Summarise(List<string> items) =>

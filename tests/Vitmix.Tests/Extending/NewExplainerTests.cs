@@ -43,7 +43,7 @@ public class NewExplainerTests
                 Vitmix.Engine.Gemm.Multiply(false, false, n, n, n, 1f, e, n, r, n, 0f, product, n);
                 for (int i = 0; i < r.Length; i++) r[i] += product[i];
             }
-            yield return new(Name, pass.ClassRowToGrid(r));
+            yield return new(Name, pass.ReadoutRowToGrid(r, sample));
         }
     }
 

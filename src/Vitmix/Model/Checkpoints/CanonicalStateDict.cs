@@ -93,7 +93,7 @@ internal sealed class CanonicalStateDict
                 if (arr[p] is not { } info) { missing.Add(p < sources.Length ? sources[p] : $"{name} part {p}"); continue; }
                 if (!info.Dtype.IsFloatWeight()) dtypes.Add($"{info.Name} is {info.Dtype}");
                 // A stacked tensor's parts each hold an equal share of the rows.
-                var want = (int[])shape.Clone();
+                var want = Layout.SourceShape(name, (int[])shape.Clone());
                 if (n > 1) want[0] = shape[0] / n;
                 if (!info.Shape.SequenceEqual(want.Select(d => (long)d)))
                     mismatched.Add($"{info.Name} is [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", want)}]");
@@ -125,7 +125,8 @@ internal sealed class CanonicalStateDict
         foreach (var (name, shape) in VitWeights.ExpectedShapes(config))
         {
             var arr = parts[name];
-            var data = GC.AllocateUninitializedArray<float>(checked((int)Tensor.ElementCount(shape)));
+            var stored = Layout.SourceShape(name, shape);
+            var data = GC.AllocateUninitializedArray<float>(checked((int)Tensor.ElementCount(stored)));
             int offset = 0;
             foreach (var p in arr)
             {
@@ -138,8 +139,9 @@ internal sealed class CanonicalStateDict
                         $"{file.Path}: tensor {p.Name} holds {FiniteCheck.Describe(slice[bad])} at element {bad}; only finite weights can give finite outputs");
                 offset += count;
             }
-            state[name] = new Tensor(data, shape);
+            state[name] = new Tensor(data, stored);
         }
+        Layout.ToTimm(state);
         return state;
     }
 

@@ -81,11 +81,15 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
         if (patch == null) missing.Add("patch size");
         if (height == null || width == null) missing.Add("image size");
         if (mlp == null) missing.Add("MLP width");
-        if (classes == null) missing.Add("number of classes");
+        if (classes == null && !(Pick(s => s.FeatureHead, "no classifier") ?? false)) missing.Add("number of classes");
         if (missing.Count > 0)
             throw new InvalidDataException($"{path}: cannot determine the {string.Join(", ", missing)} from any config source or tensor shape");
 
         var pool = Pick(s => s.Pool, "pool");
+        // A checkpoint without a classifier outputs its readout's features: one "class" per feature.
+        bool featureHead = Pick(s => s.FeatureHead, "no classifier") ?? false;
+        if (featureHead && classes is null or 0)
+            classes = pool == GlobalPool.ClassAndPatchMean ? (int)Math.Min(2L * embed!.Value, int.MaxValue) : embed!.Value;
         var config = new VitConfig
         {
             ImageHeight = height!.Value, ImageWidth = width!.Value, PatchSize = patch!.Value,
@@ -101,6 +105,7 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
             // timm: fc_norm=None means "use it when pooling by average"
             FcNorm = Pick(s => s.FcNorm, "fc_norm") ?? pool == GlobalPool.Average,
             NoEmbedClass = Pick(s => s.NoEmbedClass, "pos_embed layout") ?? false,
+            FeatureHead = featureHead,
         };
         try { config.Validate(); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message} (config from {Describe()})"); }

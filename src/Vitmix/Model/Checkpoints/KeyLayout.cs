@@ -26,9 +26,16 @@ internal abstract class KeyLayout
     /// <summary>Source keys a model of this layout may carry but inference never uses (skipped silently).</summary>
     public virtual bool IsIgnored(string key) => false;
 
+    /// <summary>The shape the file stores a timm tensor in, when the layout stores it otherwise (then <see cref="ToTimm"/> converts it).</summary>
+    public virtual int[] SourceShape(string canonical, int[] timmShape) => timmShape;
+
+    /// <summary>Turns tensors read in their <see cref="SourceShape"/> into timm's (a layout whose tensors differ by more than names).</summary>
+    public virtual void ToTimm(Dictionary<string, Vitmix.Engine.Tensor> state) { }
+
     /// <summary>Picks the layout from the key names: Hugging Face and torchvision have distinctive keys; anything else is read as timm.</summary>
     public static KeyLayout Detect(IReadOnlyCollection<string> keys)
     {
+        if (HuggingFaceDinov2KeyLayout.Find(keys) is { } dinov2) return dinov2;
         if (keys.Contains("vit.embeddings.patch_embeddings.projection.weight") || keys.Any(k => k.StartsWith("vit.encoder.layer.", StringComparison.Ordinal)))
             return new HuggingFaceKeyLayout("vit.");
         if (keys.Contains("embeddings.patch_embeddings.projection.weight") || keys.Any(k => k.StartsWith("encoder.layer.", StringComparison.Ordinal)))

@@ -12,7 +12,11 @@ internal sealed class PartialConfig
 
     public int? ImageHeight, ImageWidth, PatchSize, InChannels, EmbedDim, Depth, NumHeads, MlpHidden, NumClasses, RegisterTokens;
     public double? MlpRatio;
-    public bool? QkvBias, ClassToken, Distilled, LayerScale, FcNorm, NoEmbedClass;
+    public bool? QkvBias, ClassToken, Distilled, LayerScale, FcNorm, NoEmbedClass, FeatureHead;
+    /// <summary>The input size the checkpoint's library runs the model at when it differs from the stored grid (a Hugging Face DINOv2 processor's crop, 224 for position embeddings stored at 518).</summary>
+    public int? RunImageSize;
+    /// <summary>The family the source names ("DINOv2"), for <see cref="ModelFamily"/>.</summary>
+    public string? Family;
     public float? LayerNormEps;
     public GlobalPool? Pool;
 

@@ -28,6 +28,8 @@ internal static class ShapeInference
         if (depth > 0) p.Depth = depth;
         if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1) p.MlpHidden = Dim(fc1[0], "blocks.0.mlp.fc1.weight");
         if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = Dim(head[0], "head.weight");
+        // No classifier at all (timm num_classes=0, a backbone): the readout's features are the outputs.
+        p.FeatureHead = depth > 0 && !state.Has("head.weight");
         p.QkvBias = state.Has("blocks.0.attn.qkv.bias");
         p.ClassToken = state.Has("cls_token");
         p.Distilled = state.Has("dist_token");

@@ -72,6 +72,8 @@ internal static class TimmArgs
     {
         "token" => GlobalPool.Token,
         "avg" => GlobalPool.Average,
+        // not a timm value: how Vitmix saves Hugging Face DINOv2's class-token-and-patch-mean classifier input
+        "token+avg" => GlobalPool.ClassAndPatchMean,
         _ => throw f.Error($"unsupported ViT variant: global_pool '{pool}' (supported: 'token', 'avg')"),
     };
 
@@ -94,7 +96,7 @@ internal static class TimmArgs
         w.WriteNumber("mlp_hidden", c.MlpHidden);
         w.WriteBoolean("qkv_bias", c.QkvBias);
         w.WriteBoolean("class_token", c.ClassToken);
-        w.WriteString("global_pool", c.Pool == GlobalPool.Token ? "token" : "avg");
+        w.WriteString("global_pool", c.Pool switch { GlobalPool.Token => "token", GlobalPool.Average => "avg", _ => "token+avg" });
         w.WriteNumber("reg_tokens", c.RegisterTokens);
         w.WriteBoolean("no_embed_class", c.NoEmbedClass);
         if (c.LayerScale) w.WriteNumber("init_values", 1e-6); else w.WriteNull("init_values");

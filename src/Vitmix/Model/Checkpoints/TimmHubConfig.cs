@@ -29,6 +29,8 @@ internal static class TimmHubConfig
         sources.Add(main);
 
         architecture = f.String("architecture");
+        // the pretrained tag names the family too ("vit_base_patch16_224" + "mae")
+        main.Family = ModelFamily.FromArchitecture(architecture is { } a && f.Child("pretrained_cfg")?.String("tag") is { } tag ? $"{a}.{tag}" : architecture);
         if (architecture != null && ArchitectureTable.Find(architecture) is { } info)
             sources.Add(ArchitectureTable.ToPartial(info, $"architecture {info.Name}"));
         return sources;

@@ -23,7 +23,7 @@ internal static class UnsupportedVariants
         ("rope.", "rotary position embeddings"),
     ];
 
-    /// <summary>Throws naming the first unsupported variant found, or a headless (feature-extractor) checkpoint.</summary>
+    /// <summary>Throws naming the first unsupported variant found (a checkpoint without a classifier loads as a feature model, <see cref="VitConfig.FeatureHead"/>).</summary>
     public static void ThrowIfUnsupported(CanonicalStateDict state, string path)
     {
         foreach (var name in state.Names.OrderBy(n => n, StringComparer.Ordinal))
@@ -35,9 +35,5 @@ internal static class UnsupportedVariants
                         $"{path}: unsupported ViT variant: {variant} (key '{state.SourceName(name)}'); Vitmix runs the standard pre-norm ViT/DeiT");
             }
         }
-        if (state.Has("blocks.0.norm1.weight") && !state.Has("head.weight"))
-            throw new InvalidDataException(
-                $"{path}: checkpoint has no classifier head ({string.Join(" / ", state.Layout.FromCanonical("head.weight"))}); " +
-                "it is a feature extractor (num_classes=0) and cannot produce class logits");
     }
 }
