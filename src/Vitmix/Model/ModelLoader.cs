@@ -145,8 +145,10 @@ public static class ModelLoader
         var model = new LoadedModel
         {
             Family = ModelFamily.Describe(family, resolved.Config, layout.Kind),
-            LibraryInterpolation = layout is HuggingFaceDinov2KeyLayout { Registers: false }
-                ? PositionEmbeddingInterpolation.BicubicScaleOffset : PositionEmbeddingInterpolations.For(layout.Kind),
+            // transformers' DINOv2 interpolates with its +0.1 scale offset, DINOv2 with registers antialiased to a size
+            LibraryInterpolation = layout is HuggingFaceDinov2KeyLayout dino
+                ? dino.Registers ? PositionEmbeddingInterpolation.AntialiasedBicubic : PositionEmbeddingInterpolation.BicubicScaleOffset
+                : PositionEmbeddingInterpolations.For(layout.Kind),
             Network = new VisionTransformer(resolved.Config, weights),
             Preprocessing = resolved.Preprocessing,
             // A 1000-class model that names none is an ImageNet-1k classifier: the standard ILSVRC names.

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Vitmix.Data;
+using Vitmix.Engine;
+using Vitmix.Explain;
+using Vitmix.Layers;
+using Vitmix.Model;
+using Vitmix.Tests.Cli;
+using TempDir = Vitmix.Tests.Data.Datasets.TempDir;
+
+namespace Vitmix.Tests.Model.Families;
+
+/// <summary>
+/// DINOv2 and DINOv2 with registers in the timm and Hugging Face layouts, on tiny random checkpoints with the real
+/// repositories' key names and config fields, against the outputs tests/reference/dinov2.py computes in PyTorch from
+/// the libraries' sources (the script says which file and commit each forward follows).
+/// </summary>
+public class Dinov2FamilyTests
+{
+    public static TheoryData<string> Families() => new() { "timm-dinov2", "timm-dinov2-reg4", "hf-dinov2", "hf-dinov2-reg4" };
+
+    static string Folder(string name) => Path.Combine(GoldenData.RepositoryRoot, "tests", "Vitmix.Tests", "Model", "Families", name);
+
+    static NpyArray Expected(string name, string file) => Npy.Read(Path.Combine(Folder(name), "expected", file + ".npy"));
+
+    static Tensor Input(string name)
+    {
+        var x = Expected(name, "input");
+        return new Tensor(x.ToFloat(), x.Shape);
+    }
+
+    static int Registers(string name) => name.EndsWith("reg4", StringComparison.Ordinal) ? 4 : 0;
+
+    [Theory, MemberData(nameof(Families))]
+    public void LogitsMatchThePyTorchReference(string name)
+    {
+        var model = ModelLoader.Load(Folder(name));
+        var c = model.Config;
+        Assert.Equal(56, c.ImageHeight);   // the Hugging Face ones are stored for 70 and run at their processor's 56
+        Assert.Equal(Registers(name), c.RegisterTokens);
+        var expected = Expected(name, "logits").ToFloat();
+        var logits = model.Network.Forward(Input(name)).Data;
+        Assert.Equal(expected.Length, logits.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 2e-5,
+                $"{name} logit {i}: {logits[i]} vs PyTorch's {expected[i]}");
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void AttentionAndInputGradientMatchThePyTorchReference(string name)
+    {
+        var model = ModelLoader.Load(Folder(name)).Network;
+        using var pass = ExplanationPass.Compute(model, Input(name), PassRequirements.Attention | PassRequirements.InputGradient);
+        for (int l = 0; l < model.Config.Depth; l++)
+        {
+            var a = Expected(name, $"attn_{l}").ToFloat();
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(pass.Attention[l][i] - a[i]) <= 2e-5, $"{name} block {l} attention {i}: {pass.Attention[l][i]} vs {a[i]}");
+        }
+        var g = Expected(name, "grad").ToFloat();
+        float scale = g.Max(Math.Abs);
+        for (int i = 0; i < g.Length; i++)
+            Assert.True(Math.Abs(pass.InputGradient![i] - g[i]) <= 1e-3 * scale, $"{name} input gradient {i}: {pass.InputGradient![i]} vs {g[i]}");
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void TheInputGradientAgreesWithFiniteDifferences(string name)
+    {
+        var model = ModelLoader.Load(Folder(name)).Network;
+        var x = Input(name);
+        int k = model.Config.NumClasses;
+        using var pass = ExplanationPass.Compute(model, x, PassRequirements.InputGradient);
+        int[] targets = pass.Targets;
+        double Score()
+        {
+            var logits = model.Forward(x).Data;
+            return logits[targets[0]] + logits[k + targets[1]];
+        }
+        var rng = new Random(5);
+        const float h = 1e-2f;
+        double diff = 0, norm = 0;
+        for (int s = 0; s < 24; s++)
+        {
+            int i = rng.Next(x.Data.Length);
+            float keep = x.Data[i];
+            x.Data[i] = keep + h; double up = Score();
+            x.Data[i] = keep - h; double down = Score();
+            x.Data[i] = keep;
+            double fd = (up - down) / (2 * h), analytic = pass.InputGradient![i];
+            diff += (fd - analytic) * (fd - analytic);
+            norm += fd * fd;
+        }
+        Assert.True(Math.Sqrt(diff / (norm + 1e-12)) < 2e-2, $"{name}: relative error {Math.Sqrt(diff / (norm + 1e-12)):G3}");
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void EveryExplainerGivesAFiniteMapOfThePatchGrid(string name)
+    {
+        var model = ModelLoader.Load(Folder(name)).Network;
+        var c = model.Config;
+        var set = ExplainerSet.Parse("all", new ExplainerOptions().Set("tam-steps", 2).Set("ig-steps", 2));
+        var explanations = set.Explain(model, Input(name));
+        Assert.Equal(2, explanations.Count);
+        foreach (var e in explanations)
+        {
+            Assert.NotEmpty(e.Maps);
+            foreach (var (method, map) in e.Maps)
+            {
+                bool pixels = method.EndsWith(".pixels", StringComparison.Ordinal);
+                // registers and the class token never appear: a grid map has exactly the 4x4 patches
+                Assert.Equal(pixels ? (c.ImageHeight, c.ImageWidth) : (c.GridHeight, c.GridWidth), (map.Height, map.Width));
+                Assert.True(map.Values.All(float.IsFinite), $"{name}: {method} is not finite");
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void TheReadoutWeightsAreTheClassTokenOrItAndThePatchMean(string name)
+    {
+        var model = ModelLoader.Load(Folder(name)).Network;
+        var c = model.Config;
+        using var pass = ExplanationPass.Compute(model, Input(name), PassRequirements.Attention);
+        var w = pass.ReadoutWeightsOf(1);
+        bool concat = name.StartsWith("hf", StringComparison.Ordinal);
+        Assert.Equal(concat ? 0.5f : 1f, w[0]);
+        for (int r = 1; r < c.NumPrefixTokens; r++) Assert.Equal(0f, w[r]);   // registers
+        for (int p = 0; p < c.NumPatches; p++) Assert.Equal(concat ? 0.5f / c.NumPatches : 0f, w[c.NumPrefixTokens + p], 6);
+        Assert.Equal(1f, w.ToArray().Sum(), 5);
+    }
+
+    [Fact]
+    public void TheClassAndPatchMeanReadoutConservesRelevance()
+    {
+        // LRP through the readout (Chefer's ratio rule): the class half goes to row 0, the mean half to the patches,
+        // and together they hold exactly the relevance given to the classifier's input.
+        var model = ModelLoader.Load(Folder("hf-dinov2-reg4")).Network;
+        using var trace = model.Run(Input("hf-dinov2-reg4"), record: true);
+        var pass = new Vitmix.Model.Relevance.RelevancePass(model, trace);
+        var oneHot = new float[2 * model.Config.NumClasses];
+        oneHot[1] = oneHot[model.Config.NumClasses + 3] = 1f;
+        var r = pass.Start(oneHot);
+        var readout = model.Layers.OfType<Readout>().Single();
+        for (int i = model.Layers.Count - 1; i >= 0; i--)
+        {
+            var before = r.Data.AsSpan(0, (int)Tensor.ElementCount(r.Shape)).ToArray().Sum(v => (double)v);
+            r = pass.Step(model.Layers[i], r);
+            if (ReferenceEquals(model.Layers[i], readout))
+            {
+                double after = r.Data.AsSpan(0, (int)Tensor.ElementCount(r.Shape)).ToArray().Sum(v => (double)v);
+                Assert.Equal(before, after, 4);
+                int d = model.Config.EmbedDim;
+                for (int reg = 1; reg <= 4; reg++)
+                    Assert.All(r.Data.AsSpan(reg * d, d).ToArray(), v => Assert.Equal(0f, v));   // registers get none
+                return;
+            }
+        }
+        Assert.Fail("no readout layer");
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void InfoNamesTheFamily(string name)
+    {
+        var r = CliRunner.Run("info", "--model", Folder(name));
+        Assert.True(r.ExitCode == 0, r.Err);
+        string family = name switch
+        {
+            "timm-dinov2" => "DINOv2, no classifier (outputs are features) (timm layout)",
+            "timm-dinov2-reg4" => "DINOv2 with 4 registers, no classifier (outputs are features) (timm layout)",
+            "hf-dinov2" => "DINOv2, class token + patch-mean readout (Hugging Face layout)",
+            _ => "DINOv2 with 4 registers, class token + patch-mean readout (Hugging Face layout)",
+        };
+        Assert.Contains(family, r.Out.ReplaceLineEndings(" "));
+    }
+
+    [Theory, MemberData(nameof(Families))]
+    public void PredictAndExplainAllRunOnTheCheckpoint(string name)
+    {
+        using var tmp = new TempDir();
+        var x = Expected(name, "input");
+        int plane = 3 * 56 * 56;
+        string input = tmp.Combine("sample.npy");
+        Npy.WriteFloat32(input, x.ToFloat().AsSpan(0, plane), 1, 3, 56, 56);
+
+        var predict = CliRunner.Run("predict", input, "--model", Folder(name), "--json");
+        Assert.True(predict.ExitCode == 0, predict.Err);
+        using var json = JsonDocument.Parse(predict.OutLines.Single());
+        var logits = json.RootElement.GetProperty("logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var expected = Expected(name, "logits").ToFloat();
+        for (int i = 0; i < logits.Length; i++) Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 2e-5);
+
+        string out_ = tmp.Combine("maps");
+        var explain = CliRunner.Run("explain", input, "--model", Folder(name), "--methods", "all", "--raw", "--out", out_,
+            "--tam-steps", "2", "--ig-steps", "2");
+        Assert.True(explain.ExitCode == 0, explain.Err);
+        var maps = Directory.GetFiles(Path.Combine(out_, "sample"), "*.npy");
+        Assert.NotEmpty(maps);
+        foreach (var file in maps)
+        {
+            var m = Npy.Read(file);
+            Assert.True(m.Values.All(double.IsFinite), file);
+            // a method's grid map is METHOD.npy; pixel maps and masks are METHOD.pixels.npy, METHOD.mask.npy
+            if (!Path.GetFileNameWithoutExtension(file).Contains('.')) Assert.True(m.Shape[^2..].SequenceEqual([4, 4]), $"{file}: [{string.Join(", ", m.Shape)}]");
+        }
+    }
+}
