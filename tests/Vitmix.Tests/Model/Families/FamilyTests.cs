@@ -10,13 +10,28 @@ using TempDir = Vitmix.Tests.Data.Datasets.TempDir;
 namespace Vitmix.Tests.Model.Families;
 
 /// <summary>
-/// DINOv2 and DINOv2 with registers in the timm and Hugging Face layouts, on tiny random checkpoints with the real
-/// repositories' key names and config fields, against the outputs tests/reference/dinov2.py computes in PyTorch from
+/// The ViT families in their real layouts (DINOv2 and DINOv2 with registers in timm and Hugging Face layouts, DeiT III,
+/// MAE's encoder as timm ships it, average pooling with fc_norm), on tiny random checkpoints with the real
+/// repositories' key names and config fields, against the outputs tests/reference/families.py computes in PyTorch from
 /// the libraries' sources (the script says which file and commit each forward follows).
 /// </summary>
-public class Dinov2FamilyTests
+public class FamilyTests
 {
-    public static TheoryData<string> Families() => new() { "timm-dinov2", "timm-dinov2-reg4", "hf-dinov2", "hf-dinov2-reg4" };
+    /// <summary>What info must say, the input size, the registers and the readout weight of the class token.</summary>
+    sealed record Case(string Family, int Size, int Registers, float ClassWeight);
+
+    static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["timm-dinov2"] = new("DINOv2, no classifier (outputs are features) (timm layout)", 56, 0, 1f),
+        ["timm-dinov2-reg4"] = new("DINOv2 with 4 registers, no classifier (outputs are features) (timm layout)", 56, 4, 1f),
+        ["hf-dinov2"] = new("DINOv2, class token + patch-mean readout (Hugging Face layout)", 56, 0, 0.5f),
+        ["hf-dinov2-reg4"] = new("DINOv2 with 4 registers, class token + patch-mean readout (Hugging Face layout)", 56, 4, 0.5f),
+        ["timm-deit3"] = new("DeiT III (timm layout)", 64, 0, 1f),
+        ["timm-mae"] = new("MAE, no classifier (outputs are features) (timm layout)", 64, 0, 1f),
+        ["timm-avg-fcnorm"] = new("ViT, patch-mean readout (timm layout)", 64, 0, 0f),
+    };
+
+    public static TheoryData<string> Families() => new(Cases.Keys);
 
     static string Folder(string name) => Path.Combine(GoldenData.RepositoryRoot, "tests", "Vitmix.Tests", "Model", "Families", name);
 
@@ -28,15 +43,14 @@ public class Dinov2FamilyTests
         return new Tensor(x.ToFloat(), x.Shape);
     }
 
-    static int Registers(string name) => name.EndsWith("reg4", StringComparison.Ordinal) ? 4 : 0;
 
     [Theory, MemberData(nameof(Families))]
     public void LogitsMatchThePyTorchReference(string name)
     {
         var model = ModelLoader.Load(Folder(name));
         var c = model.Config;
-        Assert.Equal(56, c.ImageHeight);   // the Hugging Face ones are stored for 70 and run at their processor's 56
-        Assert.Equal(Registers(name), c.RegisterTokens);
+        Assert.Equal(Cases[name].Size, c.ImageHeight);   // the Hugging Face ones are stored for 70 and run at their processor's 56
+        Assert.Equal(Cases[name].Registers, c.RegisterTokens);
         var expected = Expected(name, "logits").ToFloat();
         var logits = model.Network.Forward(Input(name)).Data;
         Assert.Equal(expected.Length, logits.Length);
@@ -120,10 +134,10 @@ public class Dinov2FamilyTests
         var c = model.Config;
         using var pass = ExplanationPass.Compute(model, Input(name), PassRequirements.Attention);
         var w = pass.ReadoutWeightsOf(1);
-        bool concat = name.StartsWith("hf", StringComparison.Ordinal);
-        Assert.Equal(concat ? 0.5f : 1f, w[0]);
+        float cls = Cases[name].ClassWeight;
+        Assert.Equal(cls, w[0]);
         for (int r = 1; r < c.NumPrefixTokens; r++) Assert.Equal(0f, w[r]);   // registers
-        for (int p = 0; p < c.NumPatches; p++) Assert.Equal(concat ? 0.5f / c.NumPatches : 0f, w[c.NumPrefixTokens + p], 6);
+        for (int p = 0; p < c.NumPatches; p++) Assert.Equal((1 - cls) / c.NumPatches, w[c.NumPrefixTokens + p], 6);
         Assert.Equal(1f, w.ToArray().Sum(), 5);
     }
 
@@ -161,14 +175,7 @@ public class Dinov2FamilyTests
     {
         var r = CliRunner.Run("info", "--model", Folder(name));
         Assert.True(r.ExitCode == 0, r.Err);
-        string family = name switch
-        {
-            "timm-dinov2" => "DINOv2, no classifier (outputs are features) (timm layout)",
-            "timm-dinov2-reg4" => "DINOv2 with 4 registers, no classifier (outputs are features) (timm layout)",
-            "hf-dinov2" => "DINOv2, class token + patch-mean readout (Hugging Face layout)",
-            _ => "DINOv2 with 4 registers, class token + patch-mean readout (Hugging Face layout)",
-        };
-        Assert.Contains(family, r.Out.ReplaceLineEndings(" "));
+        Assert.Contains(Cases[name].Family, r.Out.ReplaceLineEndings(" "));
     }
 
     [Theory, MemberData(nameof(Families))]
@@ -176,9 +183,9 @@ public class Dinov2FamilyTests
     {
         using var tmp = new TempDir();
         var x = Expected(name, "input");
-        int plane = 3 * 56 * 56;
+        int size = Cases[name].Size, plane = 3 * size * size;
         string input = tmp.Combine("sample.npy");
-        Npy.WriteFloat32(input, x.ToFloat().AsSpan(0, plane), 1, 3, 56, 56);
+        Npy.WriteFloat32(input, x.ToFloat().AsSpan(0, plane), 1, 3, size, size);
 
         var predict = CliRunner.Run("predict", input, "--model", Folder(name), "--json");
         Assert.True(predict.ExitCode == 0, predict.Err);

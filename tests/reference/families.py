@@ -1,6 +1,6 @@
-"""Tiny random DINOv2 checkpoints in their real layouts, and the outputs PyTorch computes for them.
+"""Tiny random checkpoints of the ViT families in their real layouts, and the outputs PyTorch computes for them.
 
-Four families and layouts, each a folder under tests/Vitmix.Tests/Model/Families/NAME/ holding model.safetensors (with
+Each family and layout is a folder under tests/Vitmix.Tests/Model/Families/NAME/ holding model.safetensors (with
 exactly the key names, shapes and dtype of the real hub repository, at tiny sizes), config.json (and
 preprocessor_config.json for Hugging Face), and expected/*.npy:
 
@@ -14,6 +14,12 @@ preprocessor_config.json for Hugging Face), and expected/*.npy:
                     (facebook/dinov2-with-registers-small-imagenet1k-1-layer): dinov2_with_registers.*,
                     embeddings.register_tokens, position embeddings over class + patches only, registers excluded
                     from the classifier's patch mean.
+  timm-deit3        timm deit3_base_patch16_224.fb_in1k layout (deit.py: no_embed_class, init_values 1e-6):
+                    ls1/ls2.gamma, pos_embed over the patches only, head on the class token.
+  timm-mae          timm vit_base_patch16_224.mae: MAE's pretrained encoder as timm ships it (pretrained_cfg
+                    num_classes=0, no head, global_pool 'token'), a feature model.
+  timm-avg-fcnorm   timm VisionTransformer with global_pool='avg' and fc_norm (the MAE fine-tuning recipe's head:
+                    mean of the patch tokens, then fc_norm, then head; no final norm).
 
 The forwards are written from the libraries' sources, not imported (neither is installable here):
   timm       timm/models/vision_transformer.py at commit 0041cb7ba4ab3b8b3bce5bf105300f0ee57ffc22: VisionTransformer
@@ -38,7 +44,7 @@ for the headless timm models), attn_L.npy (2, H, N, N) per block, grad.npy (2, 3
 d input, summed over the two samples (each sample's logit depends on its own input only).
 
 Run from the repository root (Debian's python3-torch):
-  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/reference/dinov2.py
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/reference/families.py
 """
 import json
 import os
@@ -103,15 +109,15 @@ def attention(x, p, attns):
 
 
 def block(x, p, attns):
-    x = x + p["ls1.gamma"] * attention(F.layer_norm(x, (D,), p["norm1.weight"], p["norm1.bias"], EPS), p, attns)
+    x = x + p.get("ls1.gamma", 1.0) * attention(F.layer_norm(x, (D,), p["norm1.weight"], p["norm1.bias"], EPS), p, attns)
     h = F.linear(F.layer_norm(x, (D,), p["norm2.weight"], p["norm2.bias"], EPS), p["mlp.fc1.weight"], p["mlp.fc1.bias"])
-    return x + p["ls2.gamma"] * F.linear(F.gelu(h), p["mlp.fc2.weight"], p["mlp.fc2.bias"])
+    return x + p.get("ls2.gamma", 1.0) * F.linear(F.gelu(h), p["mlp.fc2.weight"], p["mlp.fc2.bias"])
 
 
-def timm_forward(w, x, registers, no_embed_class):
-    """timm VisionTransformer.forward_features + forward_head for vit_*_patch14_[reg4_]dinov2 with num_classes=0."""
+def timm_forward(w, x, registers, no_embed_class, patch=PATCH, pool="token"):
+    """timm VisionTransformer.forward_features + forward_head (pool, fc_norm, head; head Identity when absent)."""
     attns = []
-    t = F.conv2d(x, w["patch_embed.proj.weight"], w["patch_embed.proj.bias"], stride=PATCH).flatten(2).transpose(1, 2)
+    t = F.conv2d(x, w["patch_embed.proj.weight"], w["patch_embed.proj.bias"], stride=patch).flatten(2).transpose(1, 2)
     b = x.shape[0]
     prefix = [w["cls_token"].expand(b, -1, -1)] + ([w["reg_token"].expand(b, -1, -1)] if registers else [])
     if no_embed_class:
@@ -120,8 +126,15 @@ def timm_forward(w, x, registers, no_embed_class):
         t = torch.cat(prefix + [t], dim=1) + w["pos_embed"]
     for i in range(DEPTH):
         t = block(t, {k[len(f"blocks.{i}."):]: v for k, v in w.items() if k.startswith(f"blocks.{i}.")}, attns)
-    t = F.layer_norm(t, (D,), w["norm.weight"], w["norm.bias"], EPS)
-    return t[:, 0], attns   # global_pool 'token', head Identity
+    if "norm.weight" in w:
+        t = F.layer_norm(t, (D,), w["norm.weight"], w["norm.bias"], EPS)
+    prefix_tokens = 1 + (REG if registers else 0)
+    t = t[:, prefix_tokens:].mean(dim=1) if pool == "avg" else t[:, 0]
+    if "fc_norm.weight" in w:
+        t = F.layer_norm(t, (D,), w["fc_norm.weight"], w["fc_norm.bias"], EPS)
+    if "head.weight" in w:
+        t = F.linear(t, w["head.weight"], w["head.bias"])
+    return t, attns
 
 
 def hf_forward(w, x, registers):
@@ -191,38 +204,49 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def timm_family(name, architecture, registers, seed, x):
+def timm_family(name, architecture, tag, seed, x, registers=False, no_embed_class=False, patch=PATCH, classes=0,
+                pool="token", fc_norm=False, init_values=1e-05):
     g = torch.Generator().manual_seed(seed)
-    grid = (RUN // PATCH) ** 2
+    size = x.shape[-1]
+    grid = (size // patch) ** 2
     w = {"cls_token": rand(g, 1, 1, D, scale=0.5),
-         "patch_embed.proj.weight": rand(g, D, 3, PATCH, PATCH, scale=0.05), "patch_embed.proj.bias": rand(g, D, scale=0.1),
-         "norm.weight": rand(g, D, scale=0.1, mean=1.0), "norm.bias": rand(g, D, scale=0.1)}
+         "patch_embed.proj.weight": rand(g, D, 3, patch, patch, scale=0.05 * 14 / patch), "patch_embed.proj.bias": rand(g, D, scale=0.1)}
+    norm = "fc_norm" if fc_norm else "norm"
+    w[norm + ".weight"], w[norm + ".bias"] = rand(g, D, scale=0.1, mean=1.0), rand(g, D, scale=0.1)
     if registers:
         w["reg_token"] = rand(g, 1, REG, D, scale=0.5)
-        w["pos_embed"] = rand(g, 1, grid, D, scale=0.3)     # no_embed_class: patches only
-    else:
-        w["pos_embed"] = rand(g, 1, 1 + grid, D, scale=0.3)
+    w["pos_embed"] = rand(g, 1, grid if no_embed_class else 1 + grid + (REG if registers else 0), D, scale=0.3)
     for i in range(DEPTH):
         for k, v in block_params(g).items():
+            if init_values is None and k.startswith("ls"):
+                continue
             w[f"blocks.{i}.{k}"] = v
+    if classes:
+        w["head.weight"], w["head.bias"] = rand(g, classes, D, scale=0.3), rand(g, classes, scale=0.1)
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), w)
-    model_args = {"patch_size": PATCH, "embed_dim": D, "depth": DEPTH, "num_heads": HEADS, "mlp_ratio": MLP / D,
-                  "init_values": 1e-05, "img_size": RUN}
+    model_args = {"patch_size": patch, "embed_dim": D, "depth": DEPTH, "num_heads": HEADS, "mlp_ratio": MLP / D,
+                  "init_values": init_values, "img_size": size}
     if registers:
-        model_args.update({"reg_tokens": REG, "no_embed_class": True})
-    # timm _hub.py save_config_for_hf: architecture, num_classes, num_features, global_pool, model_args,
-    # pretrained_cfg (the lvd142m cfg of vision_transformer.py: num_classes 0, ImageNet mean/std, crop_pct 1.0,
-    # bicubic, input_size 518 there, the tiny size here).
-    write_json(os.path.join(folder, "config.json"), {
-        "architecture": architecture, "num_classes": 0, "num_features": D, "global_pool": "token",
+        model_args["reg_tokens"] = REG
+    if no_embed_class:
+        model_args["no_embed_class"] = True
+    if fc_norm:
+        model_args["fc_norm"] = True
+    # timm _hub.py save_config_for_hf: architecture, num_classes, num_features, global_pool, model_args (the tiny
+    # sizes), pretrained_cfg (the tag's cfg in vision_transformer.py / deit.py, input_size at the tiny size).
+    config = {
+        "architecture": architecture, "num_classes": classes, "num_features": D, "global_pool": pool,
         "model_args": model_args,
-        "pretrained_cfg": {"tag": "lvd142m", "custom_load": False, "input_size": [3, RUN, RUN], "fixed_input_size": False,
-                           "interpolation": "bicubic", "crop_pct": 1.0, "crop_mode": "center", "mean": IMAGENET_MEAN,
-                           "std": IMAGENET_STD, "num_classes": 0, "pool_size": None, "first_conv": "patch_embed.proj",
-                           "classifier": "head", "license": "apache-2.0"}})
-    save_expected(folder, lambda t: timm_forward(w, t, registers, no_embed_class=registers), x)
+        "pretrained_cfg": {"tag": tag, "custom_load": False, "input_size": [3, size, size], "fixed_input_size": False,
+                           "interpolation": "bicubic", "crop_pct": 1.0 if classes == 0 else 0.9, "crop_mode": "center",
+                           "mean": IMAGENET_MEAN, "std": IMAGENET_STD, "num_classes": classes, "pool_size": None,
+                           "first_conv": "patch_embed.proj", "classifier": "head", "license": "apache-2.0"}}
+    if classes:
+        config["label_names"] = [f"label {i}" for i in range(classes)]
+    write_json(os.path.join(folder, "config.json"), config)
+    save_expected(folder, lambda t: timm_forward(w, t, registers, no_embed_class, patch, pool), x)
 
 
 def hf_family(name, registers, seed, x):
@@ -273,10 +297,16 @@ def hf_family(name, registers, seed, x):
 def main():
     torch.set_default_dtype(torch.float64)   # the reference runs in float64; Vitmix in float32
     x = torch.randn(2, 3, RUN, RUN, generator=torch.Generator().manual_seed(7)).float().double()
-    timm_family("timm-dinov2", "vit_base_patch14_dinov2", registers=False, seed=1, x=x)
-    timm_family("timm-dinov2-reg4", "vit_small_patch14_reg4_dinov2", registers=True, seed=2, x=x)
+    timm_family("timm-dinov2", "vit_base_patch14_dinov2", "lvd142m", seed=1, x=x)
+    timm_family("timm-dinov2-reg4", "vit_small_patch14_reg4_dinov2", "lvd142m", seed=2, x=x, registers=True, no_embed_class=True)
     hf_family("hf-dinov2", registers=False, seed=3, x=x)
     hf_family("hf-dinov2-reg4", registers=True, seed=4, x=x)
+    x64 = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(8)).float().double()
+    timm_family("timm-deit3", "deit3_base_patch16_224", "fb_in1k", seed=5, x=x64, patch=16, classes=CLASSES,
+                no_embed_class=True, init_values=1e-06)
+    timm_family("timm-mae", "vit_base_patch16_224", "mae", seed=6, x=x64, patch=16, init_values=None)
+    timm_family("timm-avg-fcnorm", "vit_base_patch16_224", "augreg_in21k_ft_in1k", seed=7, x=x64, patch=16, classes=CLASSES,
+                pool="avg", fc_norm=True, init_values=None)
 
 
 if __name__ == "__main__":
