@@ -18,6 +18,9 @@ preprocessor_config.json for Hugging Face), and expected/*.npy:
                     ls1/ls2.gamma, pos_embed over the patches only, head on the class token.
   timm-mae          timm vit_base_patch16_224.mae: MAE's pretrained encoder as timm ships it (pretrained_cfg
                     num_classes=0, no head, global_pool 'token'), a feature model.
+  timm-beit         timm beit_base_patch16_224.in22k_ft_in22k_in1k layout (beit.py): no pos_embed, attn.qkv.weight
+                    without bias plus attn.q_bias / attn.v_bias (k bias zero), attn.relative_position_bias_table per
+                    block and its int64 relative_position_index buffer, gamma_1 / gamma_2, fc_norm over the patch mean.
   timm-avg-fcnorm   timm VisionTransformer with global_pool='avg' and fc_norm (the MAE fine-tuning recipe's head:
                     mean of the patch tokens, then fc_norm, then head; no final norm).
 
@@ -26,6 +29,10 @@ The forwards are written from the libraries' sources, not imported (neither is i
              _pos_embed (no_embed_class: add, then prepend cls + reg; else prepend, then add), Block (x + ls1(attn(
              norm1(x))), x + ls2(mlp(norm2(x)))), Attention (fused qkv, softmax(q k^T * hd^-0.5) v, proj), final norm,
              global_pool 'token', num_classes 0 (head = Identity). vit_*_patch14_dinov2 / _reg4_dinov2 model_args.
+  timm BEiT  timm/models/beit.py at commit 0173a139a2c66db3a41ebfe1d8ac4fb02483642e: gen_relative_position_index,
+             Attention (qkv bias cat(q_bias, zeros, v_bias); attn = q*scale @ k^T + rel_pos_bias; softmax), Block
+             (x + gamma_1 * attn(norm1(x)), x + gamma_2 * mlp(norm2(x))), Beit.forward_head (global_pool 'avg':
+             mean of x[:, 1:], fc_norm, head).
   HF DINOv2  transformers src/transformers/models/dinov2/modeling_dinov2.py at commit
              158e70c2857061643c9de3b66cc5af6d84eed73e: Dinov2Embeddings.interpolate_pos_encoding (bicubic,
              align_corners=False, scale_factor = (new + 0.1) / old), Dinov2Layer (norm1, attention, layer_scale1,
@@ -66,8 +73,10 @@ def write_safetensors(path, tensors):
     """safetensors: u64 header length, JSON header (dtype, shape, data_offsets), then the raw little-endian data."""
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name].detach().numpy().astype("<f4"))
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        t = tensors[name].detach()
+        integer = not t.is_floating_point()
+        a = np.ascontiguousarray(t.numpy().astype("<i8" if integer else "<f4"))
+        header[name] = {"dtype": "I64" if integer else "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
         blobs.append(a.tobytes())
         offset += a.nbytes
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -182,6 +191,81 @@ def hf_names(prefix, blocks):
         out[l + "layer_scale1.lambda1"] = p["ls1.gamma"]
         out[l + "layer_scale2.lambda1"] = p["ls2.gamma"]
     return out
+
+
+def relative_position_index(gh, gw):
+    """timm beit.py gen_relative_position_index: offsets between patches, then cls->token, token->cls, cls->cls."""
+    distances = (2 * gh - 1) * (2 * gw - 1)
+    ys, xs = torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing="ij")
+    coords = torch.stack([ys.flatten(), xs.flatten()])
+    rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)
+    rel[:, :, 0] += gh - 1
+    rel[:, :, 1] += gw - 1
+    rel[:, :, 0] *= 2 * gw - 1
+    index = torch.zeros(gh * gw + 1, gh * gw + 1, dtype=torch.long)
+    index[1:, 1:] = rel.sum(-1)
+    index[0, 0:] = distances
+    index[0:, 0] = distances + 1
+    index[0, 0] = distances + 2
+    return index
+
+
+def beit_forward(w, x, patch, grid):
+    """timm Beit.forward (use_abs_pos_emb=False, use_rel_pos_bias=True, global_pool 'avg')."""
+    attns = []
+    b = x.shape[0]
+    t = F.conv2d(x, w["patch_embed.proj.weight"], w["patch_embed.proj.bias"], stride=patch).flatten(2).transpose(1, 2)
+    t = torch.cat([w["cls_token"].expand(b, -1, -1), t], dim=1)
+    n, hd = t.shape[1], D // HEADS
+    for i in range(DEPTH):
+        p = f"blocks.{i}."
+        y = F.layer_norm(t, (D,), w[p + "norm1.weight"], w[p + "norm1.bias"], EPS)
+        bias = torch.cat([w[p + "attn.q_bias"], torch.zeros(D), w[p + "attn.v_bias"]])
+        qkv = F.linear(y, w[p + "attn.qkv.weight"], bias).reshape(b, n, 3, HEADS, hd).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        rel = w[p + "attn.relative_position_bias_table"][w[p + "attn.relative_position_index"].view(-1)].view(n, n, -1).permute(2, 0, 1)
+        a = ((q * hd ** -0.5) @ k.transpose(-2, -1) + rel[None]).softmax(dim=-1)
+        attns.append(a)
+        o = F.linear((a @ v).transpose(1, 2).reshape(b, n, D), w[p + "attn.proj.weight"], w[p + "attn.proj.bias"])
+        t = t + w[p + "gamma_1"] * o
+        h = F.linear(F.layer_norm(t, (D,), w[p + "norm2.weight"], w[p + "norm2.bias"], EPS), w[p + "mlp.fc1.weight"], w[p + "mlp.fc1.bias"])
+        t = t + w[p + "gamma_2"] * F.linear(F.gelu(h), w[p + "mlp.fc2.weight"], w[p + "mlp.fc2.bias"])
+    pooled = F.layer_norm(t[:, 1:].mean(dim=1), (D,), w["fc_norm.weight"], w["fc_norm.bias"], EPS)
+    return F.linear(pooled, w["head.weight"], w["head.bias"]), attns
+
+
+def timm_beit(name, seed, x, patch=16):
+    g = torch.Generator().manual_seed(seed)
+    size = x.shape[-1]
+    gs = size // patch
+    rows = (2 * gs - 1) ** 2 + 3
+    w = {"cls_token": rand(g, 1, 1, D, scale=0.5),
+         "patch_embed.proj.weight": rand(g, D, 3, patch, patch, scale=0.05 * 14 / patch), "patch_embed.proj.bias": rand(g, D, scale=0.1),
+         "fc_norm.weight": rand(g, D, scale=0.1, mean=1.0), "fc_norm.bias": rand(g, D, scale=0.1),
+         "head.weight": rand(g, CLASSES, D, scale=0.3), "head.bias": rand(g, CLASSES, scale=0.1)}
+    for i in range(DEPTH):
+        p = f"blocks.{i}."
+        blk = block_params(g)
+        for k in ("norm1.weight", "norm1.bias", "attn.qkv.weight", "attn.proj.weight", "attn.proj.bias", "norm2.weight",
+                  "norm2.bias", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"):
+            w[p + k] = blk[k]
+        w[p + "attn.q_bias"], w[p + "attn.v_bias"] = rand(g, D, scale=0.1), rand(g, D, scale=0.1)
+        w[p + "gamma_1"], w[p + "gamma_2"] = blk["ls1.gamma"], blk["ls2.gamma"]
+        w[p + "attn.relative_position_bias_table"] = rand(g, rows, HEADS, scale=0.5)
+        w[p + "attn.relative_position_index"] = relative_position_index(gs, gs)
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, "model.safetensors"), w)
+    write_json(os.path.join(folder, "config.json"), {
+        "architecture": "beit_base_patch16_224", "num_classes": CLASSES, "num_features": D, "global_pool": "avg",
+        "model_args": {"patch_size": patch, "embed_dim": D, "depth": DEPTH, "num_heads": HEADS, "mlp_ratio": MLP / D,
+                       "use_abs_pos_emb": False, "use_rel_pos_bias": True, "init_values": 0.1, "img_size": size},
+        "pretrained_cfg": {"tag": "in22k_ft_in22k_in1k", "custom_load": False, "input_size": [3, size, size],
+                           "fixed_input_size": True, "interpolation": "bicubic", "crop_pct": 0.9, "crop_mode": "center",
+                           "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "num_classes": CLASSES, "pool_size": None,
+                           "first_conv": "patch_embed.proj", "classifier": "head", "license": "apache-2.0"},
+        "label_names": [f"label {i}" for i in range(CLASSES)]})
+    save_expected(folder, lambda t: beit_forward(w, t, patch, gs), x)
 
 
 def save_expected(folder, forward, x):
@@ -305,6 +389,7 @@ def main():
     timm_family("timm-deit3", "deit3_base_patch16_224", "fb_in1k", seed=5, x=x64, patch=16, classes=CLASSES,
                 no_embed_class=True, init_values=1e-06)
     timm_family("timm-mae", "vit_base_patch16_224", "mae", seed=6, x=x64, patch=16, init_values=None)
+    timm_beit("timm-beit", seed=9, x=x64)
     timm_family("timm-avg-fcnorm", "vit_base_patch16_224", "augreg_in21k_ft_in1k", seed=7, x=x64, patch=16, classes=CLASSES,
                 pool="avg", fc_norm=True, init_values=None)
 

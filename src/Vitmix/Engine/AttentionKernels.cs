@@ -10,10 +10,13 @@ namespace Vitmix.Engine;
 internal static unsafe class AttentionKernels
 {
     readonly unsafe struct Args(float* qkv, float* probabilities, float* context, float* dProbabilities, float* dQkv,
-        int tokens, int dim, int heads, int headDim)
+        int tokens, int dim, int heads, int headDim, float* bias = null, long biasStride = 0)
     {
         public readonly float* Qkv = qkv, Probabilities = probabilities, Context = context, DProbabilities = dProbabilities, DQkv = dQkv;
         public readonly int N = tokens, D = dim, H = heads, Hd = headDim;
+        /// <summary>Logits bias (H, N, N) of sample 0, or null; sample i's at Bias + i·BiasStride.</summary>
+        public readonly float* Bias = bias;
+        public readonly long BiasStride = biasStride;
     }
 
     sealed class Job : TeamJob
@@ -42,6 +45,14 @@ internal static unsafe class AttentionKernels
     {
         fixed (float* pq = qkv, pp = probabilities, pc = context)
             Run(new Args(pq, pp, pc, null, null, tokens, heads * headDim, heads, headDim), batch * heads, backward: false);
+    }
+
+    /// <summary>softmax(q·kᵀ/√hd + bias)·v per (sample, head), the bias (H, N, N) of sample i at i·<paramref name="biasStride"/>.</summary>
+    public static void Forward(float[] qkv, float[]? probabilities, float[] context, int batch, int tokens, int heads, int headDim,
+        float[] bias, long biasStride)
+    {
+        fixed (float* pq = qkv, pp = probabilities, pc = context, pb = bias)
+            Run(new Args(pq, pp, pc, null, null, tokens, heads * headDim, heads, headDim, pb, biasStride), batch * heads, backward: false);
     }
 
     /// <summary>dQkv from dContext per (sample, head); dProbabilities (post-softmax) kept when non-null.</summary>
@@ -84,7 +95,15 @@ internal static unsafe class AttentionKernels
             float* scores = a.Probabilities != null ? a.Probabilities + (long)index * n * n : ps;
             float* q = a.Qkv + (long)i * n * 3 * d + head * hd;
             var shape = GemmKernels.Resolve(GemmKernel.Auto);
-            var qk = new GemmArgs(false, true, n, n, hd, scale, q, 3 * d, q + d, 3 * d, 0f, scores, n, null);
+            // a logit bias is the product's starting value: scores = bias, then scores += scale·q·kᵀ
+            float beta = 0f;
+            if (a.Bias != null)
+            {
+                long bytes = (long)n * n * sizeof(float);
+                Buffer.MemoryCopy(a.Bias + i * a.BiasStride + (long)head * n * n, scores, bytes, bytes);
+                beta = 1f;
+            }
+            var qk = new GemmArgs(false, true, n, n, hd, scale, q, 3 * d, q + d, 3 * d, beta, scores, n, null);
             GemmDriver.Serial(ref qk, shape);
             for (int r = 0; r < n; r++) Softmax.Row(scores + (long)r * n, n);
             var pv = new GemmArgs(false, false, n, hd, n, 1f, scores, n, q + 2 * d, 3 * d, 0f,

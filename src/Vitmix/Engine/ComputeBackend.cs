@@ -55,7 +55,16 @@ public abstract class ComputeBackend
     public abstract void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim);
 
     /// <summary>
-    /// Backward of <see cref="Attention"/> from dContext to dQkv (overwritten); dProbabilities, when given, receives
+    /// <see cref="Attention(Tensor, Tensor?, Tensor, int, int, int, int)"/> with a constant added to the logits before
+    /// the softmax, softmax(q·kᵀ/√headDim + bias)·v (BEiT's relative position bias): <paramref name="logitBias"/> holds
+    /// (H, N, N) per sample, sample i's at i·<paramref name="biasSampleStride"/> (0: one bias for every sample). The
+    /// backward is <see cref="AttentionBackward"/> unchanged: the bias is a constant.
+    /// </summary>
+    public abstract void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim,
+        Tensor logitBias, long biasSampleStride);
+
+    /// <summary>
+    /// Backward of <see cref="Attention(Tensor, Tensor?, Tensor, int, int, int, int)"/> (with or without a logit bias) from dContext to dQkv (overwritten); dProbabilities, when given, receives
     /// the gradient of the post-softmax probabilities (B, H, N, N).
     /// </summary>
     public abstract void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities,

@@ -63,6 +63,16 @@ internal sealed unsafe class CpuBackend : ComputeBackend
         AttentionKernels.Forward(qkv.Data, probabilities?.Data, context.Data, batch, tokens, heads, headDim);
     }
 
+    public override void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim,
+        Tensor logitBias, long biasSampleStride)
+    {
+        CheckAttention(qkv, context, batch, tokens, heads, headDim);
+        if (probabilities != null) RequireLength(probabilities, (long)batch * heads * tokens * tokens, "attention probabilities");
+        if (biasSampleStride < 0) throw new ArgumentException($"logit bias sample stride {biasSampleStride} is negative");
+        RequireLength(logitBias, (batch - 1) * biasSampleStride + (long)heads * tokens * tokens, "attention logit bias");
+        AttentionKernels.Forward(qkv.Data, probabilities?.Data, context.Data, batch, tokens, heads, headDim, logitBias.Data, biasSampleStride);
+    }
+
     public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities,
         int batch, int tokens, int heads, int headDim)
     {

@@ -7,7 +7,8 @@ namespace Vitmix.Layers;
 /// Multi-head self-attention (Vaswani et al. 2017) as timm's ViT computes it: a fused qkv projection whose 3·D outputs
 /// are q, k and v, each head taking D/H consecutive features; softmax(q·kᵀ/√(D/H))·v per head; heads concatenated; an
 /// output projection. Its attention probabilities, their gradients and their relevances are what the attention-based
-/// explainers read.
+/// explainers read. With a <see cref="Layers.RelativePositionBias"/> (BEiT) a constant is added to the logits before the
+/// softmax; relevance treats it as a bias of the logits, which keeps its share (LRP-0) of their relevance.
 /// </summary>
 public sealed class Attention : Layer
 {
@@ -38,6 +39,9 @@ public sealed class Attention : Layer
     /// <summary>Number of heads.</summary>
     public int Heads { get; }
 
+    /// <summary>BEiT's relative position bias added to the logits, or null.</summary>
+    public RelativePositionBias? RelativePositionBias { get; init; }
+
     int Dim => Projection.InFeatures;
     int HeadDim => Dim / Heads;
 
@@ -54,7 +58,13 @@ public sealed class Attention : Layer
         var qkv = Qkv.Forward(input, context);
         var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;
         var attended = context.Rent(b, n, Dim);
-        context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
+        if (RelativePositionBias is { } rpb)
+        {
+            var (bias, stride) = rpb.For(context, b, n);
+            context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim, bias, stride);
+            if (stride != 0) context.Return(bias);
+        }
+        else context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
         if (probabilities != null)
         {
             context.Save(this, new Record(qkv, probabilities, attended));
@@ -111,13 +121,34 @@ public sealed class Attention : Layer
         // The forward pass keeps the probabilities only: a softmax rule that reads the logits S = q·kᵀ/√d (AttnLRP's)
         // gets them recomputed, the same product and scale as the forward kernel's.
         var softmax = context.Composite.Softmax;
-        Tensor? logits = null;
-        if (softmax.ReadsInput)
+        var rpb = RelativePositionBias;
+        Tensor? logits = null, biased = null;
+        if (softmax.ReadsInput || rpb != null)
         {
             logits = context.Rent(b, h, n, n);
             context.Backend.MatMulPerHead(b, h, false, true, n, n, hd, 1f / MathF.Sqrt(hd), Part(r.Qkv, 0), Part(r.Qkv, 1), 0f, Square(logits));
         }
-        var rScores = softmax.Apply(context, logits ?? r.Probabilities, r.Probabilities, rProbabilities);
+        if (rpb != null)
+        {
+            // the softmax's input is q·kᵀ/√d + bias
+            biased = context.Rent(b, h, n, n);
+            context.Backend.Copy(logits!, 0, biased, 0, logits!.Length);
+            var (bias, stride) = rpb.For(context.Forward, b, n);
+            long square = (long)h * n * n;
+            for (int i = 0; i < b; i++) context.Backend.AddAt(biased, i * square, bias, i * stride, square);
+            if (stride != 0) context.Return(bias);
+        }
+        var rLogits = softmax.Apply(context, biased ?? logits ?? r.Probabilities, r.Probabilities, rProbabilities);
+        var rScores = rLogits;
+        if (biased != null)
+        {
+            // LRP-0 through the addition of a constant: the product q·kᵀ/√d keeps its share z / (z + bias)
+            rScores = context.Rent(b, h, n, n);
+            context.Backend.SafeDivide(rLogits, biased, rScores);
+            context.Backend.Multiply(rScores, logits!, rScores);
+            if (!ReferenceEquals(rLogits.Data, rProbabilities.Data)) context.Return(rLogits);
+            context.Return(biased);
+        }
         if (logits != null) context.Backend.Scale(logits, MathF.Sqrt(hd), logits);   // back to q·kᵀ, the product's output
         context.Composite.AttentionScores.Apply(context, new HeadProduct(b, h, n, hd, n, Part(r.Qkv, 0), Part(r.Qkv, 1),
             true, logits == null ? null : Square(logits), Square(rScores), Part(rQkv, 0), Part(rQkv, 1)));

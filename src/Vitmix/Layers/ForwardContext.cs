@@ -24,6 +24,13 @@ public sealed class ForwardContext : PassContext
     /// <summary>Whether layers keep what their backward and relevance need.</summary>
     public bool Recording { get; }
 
+    /// <summary>
+    /// For a pass on a subset of the patch tokens (<see cref="Model.VisionTransformer.ForwardEmbedded"/>), each
+    /// sample's kept patches, in sequence order after the prefix tokens; null for the full sequence. Layers whose
+    /// computation depends on where a token sits (a relative position bias) read it.
+    /// </summary>
+    public IReadOnlyList<int[]>? KeptPatches { get; init; }
+
     /// <summary>Attributes the buffers rented from now on to <paramref name="layer"/> (a top-level layer of the model).</summary>
     public void BeginLayer(Layer layer)
     {

@@ -88,6 +88,19 @@ public static class ArchitectureTable
             Add(t, $"vit_{size}_patch14_reg4_dinov2", dino with { RegisterTokens = 4, NoEmbedClass = true }, Prep(ImageNetMean, 1.0, "bicubic", ImageNetStd));
         }
 
+        // BEiT, BEiT v2 (timm beit.py): no absolute position embedding, a relative position bias per block, q and v
+        // biases, LayerScale, mean of the patch tokens with fc_norm; BEiT's cfg normalises with 0.5, BEiT v2's with ImageNet's.
+        foreach (var (size, dim, depth, heads) in new[] { ("base", 768, 12, 12), ("large", 1024, 24, 16) })
+        {
+            var beit = Vit(dim, depth, heads, 16, 224) with
+            {
+                LayerScale = true, AbsolutePositionEmbedding = false, RelativePositionBias = true, QvBias = true,
+                Pool = GlobalPool.Average, FcNorm = true,
+            };
+            Add(t, $"beit_{size}_patch16_224", beit, Prep(Half, 0.9, "bicubic"));
+            Add(t, $"beitv2_{size}_patch16_224", beit, Prep(ImageNetMean, size == "large" ? 0.95 : 0.9, "bicubic", ImageNetStd));
+        }
+
         // torchvision: resize the shorter side to 256 (bilinear), centre-crop 224 ⇒ crop_pct 224/256; ImageNet statistics.
         var tv = Prep(ImageNetMean, 224.0 / 256.0, "bilinear", ImageNetStd);
         Add(t, "vit_b_16", Vit(768, 12, 12, 16, 224), tv, CheckpointLayout.Torchvision);

@@ -15,6 +15,8 @@ public static class ModelFamily
         if (n.Contains("dinov2", StringComparison.Ordinal)) return "DINOv2";
         if (n.EndsWith(".mae", StringComparison.Ordinal) || n.Contains("_mae", StringComparison.Ordinal)) return "MAE";
         if (n.StartsWith("deit3", StringComparison.Ordinal)) return "DeiT III";
+        if (n.StartsWith("beitv2", StringComparison.Ordinal)) return "BEiT v2";
+        if (n.StartsWith("beit", StringComparison.Ordinal)) return "BEiT";
         if (n.StartsWith("deit", StringComparison.Ordinal)) return "DeiT";
         return null;
     }
@@ -26,6 +28,7 @@ public static class ModelFamily
         var parts = new List<string> { c.RegisterTokens > 0 ? $"{name} with {c.RegisterTokens} registers" : name };
         if (c.Pool == GlobalPool.Average) parts.Add("patch-mean readout");
         if (c.Pool == GlobalPool.ClassAndPatchMean) parts.Add("class token + patch-mean readout");
+        if (c.RelativePositionBias || c.SharedRelativePositionBias) parts.Add(c.SharedRelativePositionBias ? "shared relative position bias" : "relative position bias");
         if (c.FeatureHead) parts.Add("no classifier (outputs are features)");
         string where = layout switch
         {

@@ -49,6 +49,8 @@ public static class ModelLoader
     {
         var c = model.Config;
         if (size == c.ImageHeight && size == c.ImageWidth) return model;
+        if (c.RelativePositionBias || c.SharedRelativePositionBias)
+            throw new ArgumentException($"{model.WeightsPath}: image size {size}: the relative position bias tables are learned for a {c.GridHeight}x{c.GridWidth} grid ({c.ImageHeight} px) and are not resampled; run at {c.ImageHeight}");
         var config = AtSize(c, size, model.WeightsPath);
         ModelMemory.EnsureFits(config, memory ?? new MemoryBudget(), model.WeightsPath);
         int prefixRows = c.NoEmbedClass ? 0 : c.NumPrefixTokens;

@@ -149,7 +149,10 @@ public sealed class VisionTransformer
             foreach (int p in list)
                 if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
         }
-        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
+        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None))
+        {
+            KeptPatches = keptPatches,
+        };
         // (B, N, D) → (B, prefix + kept, D): the prefix rows, then the kept patches' rows.
         int m = prefix + kept;
         var x = context.Rent(b, m, d);

@@ -21,7 +21,9 @@ public static class VitArchitecture
             new PatchEmbedding("patch_embed.proj", w.PatchWeight, w.PatchBias, c.InChannels, c.PatchSize, d),
             new TokenEmbedding(w.ClassToken, w.DistToken, w.RegisterTokens, w.PosEmbed, d, embedPrefix: !c.NoEmbedClass),
         };
-        for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l));
+        var shared = w.SharedRelativePositionBiasTable is { } table
+            ? new RelativePositionBias("rel_pos_bias.relative_position_bias_table", table, c.GridHeight, c.GridWidth, c.NumHeads) : null;
+        for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l, shared));
         if (!c.FcNorm) layers.Add(new LayerNormalization("norm", w.NormWeight!, w.NormBias!, c.LayerNormEps));
         int heads = c.Distilled ? 2 : 1;
         layers.Add(c.Pool switch
@@ -37,13 +39,17 @@ public static class VitArchitecture
         return layers;
     }
 
-    static TransformerBlock Block(VitConfig c, BlockWeights w, int l)
+    static TransformerBlock Block(VitConfig c, BlockWeights w, int l, RelativePositionBias? shared)
     {
         int d = c.EmbedDim;
         string p = $"blocks.{l}";
         var attention = new Attention(p + ".attn", l,
             new Linear(p + ".attn.qkv", w.QkvWeight, w.QkvBias, d, 3 * d, LinearRole.Qkv),
-            new Linear(p + ".attn.proj", w.ProjWeight, w.ProjBias, d, d, LinearRole.Projection), c.NumHeads);
+            new Linear(p + ".attn.proj", w.ProjWeight, w.ProjBias, d, d, LinearRole.Projection), c.NumHeads)
+        {
+            RelativePositionBias = w.RelativePositionBiasTable is { } table
+                ? new RelativePositionBias(p + ".attn.relative_position_bias_table", table, c.GridHeight, c.GridWidth, c.NumHeads) : shared,
+        };
         var mlp = new Mlp(p + ".mlp",
             new Linear(p + ".mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, c.MlpHidden, LinearRole.MlpIn),
             new Linear(p + ".mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut));

@@ -63,6 +63,14 @@ public sealed record VitConfig
     /// features themselves, one per "class" (<see cref="NumClasses"/> = <see cref="ReadoutWidth"/>), through an identity head.
     /// </summary>
     public bool FeatureHead { get; init; }
+    /// <summary>A learned absolute position embedding is added (false: BEiT's use_abs_pos_emb=False, positions come from <see cref="RelativePositionBias"/>).</summary>
+    public bool AbsolutePositionEmbedding { get; init; } = true;
+    /// <summary>BEiT's relative position bias table in every block (timm use_rel_pos_bias).</summary>
+    public bool RelativePositionBias { get; init; }
+    /// <summary>One relative position bias table shared by every block (timm use_shared_rel_pos_bias).</summary>
+    public bool SharedRelativePositionBias { get; init; }
+    /// <summary>The qkv bias is stored as q_bias and v_bias, the keys' bias fixed at zero (BEiT, data2vec-vision).</summary>
+    public bool QvBias { get; init; }
 
     /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
     public static NumberRange LayerNormEpsRange => NumberRange.Positive;
@@ -83,6 +91,8 @@ public sealed record VitConfig
     public int HeadDim => EmbedDim / NumHeads;
     /// <summary>Values in one flattened patch: C·p·p.</summary>
     public int PatchDim => checked(InChannels * PatchSize * PatchSize);
+    /// <summary>Rows of a relative position bias table: (2·Gh − 1)(2·Gw − 1) + 3.</summary>
+    public int RelativePositionRows => checked((2 * GridHeight - 1) * (2 * GridWidth - 1) + 3);
     /// <summary>Width of the classifier's input: D, or 2·D for <see cref="GlobalPool.ClassAndPatchMean"/>.</summary>
     public int ReadoutWidth => Pool == GlobalPool.ClassAndPatchMean ? checked(2 * EmbedDim) : EmbedDim;
     /// <summary>Rows of pos_embed: the patches, plus the prefix tokens unless <see cref="NoEmbedClass"/>.</summary>
@@ -124,6 +134,12 @@ public sealed record VitConfig
             problems.Add($"a model without a classifier has one output per feature ({(Pool == GlobalPool.ClassAndPatchMean ? 2L * EmbedDim : EmbedDim)}), not {NumClasses}");
         if (Distilled && !ClassToken)
             problems.Add("a distilled model needs a class token");
+        if ((RelativePositionBias || SharedRelativePositionBias) && (!ClassToken || Distilled || RegisterTokens > 0))
+            problems.Add("a relative position bias needs exactly one prefix token, the class token");
+        if (RelativePositionBias && SharedRelativePositionBias)
+            problems.Add("a relative position bias is either per block or shared, not both");
+        if (QvBias && !QkvBias)
+            problems.Add("q and v biases need the qkv bias");
         if (problems.Count == 0) problems.AddRange(SizeProblems());
         return problems;
     }

@@ -26,6 +26,8 @@ public sealed class BlockWeights
     public required float[] Fc2Weight, Fc2Bias;
     /// <summary>LayerScale γ on the MLP branch (ls2.gamma), (D); null without <see cref="VitConfig.LayerScale"/>.</summary>
     public float[]? LayerScale2;
+    /// <summary>BEiT's relative position bias table (attn.relative_position_bias_table), (rows, H); null without <see cref="VitConfig.RelativePositionBias"/>.</summary>
+    public float[]? RelativePositionBiasTable;
 }
 
 /// <summary>
@@ -56,6 +58,8 @@ public sealed class VitWeights
     public required float[] HeadWeight, HeadBias;
     /// <summary>DeiT's distillation head: weight (K, D) and bias (K); null unless <see cref="VitConfig.Distilled"/>.</summary>
     public float[]? HeadDistWeight, HeadDistBias;
+    /// <summary>The relative position bias table every block shares (rel_pos_bias.relative_position_bias_table), (rows, H); null unless <see cref="VitConfig.SharedRelativePositionBias"/>.</summary>
+    public float[]? SharedRelativePositionBiasTable;
 
     /// <summary>Every parameter with its timm name, in state-dict order (used for saving and for training).</summary>
     public IEnumerable<(string Name, float[] Data)> Named()
@@ -74,6 +78,7 @@ public sealed class VitWeights
             yield return (p + "norm1.bias", b.Norm1Bias);
             yield return (p + "attn.qkv.weight", b.QkvWeight);
             if (b.QkvBias != null) yield return (p + "attn.qkv.bias", b.QkvBias);
+            if (b.RelativePositionBiasTable != null) yield return (p + "attn.relative_position_bias_table", b.RelativePositionBiasTable);
             yield return (p + "attn.proj.weight", b.ProjWeight);
             yield return (p + "attn.proj.bias", b.ProjBias);
             if (b.LayerScale1 != null) yield return (p + "ls1.gamma", b.LayerScale1);
@@ -85,6 +90,7 @@ public sealed class VitWeights
             yield return (p + "mlp.fc2.bias", b.Fc2Bias);
             if (b.LayerScale2 != null) yield return (p + "ls2.gamma", b.LayerScale2);
         }
+        if (SharedRelativePositionBiasTable != null) yield return ("rel_pos_bias.relative_position_bias_table", SharedRelativePositionBiasTable);
         if (NormWeight != null) yield return ("norm.weight", NormWeight);
         if (NormBias != null) yield return ("norm.bias", NormBias);
         if (FcNormWeight != null) yield return ("fc_norm.weight", FcNormWeight);
@@ -102,8 +108,9 @@ public sealed class VitWeights
         if (c.ClassToken) yield return ("cls_token", [1, 1, d]);
         if (c.RegisterTokens > 0) yield return ("reg_token", [1, c.RegisterTokens, d]);
         if (c.Distilled) yield return ("dist_token", [1, 1, d]);
-        yield return ("pos_embed", [1, c.NumPositions, d]);
+        if (c.AbsolutePositionEmbedding) yield return ("pos_embed", [1, c.NumPositions, d]);
         yield return ("patch_embed.proj.weight", [d, c.InChannels, c.PatchSize, c.PatchSize]);
+        if (c.SharedRelativePositionBias) yield return ("rel_pos_bias.relative_position_bias_table", [c.RelativePositionRows, c.NumHeads]);
         yield return ("patch_embed.proj.bias", [d]);
         for (int i = 0; i < c.Depth; i++)
         {
@@ -111,7 +118,9 @@ public sealed class VitWeights
             yield return (p + "norm1.weight", [d]);
             yield return (p + "norm1.bias", [d]);
             yield return (p + "attn.qkv.weight", [3 * d, d]);
-            if (c.QkvBias) yield return (p + "attn.qkv.bias", [3 * d]);
+            if (c.QkvBias && c.QvBias) { yield return (p + "attn.q_bias", [d]); yield return (p + "attn.v_bias", [d]); }
+            else if (c.QkvBias) yield return (p + "attn.qkv.bias", [3 * d]);
+            if (c.RelativePositionBias) yield return (p + "attn.relative_position_bias_table", [c.RelativePositionRows, c.NumHeads]);
             yield return (p + "attn.proj.weight", [d, d]);
             yield return (p + "attn.proj.bias", [d]);
             if (c.LayerScale) yield return (p + "ls1.gamma", [d]);
@@ -169,7 +178,9 @@ public sealed class VitWeights
             blocks[i] = new BlockWeights
             {
                 Norm1Weight = Get(p + "norm1.weight"), Norm1Bias = Get(p + "norm1.bias"),
-                QkvWeight = Get(p + "attn.qkv.weight"), QkvBias = Opt(p + "attn.qkv.bias"),
+                QkvWeight = Get(p + "attn.qkv.weight"),
+                QkvBias = config.QvBias ? [.. Get(p + "attn.q_bias"), .. new float[config.EmbedDim], .. Get(p + "attn.v_bias")] : Opt(p + "attn.qkv.bias"),
+                RelativePositionBiasTable = Opt(p + "attn.relative_position_bias_table"),
                 ProjWeight = Get(p + "attn.proj.weight"), ProjBias = Get(p + "attn.proj.bias"),
                 LayerScale1 = Opt(p + "ls1.gamma"),
                 Norm2Weight = Get(p + "norm2.weight"), Norm2Bias = Get(p + "norm2.bias"),
@@ -182,7 +193,9 @@ public sealed class VitWeights
         {
             PatchWeight = Get("patch_embed.proj.weight"), PatchBias = Get("patch_embed.proj.bias"),
             ClassToken = Opt("cls_token"), DistToken = Opt("dist_token"), RegisterTokens = Opt("reg_token"),
-            PosEmbed = Get("pos_embed"), Blocks = blocks,
+            // without an absolute position embedding the embedding layer adds zeros (BEiT's positions are relative)
+            PosEmbed = config.AbsolutePositionEmbedding ? Get("pos_embed") : new float[checked(config.NumPositions * config.EmbedDim)], Blocks = blocks,
+            SharedRelativePositionBiasTable = Opt("rel_pos_bias.relative_position_bias_table"),
             NormWeight = Opt("norm.weight"), NormBias = Opt("norm.bias"),
             FcNormWeight = Opt("fc_norm.weight"), FcNormBias = Opt("fc_norm.bias"),
             HeadWeight = config.FeatureHead ? Identity(config.ReadoutWidth) : Get("head.weight"),

@@ -106,6 +106,10 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
             FcNorm = Pick(s => s.FcNorm, "fc_norm") ?? pool == GlobalPool.Average,
             NoEmbedClass = Pick(s => s.NoEmbedClass, "pos_embed layout") ?? false,
             FeatureHead = featureHead,
+            AbsolutePositionEmbedding = Pick(s => s.AbsolutePositionEmbedding, "absolute positions") ?? true,
+            RelativePositionBias = Pick(s => s.RelativePositionBias, "relative position bias") ?? false,
+            SharedRelativePositionBias = Pick(s => s.SharedRelativePositionBias, "shared relative position bias") ?? false,
+            QvBias = Pick(s => s.QvBias, "q/v biases") ?? false,
         };
         try { config.Validate(); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message} (config from {Describe()})"); }

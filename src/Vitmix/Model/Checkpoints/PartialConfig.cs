@@ -13,6 +13,7 @@ internal sealed class PartialConfig
     public int? ImageHeight, ImageWidth, PatchSize, InChannels, EmbedDim, Depth, NumHeads, MlpHidden, NumClasses, RegisterTokens;
     public double? MlpRatio;
     public bool? QkvBias, ClassToken, Distilled, LayerScale, FcNorm, NoEmbedClass, FeatureHead;
+    public bool? AbsolutePositionEmbedding, RelativePositionBias, SharedRelativePositionBias, QvBias;
     /// <summary>The input size the checkpoint's library runs the model at when it differs from the stored grid (a Hugging Face DINOv2 processor's crop, 224 for position embeddings stored at 518).</summary>
     public int? RunImageSize;
     /// <summary>The family the source names ("DINOv2"), for <see cref="ModelFamily"/>.</summary>
@@ -38,6 +39,8 @@ internal sealed class PartialConfig
         EmbedDim = c.EmbedDim, Depth = c.Depth, NumHeads = c.NumHeads, MlpHidden = c.MlpHidden, QkvBias = c.QkvBias,
         ClassToken = c.ClassToken, Distilled = c.Distilled, RegisterTokens = c.RegisterTokens, LayerScale = c.LayerScale,
         Pool = c.Pool, FcNorm = c.FcNorm, NoEmbedClass = c.NoEmbedClass,
+        AbsolutePositionEmbedding = c.AbsolutePositionEmbedding, RelativePositionBias = c.RelativePositionBias,
+        SharedRelativePositionBias = c.SharedRelativePositionBias, QvBias = c.QvBias,
         Mean = p.Mean, Std = p.Std, CropPct = p.CropPct, Interpolation = p.Interpolation, Resize = p.Resize,
     };
 }

@@ -30,7 +30,12 @@ internal static class ShapeInference
         if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = Dim(head[0], "head.weight");
         // No classifier at all (timm num_classes=0, a backbone): the readout's features are the outputs.
         p.FeatureHead = depth > 0 && !state.Has("head.weight");
-        p.QkvBias = state.Has("blocks.0.attn.qkv.bias");
+        // BEiT: q and v biases without a k bias, relative position bias tables, no absolute position embedding
+        p.QvBias = state.Has("blocks.0.attn.q_bias");
+        p.RelativePositionBias = state.Has("blocks.0.attn.relative_position_bias_table");
+        p.SharedRelativePositionBias = state.Has("rel_pos_bias.relative_position_bias_table");
+        p.AbsolutePositionEmbedding = state.Has("pos_embed");
+        p.QkvBias = state.Has("blocks.0.attn.qkv.bias") || p.QvBias == true;
         p.ClassToken = state.Has("cls_token");
         p.Distilled = state.Has("dist_token");
         p.RegisterTokens = state.Shape("reg_token") is { Length: 3 } reg ? Dim(reg[1], "reg_token") : 0;

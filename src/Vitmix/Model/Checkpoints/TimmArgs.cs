@@ -33,6 +33,10 @@ internal static class TimmArgs
         into.NoEmbedClass = f.Bool("no_embed_class") ?? into.NoEmbedClass;
         into.FcNorm = f.Bool("fc_norm") ?? into.FcNorm;
         into.Distilled = f.Bool("distilled") ?? into.Distilled;
+        // BEiT (beit.py): use_abs_pos_emb, use_rel_pos_bias, use_shared_rel_pos_bias
+        into.AbsolutePositionEmbedding = f.Bool("use_abs_pos_emb") ?? into.AbsolutePositionEmbedding;
+        into.RelativePositionBias = f.Bool("use_rel_pos_bias") ?? into.RelativePositionBias;
+        into.SharedRelativePositionBias = f.Bool("use_shared_rel_pos_bias") ?? into.SharedRelativePositionBias;
         if (f.Double("layer_norm_eps") is { } eps) into.LayerNormEps = (float)eps;
         // init_values enables LayerScale (its value only initialises γ, which the checkpoint then overwrites)
         if (f.Object.TryGetProperty("init_values", out var iv))

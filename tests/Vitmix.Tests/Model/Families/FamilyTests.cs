@@ -11,7 +11,7 @@ namespace Vitmix.Tests.Model.Families;
 
 /// <summary>
 /// The ViT families in their real layouts (DINOv2 and DINOv2 with registers in timm and Hugging Face layouts, DeiT III,
-/// MAE's encoder as timm ships it, average pooling with fc_norm), on tiny random checkpoints with the real
+/// MAE's encoder as timm ships it, BEiT, average pooling with fc_norm), on tiny random checkpoints with the real
 /// repositories' key names and config fields, against the outputs tests/reference/families.py computes in PyTorch from
 /// the libraries' sources (the script says which file and commit each forward follows).
 /// </summary>
@@ -28,6 +28,7 @@ public class FamilyTests
         ["hf-dinov2-reg4"] = new("DINOv2 with 4 registers, class token + patch-mean readout (Hugging Face layout)", 56, 4, 0.5f),
         ["timm-deit3"] = new("DeiT III (timm layout)", 64, 0, 1f),
         ["timm-mae"] = new("MAE, no classifier (outputs are features) (timm layout)", 64, 0, 1f),
+        ["timm-beit"] = new("BEiT, patch-mean readout, relative position bias (timm layout)", 64, 0, 0f),
         ["timm-avg-fcnorm"] = new("ViT, patch-mean readout (timm layout)", 64, 0, 0f),
     };
 
