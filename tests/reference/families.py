@@ -21,6 +21,9 @@ preprocessor_config.json for Hugging Face), and expected/*.npy:
   timm-beit         timm beit_base_patch16_224.in22k_ft_in22k_in1k layout (beit.py): no pos_embed, attn.qkv.weight
                     without bias plus attn.q_bias / attn.v_bias (k bias zero), attn.relative_position_bias_table per
                     block and its int64 relative_position_index buffer, gamma_1 / gamma_2, fc_norm over the patch mean.
+  hf-beit           transformers BeitForImageClassification (microsoft/beit-base-patch16-224): beit.*, query (with
+                    bias), key (no bias), value (with bias), attention.attention.relative_position_bias.{table, index},
+                    lambda_1 / lambda_2, layernorm_before / _after, beit.pooler.layernorm over the patch mean, classifier.
   timm-avg-fcnorm   timm VisionTransformer with global_pool='avg' and fc_norm (the MAE fine-tuning recipe's head:
                     mean of the patch tokens, then fc_norm, then head; no final norm).
 
@@ -33,6 +36,11 @@ The forwards are written from the libraries' sources, not imported (neither is i
              Attention (qkv bias cat(q_bias, zeros, v_bias); attn = q*scale @ k^T + rel_pos_bias; softmax), Block
              (x + gamma_1 * attn(norm1(x)), x + gamma_2 * mlp(norm2(x))), Beit.forward_head (global_pool 'avg':
              mean of x[:, 1:], fc_norm, head).
+  HF BEiT    transformers src/transformers/models/beit/modeling_beit.py (BeitSelfAttention: scores / sqrt(head size) +
+             relative_position_bias; BeitLayer: lambda_1 * attention(layernorm_before(x)) + x, lambda_2 *
+             output(intermediate(layernorm_after(x))) + x; BeitModel.layernorm Identity with use_mean_pooling;
+             BeitPooler: layernorm(hidden_states[:, 1:].mean(1)); BeitForImageClassification: classifier(pooler)):
+             the same computation as timm's Beit, so beit_forward serves both on renamed tensors.
   HF DINOv2  transformers src/transformers/models/dinov2/modeling_dinov2.py at commit
              158e70c2857061643c9de3b66cc5af6d84eed73e: Dinov2Embeddings.interpolate_pos_encoding (bicubic,
              align_corners=False, scale_factor = (new + 0.1) / old), Dinov2Layer (norm1, attention, layer_scale1,
@@ -210,7 +218,7 @@ def relative_position_index(gh, gw):
     return index
 
 
-def beit_forward(w, x, patch, grid):
+def beit_forward(w, x, patch, grid, eps=EPS):
     """timm Beit.forward (use_abs_pos_emb=False, use_rel_pos_bias=True, global_pool 'avg')."""
     attns = []
     b = x.shape[0]
@@ -219,7 +227,7 @@ def beit_forward(w, x, patch, grid):
     n, hd = t.shape[1], D // HEADS
     for i in range(DEPTH):
         p = f"blocks.{i}."
-        y = F.layer_norm(t, (D,), w[p + "norm1.weight"], w[p + "norm1.bias"], EPS)
+        y = F.layer_norm(t, (D,), w[p + "norm1.weight"], w[p + "norm1.bias"], eps)
         bias = torch.cat([w[p + "attn.q_bias"], torch.zeros(D), w[p + "attn.v_bias"]])
         qkv = F.linear(y, w[p + "attn.qkv.weight"], bias).reshape(b, n, 3, HEADS, hd).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
@@ -228,9 +236,9 @@ def beit_forward(w, x, patch, grid):
         attns.append(a)
         o = F.linear((a @ v).transpose(1, 2).reshape(b, n, D), w[p + "attn.proj.weight"], w[p + "attn.proj.bias"])
         t = t + w[p + "gamma_1"] * o
-        h = F.linear(F.layer_norm(t, (D,), w[p + "norm2.weight"], w[p + "norm2.bias"], EPS), w[p + "mlp.fc1.weight"], w[p + "mlp.fc1.bias"])
+        h = F.linear(F.layer_norm(t, (D,), w[p + "norm2.weight"], w[p + "norm2.bias"], eps), w[p + "mlp.fc1.weight"], w[p + "mlp.fc1.bias"])
         t = t + w[p + "gamma_2"] * F.linear(F.gelu(h), w[p + "mlp.fc2.weight"], w[p + "mlp.fc2.bias"])
-    pooled = F.layer_norm(t[:, 1:].mean(dim=1), (D,), w["fc_norm.weight"], w["fc_norm.bias"], EPS)
+    pooled = F.layer_norm(t[:, 1:].mean(dim=1), (D,), w["fc_norm.weight"], w["fc_norm.bias"], eps)
     return F.linear(pooled, w["head.weight"], w["head.bias"]), attns
 
 
@@ -266,6 +274,63 @@ def timm_beit(name, seed, x, patch=16):
                            "first_conv": "patch_embed.proj", "classifier": "head", "license": "apache-2.0"},
         "label_names": [f"label {i}" for i in range(CLASSES)]})
     save_expected(folder, lambda t: beit_forward(w, t, patch, gs), x)
+
+
+def hf_beit(name, seed, x, patch=16):
+    """BeitForImageClassification with the tensors of a timm Beit renamed as transformers names them."""
+    g = torch.Generator().manual_seed(seed)
+    size = x.shape[-1]
+    gs = size // patch
+    rows = (2 * gs - 1) ** 2 + 3
+    w = {"cls_token": rand(g, 1, 1, D, scale=0.5),
+         "patch_embed.proj.weight": rand(g, D, 3, patch, patch, scale=0.05 * 14 / patch), "patch_embed.proj.bias": rand(g, D, scale=0.1),
+         "fc_norm.weight": rand(g, D, scale=0.1, mean=1.0), "fc_norm.bias": rand(g, D, scale=0.1),
+         "head.weight": rand(g, CLASSES, D, scale=0.3), "head.bias": rand(g, CLASSES, scale=0.1)}
+    e, tensors = "beit.embeddings.", {}
+    tensors.update({e + "cls_token": w["cls_token"], e + "patch_embeddings.projection.weight": w["patch_embed.proj.weight"],
+                    e + "patch_embeddings.projection.bias": w["patch_embed.proj.bias"],
+                    "beit.pooler.layernorm.weight": w["fc_norm.weight"], "beit.pooler.layernorm.bias": w["fc_norm.bias"],
+                    "classifier.weight": w["head.weight"], "classifier.bias": w["head.bias"]})
+    for i in range(DEPTH):
+        p, l = f"blocks.{i}.", f"beit.encoder.layer.{i}."
+        blk = block_params(g)
+        for k in ("norm1.weight", "norm1.bias", "attn.qkv.weight", "attn.proj.weight", "attn.proj.bias", "norm2.weight",
+                  "norm2.bias", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"):
+            w[p + k] = blk[k]
+        w[p + "attn.q_bias"], w[p + "attn.v_bias"] = rand(g, D, scale=0.1), rand(g, D, scale=0.1)
+        w[p + "gamma_1"], w[p + "gamma_2"] = blk["ls1.gamma"], blk["ls2.gamma"]
+        w[p + "attn.relative_position_bias_table"] = rand(g, rows, HEADS, scale=0.5)
+        w[p + "attn.relative_position_index"] = relative_position_index(gs, gs)
+        q, k, v = w[p + "attn.qkv.weight"].chunk(3, dim=0)
+        a = l + "attention.attention."
+        tensors.update({a + "query.weight": q, a + "query.bias": w[p + "attn.q_bias"], a + "key.weight": k,
+                        a + "value.weight": v, a + "value.bias": w[p + "attn.v_bias"],
+                        a + "relative_position_bias.relative_position_bias_table": w[p + "attn.relative_position_bias_table"],
+                        a + "relative_position_bias.relative_position_index": w[p + "attn.relative_position_index"],
+                        l + "attention.output.dense.weight": w[p + "attn.proj.weight"], l + "attention.output.dense.bias": w[p + "attn.proj.bias"],
+                        l + "layernorm_before.weight": w[p + "norm1.weight"], l + "layernorm_before.bias": w[p + "norm1.bias"],
+                        l + "layernorm_after.weight": w[p + "norm2.weight"], l + "layernorm_after.bias": w[p + "norm2.bias"],
+                        l + "intermediate.dense.weight": w[p + "mlp.fc1.weight"], l + "intermediate.dense.bias": w[p + "mlp.fc1.bias"],
+                        l + "output.dense.weight": w[p + "mlp.fc2.weight"], l + "output.dense.bias": w[p + "mlp.fc2.bias"],
+                        l + "lambda_1": w[p + "gamma_1"], l + "lambda_2": w[p + "gamma_2"]})
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    write_safetensors(os.path.join(folder, "model.safetensors"), tensors)
+    # configuration_beit.py fields as microsoft/beit-base-patch16-224's config.json writes them
+    write_json(os.path.join(folder, "config.json"), {
+        "architectures": ["BeitForImageClassification"], "model_type": "beit", "hidden_size": D,
+        "num_hidden_layers": DEPTH, "num_attention_heads": HEADS, "intermediate_size": MLP, "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "initializer_range": 0.02,
+        "layer_norm_eps": 1e-12, "image_size": size, "patch_size": patch, "num_channels": 3, "use_mask_token": False,
+        "use_absolute_position_embeddings": False, "use_relative_position_bias": True,
+        "use_shared_relative_position_bias": False, "layer_scale_init_value": 0.1, "drop_path_rate": 0.1,
+        "use_mean_pooling": True, "id2label": {str(i): f"label {i}" for i in range(CLASSES)},
+        "label2id": {f"label {i}": i for i in range(CLASSES)}})
+    write_json(os.path.join(folder, "preprocessor_config.json"), {
+        "do_center_crop": False, "do_normalize": True, "do_resize": True, "image_mean": [0.5, 0.5, 0.5],
+        "image_std": [0.5, 0.5, 0.5], "image_processor_type": "BeitImageProcessor", "resample": 2,
+        "size": {"height": size, "width": size}})
+    save_expected(folder, lambda t: beit_forward(w, t, patch, gs, eps=1e-12), x)
 
 
 def save_expected(folder, forward, x):
@@ -390,6 +455,7 @@ def main():
                 no_embed_class=True, init_values=1e-06)
     timm_family("timm-mae", "vit_base_patch16_224", "mae", seed=6, x=x64, patch=16, init_values=None)
     timm_beit("timm-beit", seed=9, x=x64)
+    hf_beit("hf-beit", seed=10, x=x64)
     timm_family("timm-avg-fcnorm", "vit_base_patch16_224", "augreg_in21k_ft_in1k", seed=7, x=x64, patch=16, classes=CLASSES,
                 pool="avg", fc_norm=True, init_values=None)
 

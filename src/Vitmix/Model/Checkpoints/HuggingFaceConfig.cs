@@ -18,8 +18,9 @@ internal static class HuggingFaceConfig
     {
         string? modelType = f.String("model_type");
         if (modelType is "dinov2" or "dinov2_with_registers") return ReadDinov2(f, fileName, preprocessorPath, modelType == "dinov2_with_registers");
-        if (modelType != null && modelType != "vit")
-            throw f.Error($"Hugging Face model_type '{modelType}' is not supported (only 'vit', 'dinov2' and 'dinov2_with_registers')");
+        bool beit = modelType is "beit" or "data2vec-vision";
+        if (modelType != null && modelType != "vit" && !beit)
+            throw f.Error($"Hugging Face model_type '{modelType}' is not supported (only 'vit', 'dinov2', 'dinov2_with_registers', 'beit' and 'data2vec-vision')");
         string act = f.String("hidden_act") ?? "gelu";
         // "gelu" is the exact erf GELU the engine runs; the tanh approximations would change the outputs
         if (act != "gelu") throw f.Error($"hidden_act '{act}' is not supported (only 'gelu', the exact erf form)");
@@ -40,6 +41,23 @@ internal static class HuggingFaceConfig
             Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f],
             Resize = ResizeMode.Squash, Interpolation = "bilinear", CropPct = 1.0,
         };
+        if (beit)
+        {
+            // BeitConfig / Data2VecVisionConfig (configuration_beit.py, configuration_data2vec_vision.py): relative
+            // position bias per layer or shared, absolute positions optional, LayerScale when layer_scale_init_value > 0,
+            // mean pooling with the pooler's layernorm (timm's fc_norm) or the class token after the final layernorm.
+            p.Origin = fileName + (modelType == "beit" ? " (Hugging Face BEiT)" : " (Hugging Face data2vec-vision)");
+            p.Family = modelType == "beit" ? "BEiT" : "data2vec-vision";
+            p.QvBias = true;
+            p.AbsolutePositionEmbedding = f.Bool("use_absolute_position_embeddings") ?? false;
+            p.RelativePositionBias = f.Bool("use_relative_position_bias") ?? false;
+            p.SharedRelativePositionBias = f.Bool("use_shared_relative_position_bias") ?? false;
+            p.LayerScale = (f.Double("layer_scale_init_value") ?? 0.1) > 0;
+            bool mean = f.Bool("use_mean_pooling") ?? true;
+            p.Pool = mean ? GlobalPool.Average : GlobalPool.Token;
+            p.FcNorm = mean;
+            p.PatchSize = f.Int("patch_size") ?? 16;
+        }
         var img = f.Size("image_size") ?? (224, 224);
         p.ImageHeight = img.H;
         p.ImageWidth = img.W;

@@ -37,6 +37,7 @@ internal abstract class KeyLayout
     {
         if (HuggingFaceDinov2KeyLayout.Find(keys) is { } dinov2) return dinov2;
         if (TimmBeitKeyLayout.Looks(keys)) return new TimmBeitKeyLayout();
+        if (HuggingFaceBeitKeyLayout.Find(keys) is { } beit) return beit;
         if (keys.Contains("vit.embeddings.patch_embeddings.projection.weight") || keys.Any(k => k.StartsWith("vit.encoder.layer.", StringComparison.Ordinal)))
             return new HuggingFaceKeyLayout("vit.");
         if (keys.Contains("embeddings.patch_embeddings.projection.weight") || keys.Any(k => k.StartsWith("encoder.layer.", StringComparison.Ordinal)))

@@ -29,6 +29,7 @@ public class FamilyTests
         ["timm-deit3"] = new("DeiT III (timm layout)", 64, 0, 1f),
         ["timm-mae"] = new("MAE, no classifier (outputs are features) (timm layout)", 64, 0, 1f),
         ["timm-beit"] = new("BEiT, patch-mean readout, relative position bias (timm layout)", 64, 0, 0f),
+        ["hf-beit"] = new("BEiT, patch-mean readout, relative position bias (Hugging Face layout)", 64, 0, 0f),
         ["timm-avg-fcnorm"] = new("ViT, patch-mean readout (timm layout)", 64, 0, 0f),
     };
 
