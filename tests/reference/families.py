@@ -24,6 +24,10 @@ preprocessor_config.json for Hugging Face), and expected/*.npy:
   hf-beit           transformers BeitForImageClassification (microsoft/beit-base-patch16-224): beit.*, query (with
                     bias), key (no bias), value (with bias), attention.attention.relative_position_bias.{table, index},
                     lambda_1 / lambda_2, layernorm_before / _after, beit.pooler.layernorm over the patch mean, classifier.
+  hf-data2vec       transformers Data2VecVisionForImageClassification (facebook/data2vec-vision-base-ft1k layout):
+                    the BEiT layout under data2vec_vision.*, here with use_shared_relative_position_bias=True (one
+                    table, data2vec_vision.encoder.relative_position_bias.*, as BEiT-style pre-training checkpoints
+                    store it) so that the shared path is checked too.
   timm-avg-fcnorm   timm VisionTransformer with global_pool='avg' and fc_norm (the MAE fine-tuning recipe's head:
                     mean of the patch tokens, then fc_norm, then head; no final norm).
 
@@ -276,8 +280,8 @@ def timm_beit(name, seed, x, patch=16):
     save_expected(folder, lambda t: beit_forward(w, t, patch, gs), x)
 
 
-def hf_beit(name, seed, x, patch=16):
-    """BeitForImageClassification with the tensors of a timm Beit renamed as transformers names them."""
+def hf_beit(name, seed, x, patch=16, prefix="beit.", shared=False):
+    """BeitForImageClassification (or Data2VecVision...) with a timm Beit's tensors renamed as transformers names them."""
     g = torch.Generator().manual_seed(seed)
     size = x.shape[-1]
     gs = size // patch
@@ -286,27 +290,32 @@ def hf_beit(name, seed, x, patch=16):
          "patch_embed.proj.weight": rand(g, D, 3, patch, patch, scale=0.05 * 14 / patch), "patch_embed.proj.bias": rand(g, D, scale=0.1),
          "fc_norm.weight": rand(g, D, scale=0.1, mean=1.0), "fc_norm.bias": rand(g, D, scale=0.1),
          "head.weight": rand(g, CLASSES, D, scale=0.3), "head.bias": rand(g, CLASSES, scale=0.1)}
-    e, tensors = "beit.embeddings.", {}
+    e, tensors = prefix + "embeddings.", {}
     tensors.update({e + "cls_token": w["cls_token"], e + "patch_embeddings.projection.weight": w["patch_embed.proj.weight"],
                     e + "patch_embeddings.projection.bias": w["patch_embed.proj.bias"],
-                    "beit.pooler.layernorm.weight": w["fc_norm.weight"], "beit.pooler.layernorm.bias": w["fc_norm.bias"],
+                    prefix + "pooler.layernorm.weight": w["fc_norm.weight"], prefix + "pooler.layernorm.bias": w["fc_norm.bias"],
                     "classifier.weight": w["head.weight"], "classifier.bias": w["head.bias"]})
+    table = rand(g, rows, HEADS, scale=0.5) if shared else None
+    if shared:
+        tensors[prefix + "encoder.relative_position_bias.relative_position_bias_table"] = table
+        tensors[prefix + "encoder.relative_position_bias.relative_position_index"] = relative_position_index(gs, gs)
     for i in range(DEPTH):
-        p, l = f"blocks.{i}.", f"beit.encoder.layer.{i}."
+        p, l = f"blocks.{i}.", f"{prefix}encoder.layer.{i}."
         blk = block_params(g)
         for k in ("norm1.weight", "norm1.bias", "attn.qkv.weight", "attn.proj.weight", "attn.proj.bias", "norm2.weight",
                   "norm2.bias", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias"):
             w[p + k] = blk[k]
         w[p + "attn.q_bias"], w[p + "attn.v_bias"] = rand(g, D, scale=0.1), rand(g, D, scale=0.1)
         w[p + "gamma_1"], w[p + "gamma_2"] = blk["ls1.gamma"], blk["ls2.gamma"]
-        w[p + "attn.relative_position_bias_table"] = rand(g, rows, HEADS, scale=0.5)
+        w[p + "attn.relative_position_bias_table"] = table if shared else rand(g, rows, HEADS, scale=0.5)
         w[p + "attn.relative_position_index"] = relative_position_index(gs, gs)
         q, k, v = w[p + "attn.qkv.weight"].chunk(3, dim=0)
         a = l + "attention.attention."
+        if not shared:
+            tensors.update({a + "relative_position_bias.relative_position_bias_table": w[p + "attn.relative_position_bias_table"],
+                            a + "relative_position_bias.relative_position_index": w[p + "attn.relative_position_index"]})
         tensors.update({a + "query.weight": q, a + "query.bias": w[p + "attn.q_bias"], a + "key.weight": k,
                         a + "value.weight": v, a + "value.bias": w[p + "attn.v_bias"],
-                        a + "relative_position_bias.relative_position_bias_table": w[p + "attn.relative_position_bias_table"],
-                        a + "relative_position_bias.relative_position_index": w[p + "attn.relative_position_index"],
                         l + "attention.output.dense.weight": w[p + "attn.proj.weight"], l + "attention.output.dense.bias": w[p + "attn.proj.bias"],
                         l + "layernorm_before.weight": w[p + "norm1.weight"], l + "layernorm_before.bias": w[p + "norm1.bias"],
                         l + "layernorm_after.weight": w[p + "norm2.weight"], l + "layernorm_after.bias": w[p + "norm2.bias"],
@@ -316,14 +325,15 @@ def hf_beit(name, seed, x, patch=16):
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), tensors)
-    # configuration_beit.py fields as microsoft/beit-base-patch16-224's config.json writes them
+    # configuration_beit.py / configuration_data2vec_vision.py fields as the hub's config.json writes them
     write_json(os.path.join(folder, "config.json"), {
-        "architectures": ["BeitForImageClassification"], "model_type": "beit", "hidden_size": D,
+        "architectures": ["BeitForImageClassification" if prefix == "beit." else "Data2VecVisionForImageClassification"],
+        "model_type": "beit" if prefix == "beit." else "data2vec-vision", "hidden_size": D,
         "num_hidden_layers": DEPTH, "num_attention_heads": HEADS, "intermediate_size": MLP, "hidden_act": "gelu",
         "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "initializer_range": 0.02,
         "layer_norm_eps": 1e-12, "image_size": size, "patch_size": patch, "num_channels": 3, "use_mask_token": False,
-        "use_absolute_position_embeddings": False, "use_relative_position_bias": True,
-        "use_shared_relative_position_bias": False, "layer_scale_init_value": 0.1, "drop_path_rate": 0.1,
+        "use_absolute_position_embeddings": False, "use_relative_position_bias": not shared,
+        "use_shared_relative_position_bias": shared, "layer_scale_init_value": 0.1, "drop_path_rate": 0.1,
         "use_mean_pooling": True, "id2label": {str(i): f"label {i}" for i in range(CLASSES)},
         "label2id": {f"label {i}": i for i in range(CLASSES)}})
     write_json(os.path.join(folder, "preprocessor_config.json"), {
@@ -456,6 +466,7 @@ def main():
     timm_family("timm-mae", "vit_base_patch16_224", "mae", seed=6, x=x64, patch=16, init_values=None)
     timm_beit("timm-beit", seed=9, x=x64)
     hf_beit("hf-beit", seed=10, x=x64)
+    hf_beit("hf-data2vec", seed=11, x=x64, prefix="data2vec_vision.", shared=True)
     timm_family("timm-avg-fcnorm", "vit_base_patch16_224", "augreg_in21k_ft_in1k", seed=7, x=x64, patch=16, classes=CLASSES,
                 pool="avg", fc_norm=True, init_values=None)
 

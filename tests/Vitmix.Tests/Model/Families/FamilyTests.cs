@@ -30,6 +30,7 @@ public class FamilyTests
         ["timm-mae"] = new("MAE, no classifier (outputs are features) (timm layout)", 64, 0, 1f),
         ["timm-beit"] = new("BEiT, patch-mean readout, relative position bias (timm layout)", 64, 0, 0f),
         ["hf-beit"] = new("BEiT, patch-mean readout, relative position bias (Hugging Face layout)", 64, 0, 0f),
+        ["hf-data2vec"] = new("data2vec-vision, patch-mean readout, shared relative position bias (Hugging Face layout)", 64, 0, 0f),
         ["timm-avg-fcnorm"] = new("ViT, patch-mean readout (timm layout)", 64, 0, 0f),
     };
 
