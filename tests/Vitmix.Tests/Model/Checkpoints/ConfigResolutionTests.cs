@@ -212,6 +212,9 @@ public class ConfigResolutionTests : IDisposable
     [InlineData("norm_pre.weight", "norm_pre")]
     [InlineData("blocks.0.attn.q_norm.weight", "qk_norm")]
     [InlineData("attn_pool.latent", "global_pool='map'")]
+    // EVA-02 (timm eva.py): SwiGLU with its sub-LayerNorm
+    [InlineData("blocks.0.mlp.fc1_g.weight", "SwiGLU")]
+    [InlineData("blocks.0.mlp.norm.weight", "scale_mlp_norm")]
     public void UnsupportedVariantsAreNamed(string extraKey, string named)
     {
         var state = RandomState(Small(), 10);
@@ -222,6 +225,24 @@ public class ConfigResolutionTests : IDisposable
         Assert.StartsWith(path + ": unsupported ViT variant", e.Message);
         Assert.Contains(named, e.Message);
         Assert.Contains(extraKey, e.Message);
+    }
+
+    [Fact]
+    public void ACheckpointWithoutAClassifierLoadsAsAFeatureModel()
+    {
+        // timm num_classes=0 (DINOv2, MAE backbones): the outputs are the class token's features, through an identity head
+        var state = RandomState(Small(), 12);
+        state.Remove("head.weight");
+        state.Remove("head.bias");
+        string path = dir.File("features.safetensors");
+        WriteState(path, state);
+        var model = ModelLoader.Load(path, new ModelOverrides { Heads = 2 });
+        Assert.True(model.Config.FeatureHead);
+        Assert.Equal(model.Config.EmbedDim, model.Config.NumClasses);
+        var x = new Vitmix.Engine.Tensor(1, 3, 32, 32);
+        var features = model.Network.Forward(x).Data;
+        Assert.Equal(model.Config.EmbedDim, features.Length);
+        Assert.Contains("no classifier", model.Family);
     }
 
     [Fact]
