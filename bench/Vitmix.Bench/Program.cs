@@ -11,6 +11,8 @@ if (args.Length > 1 && args[0] == "quick" && args[1] == "attnflow")
     return Vitmix.Bench.AttentionFlowBench.Run(args.Skip(2).ToArray());
 if (args.Length > 1 && args[0] == "quick" && args[1] == "ig")
     return Vitmix.Bench.IntegratedGradientsBench.Run(args.Skip(2).ToArray());
+if (args.Length > 1 && args[0] == "quick" && args[1] == "families")
+    return Vitmix.Bench.FamilyBench.Run(args.Skip(2).ToArray());
 if (args.Length > 1 && args[0] == "quick" && args[1] == "serve")
     return Vitmix.Bench.ServeLoadBench.Run(args.Skip(2).ToArray());
 if (args.Length > 0 && args[0] == "quick")
