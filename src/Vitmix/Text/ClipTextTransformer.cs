@@ -1,0 +1,105 @@
+using System.Numerics.Tensors;
+using Vitmix.Engine;
+
+namespace Vitmix.Text;
+
+/// <summary>
+/// The forward pass of CLIP's text tower for one tokenised prompt (openai/CLIP <c>clip/model.py</c> <c>encode_text</c>,
+/// commit 0845fc4; transformers <c>models/clip/modeling_clip.py</c> <c>CLIPTextTransformer</c> and
+/// <c>CLIPTextModelWithProjection</c>): x = token embedding + position embedding; per block
+/// x += attn(ln_1(x)) with a causal mask, x += mlp(ln_2(x)); then ln_final on the read-out token and the projection.
+/// </summary>
+/// <remarks>
+/// Only the positions up to the read-out token are computed: with the causal mask no later position reaches it, so the
+/// padding after &lt;|endoftext|&gt; (and its id: 0, or the pad token) cannot change the embedding, and dropping it is
+/// exact, not an approximation. Forward only: the text embeddings are constants for the image explainers.
+/// </remarks>
+internal sealed class ClipTextTransformer(ClipTextConfig config, ClipTextWeights weights)
+{
+    public ClipTextConfig Config => config;
+
+    /// <summary>
+    /// The read-out position of a padded row: the first largest id (<c>argmax</c>, as torch breaks ties) or the first
+    /// <paramref name="endOfText"/>; 0 when there is none, as <c>(ids == eos).int().argmax()</c> gives.
+    /// </summary>
+    public int ReadoutPosition(ReadOnlySpan<int> row, int endOfText)
+    {
+        if (config.Readout == ClipTextReadout.ArgmaxId) return row.IndexOf(TensorPrimitives.Max<int>(row));
+        int at = row.IndexOf(config.EosTokenId ?? endOfText);
+        return at < 0 ? 0 : at;
+    }
+
+    /// <summary>The projected (not normalised) embedding of the token at <paramref name="readout"/>, written to <paramref name="output"/> (E values).</summary>
+    public void Embed(ReadOnlySpan<int> row, int readout, Span<float> output)
+    {
+        int w = config.Width, n = readout + 1, heads = config.Heads, hd = w / heads, mlpHidden = config.MlpHidden;
+        if (readout < 0 || readout >= row.Length || row.Length > config.ContextLength)
+            throw new ArgumentException($"read-out position {readout} in a row of {row.Length} ids (context {config.ContextLength})");
+        var x = new float[n * w];
+        for (int t = 0; t < n; t++)
+        {
+            int id = row[t];
+            if ((uint)id >= (uint)config.VocabSize)
+                throw new ArgumentException($"token id {id} is outside the model's vocabulary of {config.VocabSize}");
+            TensorPrimitives.Add(weights.TokenEmbedding.AsSpan(id * w, w), weights.PositionEmbedding.AsSpan(t * w, w), x.AsSpan(t * w, w));
+        }
+        var h = new float[n * w];
+        var qkv = new float[n * 3 * w];
+        var context = new float[n * w];
+        var scores = new float[n * n];
+        var hidden = new float[n * mlpHidden];
+        var branch = new float[n * w];
+        float eps = (float)config.LayerNormEps, scale = 1f / MathF.Sqrt(hd);
+        foreach (var b in weights.Blocks)
+        {
+            LayerNorm.Forward(x, n, w, b.Norm1Weight, b.Norm1Bias, eps, h);
+            Gemm.Linear(h, b.InProjWeight, b.InProjBias, qkv, n, w, 3 * w);
+            for (int head = 0; head < heads; head++)
+            {
+                // Heads are interleaved in the features: q, k, v of head h start at h·hd, W + h·hd and 2W + h·hd of each row.
+                Gemm.Multiply(false, true, n, n, hd, scale, qkv.AsSpan(head * hd), 3 * w, qkv.AsSpan(w + head * hd), 3 * w, 0f, scores, n);
+                for (int i = 0; i < n; i++)
+                {
+                    // The causal mask: row i attends to positions 0..i only (the -inf entries' weights are exactly 0).
+                    Softmax.Rows(scores.AsSpan(i * n, i + 1), 1, i + 1);
+                    scores.AsSpan(i * n + i + 1, n - i - 1).Clear();
+                }
+                Gemm.Multiply(false, false, n, hd, n, 1f, scores, n, qkv.AsSpan(2 * w + head * hd), 3 * w, 0f, context.AsSpan(head * hd), w);
+            }
+            Gemm.Linear(context, b.OutProjWeight, b.OutProjBias, branch, n, w, w);
+            TensorPrimitives.Add(x, branch, x);
+            LayerNorm.Forward(x, n, w, b.Norm2Weight, b.Norm2Bias, eps, h);
+            Gemm.Linear(h, b.Fc1Weight, b.Fc1Bias, hidden, n, w, mlpHidden);
+            Activate(hidden, config.Activation);
+            Gemm.Linear(hidden, b.Fc2Weight, b.Fc2Bias, branch, n, mlpHidden, w);
+            TensorPrimitives.Add(x, branch, x);
+        }
+        // ln_final is per token, so normalising only the read-out row equals normalising all and then picking it.
+        var pooled = new float[w];
+        LayerNorm.Forward(x.AsSpan(readout * w, w), 1, w, weights.FinalNormWeight, weights.FinalNormBias, eps, pooled);
+        Gemm.Linear(pooled, weights.Projection, weights.ProjectionBias ?? [], output, 1, w, config.ProjectionDim);
+    }
+
+    static void Activate(Span<float> x, ClipTextActivation activation)
+    {
+        switch (activation)
+        {
+            case ClipTextActivation.Gelu:
+                Gelu.Forward(x, x);
+                break;
+            case ClipTextActivation.QuickGelu:
+                // x·σ(1.702·x), OpenAI's QuickGELU (clip/model.py).
+                var s = new float[x.Length];
+                TensorPrimitives.Multiply(x, 1.702f, s);
+                TensorPrimitives.Sigmoid(s, s);
+                TensorPrimitives.Multiply(x, s, x);
+                break;
+            default:
+                // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), torch's GELU(approximate='tanh').
+                const float k = 0.7978845608028654f;
+                foreach (ref float v in x)
+                    v = 0.5f * v * (1f + MathF.Tanh(k * (v + 0.044715f * v * v * v)));
+                break;
+        }
+    }
+}
