@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// Splits cleaned, lower-cased text into the pieces CLIP's regular expression finds (openai/CLIP

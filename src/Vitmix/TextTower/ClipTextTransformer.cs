@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Vitmix.Engine;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// The forward pass of CLIP's text tower for one tokenised prompt (openai/CLIP <c>clip/model.py</c> <c>encode_text</c>,

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Vitmix.Data;
 using Vitmix.IO;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// CLIP's byte-level byte-pair-encoding tokenizer (Radford et al. 2021; openai/CLIP <c>clip/simple_tokenizer.py</c> and

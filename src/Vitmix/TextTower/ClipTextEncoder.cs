@@ -1,6 +1,6 @@
 using Vitmix.Model.Checkpoints;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// Turns class prompts into CLIP text embeddings without Python: the tokenizer (<see cref="ClipTokenizer"/>) and the

@@ -1,6 +1,6 @@
 using Vitmix.Model.Checkpoints;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// The parameters of a CLIP text tower in one canonical form, read from either key layout: every linear weight as

@@ -1,6 +1,6 @@
 using Vitmix.Model.Checkpoints;
 
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>Where a checkpoint keeps its CLIP text tower.</summary>
 public enum ClipTextLayout

@@ -1,4 +1,4 @@
-namespace Vitmix.Text;
+namespace Vitmix.TextTower;
 
 /// <summary>
 /// CLIP's reversible map from the 256 byte values to printable characters (openai/CLIP <c>clip/simple_tokenizer.py</c>
