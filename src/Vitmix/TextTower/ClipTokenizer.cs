@@ -14,11 +14,12 @@ namespace Vitmix.TextTower;
 /// &lt;|endoftext|&gt;.
 /// </summary>
 /// <remarks>
-/// Microsoft.ML.Tokenizers 2.0.1 (BpeTokenizer with ByteLevel, EndOfWordSuffix and a regex pre-tokenizer) was
-/// considered and not used: its byte-level mode is GPT-2's (a space becomes 'Ġ' inside the piece), it has no CLIP
-/// clean-up (ftfy subset, HTML unescaping, Python lower-casing), and .NET's \p{L} misses letters outside the BMP; the
-/// ~300 lines here follow CLIP's rules directly. Where the clean-up differs from ftfy, see
-/// <c>ClipTextCleaning</c> and docs/clip-text.md.
+/// Microsoft.ML.Tokenizers 2.0.1 was tried first: a BpeTokenizer with ByteLevel, EndOfWordSuffix "&lt;/w&gt;", CLIP's
+/// pattern as a RegexPreTokenizer and the special tokens, on this repository's reference fixture
+/// (tests/reference/clip_text.py's 60 mixed texts). It has none of CLIP's clean-up (ftfy, HTML unescaping, Python
+/// lower-casing), and with that clean-up done before it, 56 of 60 texts came out identical: .NET's \p{L} does not match
+/// letters outside the BMP (𝐀, CJK extension B), and its special-token split differs where a punctuation run reaches
+/// into "&lt;|endoftext|&gt;". CLIP's rules are written out here instead (no dependency, all 60 identical).
 /// </remarks>
 public sealed class ClipTokenizer
 {
@@ -44,7 +45,8 @@ public sealed class ClipTokenizer
     /// <summary>The largest id + 1: a text transformer's token embedding must have at least this many rows.</summary>
     public int VocabularySize { get; }
 
-    ClipTokenizer(Dictionary<string, int> vocabulary, Dictionary<(string, string), int> ranks, int pad, string source)
+    /// <summary>Checks the vocabulary; <paramref name="padToken"/> null pads with id 0 (OpenAI).</summary>
+    ClipTokenizer(Dictionary<string, int> vocabulary, Dictionary<(string, string), int> ranks, string? padToken, string source)
     {
         this.vocabulary = vocabulary;
         this.ranks = ranks;
@@ -57,7 +59,8 @@ public sealed class ClipTokenizer
             : throw new InvalidDataException($"{source}: has no entry for {ClipPreTokenizer.StartOfText}");
         EndOfText = vocabulary.TryGetValue(ClipPreTokenizer.EndOfText, out int eot) ? eot
             : throw new InvalidDataException($"{source}: has no entry for {ClipPreTokenizer.EndOfText}");
-        Pad = pad < 0 ? EndOfText : pad;
+        Pad = padToken == null ? 0 : vocabulary.TryGetValue(padToken, out int pad) ? pad
+            : throw new InvalidDataException($"{source}: has no entry for the pad token {padToken}");
         VocabularySize = vocabulary.Values.Max() + 1;
     }
 
@@ -72,9 +75,7 @@ public sealed class ClipTokenizer
         var vocabulary = ReadVocabulary(vocabJson);
         var lines = ReadText(mergesTxt, "a merges.txt file").Trim().Split('\n');
         var ranks = Ranks(ParseMerges(lines, mergesTxt));
-        int pad = vocabulary.TryGetValue(padToken, out int p) ? p
-            : throw new InvalidDataException($"{vocabJson}: has no entry for the pad token {padToken}");
-        return new ClipTokenizer(vocabulary, ranks, pad, vocabJson);
+        return new ClipTokenizer(vocabulary, ranks, padToken, vocabJson);
     }
 
     /// <summary>
@@ -113,7 +114,7 @@ public sealed class ClipTokenizer
         foreach (var (left, right) in merges) vocabulary[left + right] = next++;
         vocabulary[ClipPreTokenizer.StartOfText] = next++;
         vocabulary[ClipPreTokenizer.EndOfText] = next;
-        return new ClipTokenizer(vocabulary, Ranks(merges), 0, bpeGz);
+        return new ClipTokenizer(vocabulary, Ranks(merges), null, bpeGz);
     }
 
     /// <summary>
