@@ -5,17 +5,20 @@ Written from the libraries' sources (read, not imported: open_clip, transformers
   basic_clean, whitespace_clean; commit 0848ed71e5bb5b4eaaa4048364001877630345dc) and clip/clip.py tokenize
   (sot + ids + eot, truncate to the context keeping eot last, pad with 0); Hugging Face CLIPTokenizer
   (models/clip/tokenization_clip.py) reads the same rules from vocab.json + merges.txt
-  (merges: file.strip().split("\n")[1:49152-256-2+1]) and pads with <|endoftext|>.
+  (merges: file.strip().split("\n")[1:49152-256-2+1]; commit 730f568b3934d5b08d0dd4c8749545c26928fa13) and pads
+  with <|endoftext|>.
   basic_clean here is html.unescape twice + strip WITHOUT ftfy.fix_text; every text below is one fix_text leaves
   unchanged (no mojibake, curly quotes, ligatures, fullwidth forms or control characters).
-- HF layout: transformers models/clip/modeling_clip.py CLIPTextTransformer + CLIPTextModelWithProjection (q scaled by
+- HF layout: transformers models/clip/modeling_clip.py (commit 679021a6b0ded09d623a96e2bd2f822c5a548872)
+  CLIPTextTransformer + CLIPTextModelWithProjection (q scaled by
   head_dim**-0.5, causal mask, pre-norm layers layer_norm1/self_attn/layer_norm2/mlp.fc1/fc2, final_layer_norm,
   pooled = argmax of the ids when eos_token_id == 2 (legacy configs, as openai/clip-vit-base-patch16's) else the first
-  eos_token_id, text_projection without bias); config.json text_config fields as CLIPTextConfig names them.
+  eos_token_id, text_projection without bias); config.json text_config fields as CLIPTextConfig names them
+  (configuration_clip.py, commit b5af059ac607611600c46a7d1e0df0cae2862d01).
 - OpenAI/open_clip layout: openai/CLIP clip/model.py (commit 0845fc462666c43bda82243874b66a0071464510)
   ResidualAttentionBlock with nn.MultiheadAttention and the additive -inf causal mask, encode_text (token_embedding
   + positional_embedding, LND transformer, ln_final, x[arange, text.argmax(-1)] @ text_projection); open_clip
-  src/open_clip/transformer.py TextTransformer (same keys at the CLIP model's top level, act_layer nn.GELU unless
+  src/open_clip/transformer.py (commit 01c3cd5a6adb5a3d70002eb5f395212a39a71e16) TextTransformer (same keys at the CLIP model's top level, act_layer nn.GELU unless
   model_cfg.quick_gelu) with open_clip_config.json {"model_cfg": {"embed_dim", "text_cfg": {...}}, "preprocess_cfg"}.
 
 The fixture vocabulary is CLIP's construction (256 byte symbols, the same with </w>, one entry per merge,

@@ -88,7 +88,8 @@ public sealed record ClipTextConfig
     /// <summary>
     /// The text tower of a Hugging Face <c>config.json</c>: <c>text_config</c> of a <c>CLIPModel</c> (or the root of a
     /// <c>clip_text_model</c>), with <c>CLIPTextConfig</c>'s defaults for absent fields (transformers
-    /// <c>models/clip/configuration_clip.py</c>).
+    /// <c>models/clip/configuration_clip.py</c>, commit b5af059; the read-out rule of
+    /// <c>modeling_clip.py</c>, commit 679021a).
     /// </summary>
     internal static ClipTextConfig FromHuggingFace(string configPath)
     {
@@ -127,7 +128,7 @@ public sealed record ClipTextConfig
 
     /// <summary>
     /// The text tower of an <c>open_clip_config.json</c> (<c>model_cfg.text_cfg</c>, open_clip's <c>CLIPTextCfg</c>
-    /// defaults; <c>quick_gelu</c> and <c>embed_dim</c> from <c>model_cfg</c>). Text towers open_clip builds from
+    /// defaults, <c>src/open_clip/transformer.py</c> commit 01c3cd5; <c>quick_gelu</c> and <c>embed_dim</c> from <c>model_cfg</c>). Text towers open_clip builds from
     /// another library (<c>hf_model_name</c>) or with options this port lacks are refused by name.
     /// </summary>
     internal static ClipTextConfig FromOpenClip(string configPath, bool projectionBias)

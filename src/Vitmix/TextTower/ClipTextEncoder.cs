@@ -74,6 +74,21 @@ public sealed class ClipTextEncoder
     }
 
     /// <summary>
+    /// True when <paramref name="folderOrFile"/> is a CLIP checkpoint that holds a text tower in either layout (reads
+    /// only the safetensors header): what a command checks before it offers prompts instead of a text-embedding file.
+    /// False for a missing path, an image-only checkpoint or a file that is not safetensors.
+    /// </summary>
+    public static bool HasTextTower(string folderOrFile)
+    {
+        try
+        {
+            using var file = SafeTensorsFile.Open(Locate(folderOrFile).Weights);
+            return file.Contains("text_model.embeddings.token_embedding.weight") || file.Contains("token_embedding.weight");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
     /// The text embeddings of <paramref name="prompts"/>, row-major (count, <see cref="EmbeddingSize"/>), one row per
     /// prompt, not normalised (a zero-shot head normalises them). Prompts longer than the context are truncated as
     /// <c>clip.tokenize(..., truncate=True)</c> truncates them.

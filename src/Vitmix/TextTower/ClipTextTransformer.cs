@@ -6,7 +6,8 @@ namespace Vitmix.TextTower;
 /// <summary>
 /// The forward pass of CLIP's text tower for one tokenised prompt (openai/CLIP <c>clip/model.py</c> <c>encode_text</c>,
 /// commit 0845fc4; transformers <c>models/clip/modeling_clip.py</c> <c>CLIPTextTransformer</c> and
-/// <c>CLIPTextModelWithProjection</c>): x = token embedding + position embedding; per block
+/// <c>CLIPTextModelWithProjection</c>, commit 679021a; open_clip <c>src/open_clip/transformer.py</c> <c>TextTransformer</c>,
+/// commit 01c3cd5): x = token embedding + position embedding; per block
 /// x += attn(ln_1(x)) with a causal mask, x += mlp(ln_2(x)); then ln_final on the read-out token and the projection.
 /// </summary>
 /// <remarks>

@@ -102,6 +102,15 @@ public sealed class ClipTextEncoderTests
     }
 
     [Fact]
+    public void HasTextTowerReadsOnlyTheHeader()
+    {
+        Assert.True(ClipTextEncoder.HasTextTower(Hf));
+        Assert.True(ClipTextEncoder.HasTextTower(Path.Combine(OpenClip, "open_clip_model.safetensors")));
+        Assert.False(ClipTextEncoder.HasTextTower(Path.Combine(Hf, "absent")));
+        Assert.False(ClipTextEncoder.HasTextTower(Path.Combine(Hf, "vocab.json")));
+    }
+
+    [Fact]
     public void PromptsFillTheTemplate()
     {
         Assert.Equal(["a photo of a cat.", "a photo of a golden retriever."],
