@@ -98,14 +98,23 @@ public sealed class ClipTextEncoder
         ArgumentNullException.ThrowIfNull(prompts);
         int length = Config.ContextLength, e = EmbeddingSize;
         var rows = Tokenizer.Tokenize(prompts, length);
+        var readouts = new int[prompts.Count];
+        for (int r = 0; r < prompts.Count; r++) readouts[r] = transformer.ReadoutPosition(rows.AsSpan(r * length, length), Tokenizer.EndOfText);
         var output = new float[checked(prompts.Count * e)];
-        for (int r = 0; r < prompts.Count; r++)
+        // Batches of about BatchTokens tokens: large enough that the weights are streamed once for many prompts,
+        // small enough that the activations (tokens × MLP width) stay a few tens of MB.
+        for (int first = 0; first < prompts.Count;)
         {
-            var row = rows.AsSpan(r * length, length);
-            transformer.Embed(row, transformer.ReadoutPosition(row, Tokenizer.EndOfText), output.AsSpan(r * e, e));
+            int count = 0, tokens = 0;
+            while (first + count < prompts.Count && (count == 0 || tokens + readouts[first + count] + 1 <= BatchTokens))
+                tokens += readouts[first + count++] + 1;
+            transformer.Embed(rows.AsSpan(first * length, count * length), length, readouts.AsSpan(first, count), output.AsSpan(first * e, count * e));
+            first += count;
         }
         return output;
     }
+
+    const int BatchTokens = 2048;
 
     /// <summary>One prompt per label: <paramref name="template"/> with every "{}" replaced by the label ("a photo of a {}").</summary>
     public static IReadOnlyList<string> Prompts(string template, IReadOnlyList<string> labels)

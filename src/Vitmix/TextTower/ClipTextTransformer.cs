@@ -30,55 +30,82 @@ internal sealed class ClipTextTransformer(ClipTextConfig config, ClipTextWeights
         return at < 0 ? 0 : at;
     }
 
-    /// <summary>The projected (not normalised) embedding of the token at <paramref name="readout"/>, written to <paramref name="output"/> (E values).</summary>
-    public void Embed(ReadOnlySpan<int> row, int readout, Span<float> output)
+    /// <summary>
+    /// The projected (not normalised) embeddings of a batch of tokenised prompts: row r of <paramref name="rows"/>
+    /// (each <paramref name="rowLength"/> ids) read out at <paramref name="readouts"/>[r], written to row r of
+    /// <paramref name="output"/> (E values each).
+    /// </summary>
+    /// <remarks>
+    /// The prompts' tokens are stacked into one (T, W) matrix, so every linear layer streams its weights once per batch
+    /// instead of once per prompt (the cost that dominates at CLIP's sizes); attention runs per prompt and head over
+    /// that prompt's own rows.
+    /// </remarks>
+    public void Embed(ReadOnlySpan<int> rows, int rowLength, ReadOnlySpan<int> readouts, Span<float> output)
     {
-        int w = config.Width, n = readout + 1, heads = config.Heads, hd = w / heads, mlpHidden = config.MlpHidden;
-        if (readout < 0 || readout >= row.Length || row.Length > config.ContextLength)
-            throw new ArgumentException($"read-out position {readout} in a row of {row.Length} ids (context {config.ContextLength})");
-        var x = new float[n * w];
-        for (int t = 0; t < n; t++)
+        int w = config.Width, heads = config.Heads, hd = w / heads, mlpHidden = config.MlpHidden, count = readouts.Length;
+        if (rowLength > config.ContextLength || rows.Length != count * rowLength || output.Length != count * config.ProjectionDim)
+            throw new ArgumentException($"{count} rows of {rowLength} ids (context {config.ContextLength}) in {rows.Length} ids, output {output.Length}");
+        var start = new int[count + 1];
+        for (int r = 0; r < count; r++)
         {
-            int id = row[t];
-            if ((uint)id >= (uint)config.VocabSize)
-                throw new ArgumentException($"token id {id} is outside the model's vocabulary of {config.VocabSize}");
-            TensorPrimitives.Add(weights.TokenEmbedding.AsSpan(id * w, w), weights.PositionEmbedding.AsSpan(t * w, w), x.AsSpan(t * w, w));
+            if (readouts[r] < 0 || readouts[r] >= rowLength)
+                throw new ArgumentException($"read-out position {readouts[r]} in a row of {rowLength} ids");
+            start[r + 1] = start[r] + readouts[r] + 1;
         }
-        var h = new float[n * w];
-        var qkv = new float[n * 3 * w];
-        var context = new float[n * w];
-        var scores = new float[n * n];
-        var hidden = new float[n * mlpHidden];
-        var branch = new float[n * w];
+        int total = start[count];
+        var x = new float[total * w];
+        for (int r = 0; r < count; r++)
+            for (int t = 0; t <= readouts[r]; t++)
+            {
+                int id = rows[r * rowLength + t];
+                if ((uint)id >= (uint)config.VocabSize)
+                    throw new ArgumentException($"token id {id} is outside the model's vocabulary of {config.VocabSize}");
+                TensorPrimitives.Add(weights.TokenEmbedding.AsSpan(id * w, w), weights.PositionEmbedding.AsSpan(t * w, w),
+                    x.AsSpan((start[r] + t) * w, w));
+            }
+        var h = new float[total * w];
+        var qkv = new float[total * 3 * w];
+        var context = new float[total * w];
+        var scores = new float[rowLength * rowLength];
+        var hidden = new float[total * mlpHidden];
+        var branch = new float[total * w];
         float eps = (float)config.LayerNormEps, scale = 1f / MathF.Sqrt(hd);
         foreach (var b in weights.Blocks)
         {
-            LayerNorm.Forward(x, n, w, b.Norm1Weight, b.Norm1Bias, eps, h);
-            Gemm.Linear(h, b.InProjWeight, b.InProjBias, qkv, n, w, 3 * w);
-            for (int head = 0; head < heads; head++)
-            {
-                // Heads are interleaved in the features: q, k, v of head h start at h·hd, W + h·hd and 2W + h·hd of each row.
-                Gemm.Multiply(false, true, n, n, hd, scale, qkv.AsSpan(head * hd), 3 * w, qkv.AsSpan(w + head * hd), 3 * w, 0f, scores, n);
-                for (int i = 0; i < n; i++)
-                {
-                    // The causal mask: row i attends to positions 0..i only (the -inf entries' weights are exactly 0).
-                    Softmax.Rows(scores.AsSpan(i * n, i + 1), 1, i + 1);
-                    scores.AsSpan(i * n + i + 1, n - i - 1).Clear();
-                }
-                Gemm.Multiply(false, false, n, hd, n, 1f, scores, n, qkv.AsSpan(2 * w + head * hd), 3 * w, 0f, context.AsSpan(head * hd), w);
-            }
-            Gemm.Linear(context, b.OutProjWeight, b.OutProjBias, branch, n, w, w);
+            LayerNorm.Forward(x, total, w, b.Norm1Weight, b.Norm1Bias, eps, h);
+            Gemm.Linear(h, b.InProjWeight, b.InProjBias, qkv, total, w, 3 * w);
+            for (int r = 0; r < count; r++) Attend(qkv.AsSpan(start[r] * 3 * w), context.AsSpan(start[r] * w), start[r + 1] - start[r], scores, scale);
+            Gemm.Linear(context, b.OutProjWeight, b.OutProjBias, branch, total, w, w);
             TensorPrimitives.Add(x, branch, x);
-            LayerNorm.Forward(x, n, w, b.Norm2Weight, b.Norm2Bias, eps, h);
-            Gemm.Linear(h, b.Fc1Weight, b.Fc1Bias, hidden, n, w, mlpHidden);
+            LayerNorm.Forward(x, total, w, b.Norm2Weight, b.Norm2Bias, eps, h);
+            Gemm.Linear(h, b.Fc1Weight, b.Fc1Bias, hidden, total, w, mlpHidden);
             Activate(hidden, config.Activation);
-            Gemm.Linear(hidden, b.Fc2Weight, b.Fc2Bias, branch, n, mlpHidden, w);
+            Gemm.Linear(hidden, b.Fc2Weight, b.Fc2Bias, branch, total, mlpHidden, w);
             TensorPrimitives.Add(x, branch, x);
         }
-        // ln_final is per token, so normalising only the read-out row equals normalising all and then picking it.
-        var pooled = new float[w];
-        LayerNorm.Forward(x.AsSpan(readout * w, w), 1, w, weights.FinalNormWeight, weights.FinalNormBias, eps, pooled);
-        Gemm.Linear(pooled, weights.Projection, weights.ProjectionBias ?? [], output, 1, w, config.ProjectionDim);
+        // ln_final is per token, so normalising only the read-out rows equals normalising all and then picking them.
+        var pooled = new float[count * w];
+        for (int r = 0; r < count; r++)
+            LayerNorm.Forward(x.AsSpan((start[r + 1] - 1) * w, w), 1, w, weights.FinalNormWeight, weights.FinalNormBias, eps, pooled.AsSpan(r * w, w));
+        Gemm.Linear(pooled, weights.Projection, weights.ProjectionBias ?? [], output, count, w, config.ProjectionDim);
+    }
+
+    /// <summary>Causal multi-head attention over one prompt's <paramref name="n"/> rows of fused q, k, v; context is (n, W).</summary>
+    void Attend(Span<float> qkv, Span<float> context, int n, float[] scores, float scale)
+    {
+        int w = config.Width, heads = config.Heads, hd = w / heads;
+        for (int head = 0; head < heads; head++)
+        {
+            // Heads are interleaved in the features: q, k, v of head h start at h·hd, W + h·hd and 2W + h·hd of each row.
+            Gemm.Multiply(false, true, n, n, hd, scale, qkv[(head * hd)..], 3 * w, qkv[(w + head * hd)..], 3 * w, 0f, scores, n);
+            for (int i = 0; i < n; i++)
+            {
+                // The causal mask: row i attends to positions 0..i only (the -inf entries' weights are exactly 0).
+                Softmax.Rows(scores.AsSpan(i * n, i + 1), 1, i + 1);
+                scores.AsSpan(i * n + i + 1, n - i - 1).Clear();
+            }
+            Gemm.Multiply(false, false, n, hd, n, 1f, scores, n, qkv[(2 * w + head * hd)..], 3 * w, 0f, context[(head * hd)..], w);
+        }
     }
 
     static void Activate(Span<float> x, ClipTextActivation activation)
