@@ -73,6 +73,54 @@ public sealed class ClipTextEncoderTests
     }
 
     [Fact]
+    public void StandaloneTextModelConfigLoadsTheSameTower()
+    {
+        // CLIPTextModelWithProjection's config.json: the text fields at the root, model_type clip_text_model.
+        using var doc = ClipTextReference.Expected();
+        var dir = Directory.CreateTempSubdirectory("vitmix-cliptext-").FullName;
+        try
+        {
+            foreach (var name in new[] { "model.safetensors", "vocab.json", "merges.txt" }) File.Copy(Path.Combine(Hf, name), Path.Combine(dir, name));
+            using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(Hf, "config.json"))))
+                File.WriteAllText(Path.Combine(dir, "config.json"), config.RootElement.GetProperty("text_config").GetRawText());
+            var encoder = ClipTextEncoder.Load(dir);
+            AssertRows(ClipTextReference.Rows(doc, "hf_embeddings"), encoder.Encode(ClipTextReference.Prompts(doc)), 16);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void OpenClipProjectionWithBias()
+    {
+        // open_clip's proj_bias: text_projection is an nn.Linear (E, W) with a bias instead of the (W, E) parameter.
+        using var doc = ClipTextReference.Expected();
+        var dir = Directory.CreateTempSubdirectory("vitmix-cliptext-").FullName;
+        try
+        {
+            var entries = new List<Vitmix.Model.Checkpoints.SafeTensorEntry>();
+            using (var f = Vitmix.Model.Checkpoints.SafeTensorsFile.Open(Path.Combine(OpenClip, "open_clip_model.safetensors")))
+                foreach (var info in f.Tensors)
+                {
+                    var data = f.ReadFloats(info.Name);
+                    var shape = f.IntShape(info);
+                    if (info.Name != "text_projection") { entries.Add(new(info.Name, shape, data)); continue; }
+                    int w = shape[0], e = shape[1];
+                    var linear = new float[e * w];
+                    for (int r = 0; r < w; r++) for (int k = 0; k < e; k++) linear[k * w + r] = data[r * e + k];
+                    entries.Add(new("text_projection.weight", [e, w], linear));
+                    entries.Add(new("text_projection.bias", [e], Enumerable.Range(0, e).Select(k => 0.5f * k).ToArray()));
+                }
+            Vitmix.Model.Checkpoints.SafeTensorsWriter.Write(Path.Combine(dir, "open_clip_model.safetensors"), entries);
+            foreach (var name in new[] { "open_clip_config.json", "bpe_simple_vocab_16e6.txt.gz" }) File.Copy(Path.Combine(OpenClip, name), Path.Combine(dir, name));
+            var encoder = ClipTextEncoder.Load(dir);
+            Assert.True(encoder.Config.ProjectionBias);
+            var expected = ClipTextReference.Rows(doc, "open_clip_embeddings").Select(row => row.Select((v, k) => v + 0.5f * k).ToArray()).ToArray();
+            AssertRows(expected, encoder.Encode(ClipTextReference.Prompts(doc)), 16);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void PaddingAndOtherRowsDoNotChangeAnEmbedding()
     {
         var encoder = ClipTextEncoder.Load(Hf);
