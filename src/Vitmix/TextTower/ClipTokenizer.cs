@@ -8,10 +8,10 @@ namespace Vitmix.TextTower;
 /// <summary>
 /// CLIP's byte-level byte-pair-encoding tokenizer (Radford et al. 2021; openai/CLIP <c>clip/simple_tokenizer.py</c>,
 /// commit 0848ed7, and <c>clip/clip.py</c> <c>tokenize</c>; Hugging Face <c>CLIPTokenizer</c>,
-/// <c>models/clip/tokenization_clip.py</c> commit 730f568, reads the same rules from <c>vocab.json</c> and <c>merges.txt</c>). A prompt is cleaned and lower-cased, split by CLIP's pattern, each
-/// piece's UTF-8 bytes mapped to printable symbols, the last symbol given the end-of-word suffix <c>&lt;/w&gt;</c>, and
-/// the symbols merged pair by pair, lowest merge rank first; the ids are framed by &lt;|startoftext|&gt; and
-/// &lt;|endoftext|&gt;.
+/// <c>models/clip/tokenization_clip.py</c> commit 730f568, reads the same rules from <c>vocab.json</c> and
+/// <c>merges.txt</c>). A prompt is cleaned and lower-cased, split by CLIP's pattern, each piece's UTF-8 bytes mapped to
+/// printable symbols, the last symbol given the end-of-word suffix <c>&lt;/w&gt;</c>, and the symbols merged pair by
+/// pair, lowest merge rank first; the ids are framed by &lt;|startoftext|&gt; and &lt;|endoftext|&gt;.
 /// </summary>
 /// <remarks>
 /// Microsoft.ML.Tokenizers 2.0.1 was tried first: a BpeTokenizer with ByteLevel, EndOfWordSuffix "&lt;/w&gt;", CLIP's
