@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Vitmix.Engine;
 
 namespace Vitmix.Layers;
@@ -113,6 +114,7 @@ public sealed class Readout : ReadoutLayer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
+        if (context.Packed is { } packed) return ForwardPacked(input, packed, context);
         int b = input.Dim(0), n = input.Dim(1), d = input.Dim(2);
         var ops = context.Backend;
         Tensor y;
@@ -143,6 +145,36 @@ public sealed class Readout : ReadoutLayer
         if (KeepTokenWeights(context, b, n) is { } w)
             for (int i = 0; i < b; i++) TokenWeights(n, w.Data.AsSpan(i * n, n));
         context.Save(this, new Record(input, y));
+        return y;
+    }
+
+    /// <summary>(1, T, D) packed sequences → (S, R, D'): each sequence read out from its own rows.</summary>
+    Tensor ForwardPacked(Tensor input, PackedSequences packed, ForwardContext context)
+    {
+        int s = packed.Count, d = input.Dim(2);
+        bool both = ReadoutKind == ReadoutKind.ClassAndPatchMean;
+        var y = both ? context.Rent(s, 1, 2 * d) : context.Rent(s, Rows, d);
+        for (int i = 0; i < s; i++)
+        {
+            int first = packed.Start(i), length = packed.Length(i);
+            if (ReadoutKind != ReadoutKind.PrefixTokens)
+            {
+                if (length <= PrefixTokens) throw new ArgumentException($"packed sequence {i} has no patch token to average");
+                // class token first when both are read out
+                if (both) context.Backend.Copy(input, (long)first * d, y, (long)i * 2 * d, d);
+                // the same sum and division as the batched MeanOfRows, so a packed pass gives the batched logits bit for bit
+                var mean = both ? y.Data.AsSpan(i * 2 * d + d, d) : y.Data.AsSpan(i * d, d);
+                var rows = input.Data.AsSpan((first + PrefixTokens) * d, (length - PrefixTokens) * d);
+                mean.Clear();
+                for (int t = 0; t < length - PrefixTokens; t++) TensorPrimitives.Add(mean, rows.Slice(t * d, d), mean);
+                TensorPrimitives.Divide(mean, length - PrefixTokens, mean);
+            }
+            else
+            {
+                if (length < Rows) throw new ArgumentException($"packed sequence {i} has {length} tokens for {Rows} readout rows");
+                context.Backend.Copy(input, (long)first * d, y, (long)i * Rows * d, (long)Rows * d);
+            }
+        }
         return y;
     }
 

@@ -174,6 +174,25 @@ public class FamilyTests
     }
 
     [Theory, MemberData(nameof(Families))]
+    public void KeptPatchesOfDifferentCountsGiveEachSubsetsOwnLogits(string name)
+    {
+        // token deletion and TIS run subsets of different lengths together: packed (class + patch mean, registers),
+        // or one batch per length (BEiT's relative position bias needs each token's place)
+        var model = ModelLoader.Load(Folder(name)).Network;
+        var x = Input(name);
+        var one = new Tensor(x.Data.AsSpan(0, (int)(x.Length / 2)).ToArray(), 1, x.Dim(1), x.Dim(2), x.Dim(3));
+        int[][] lists = [[0, 3, 5], [1, 2, 4, 7, 9, 15], [6]];
+        var together = model.ForwardTokens(one, lists).Data;
+        int k = model.Config.NumClasses;
+        for (int s = 0; s < lists.Length; s++)
+        {
+            var alone = model.ForwardTokens(one, [lists[s]]).Data;
+            for (int j = 0; j < k; j++)
+                Assert.True(Math.Abs(together[s * k + j] - alone[j]) <= 1e-5f * (1 + Math.Abs(alone[j])), $"{name} subset {s} logit {j}: {together[s * k + j]} vs {alone[j]}");
+        }
+    }
+
+    [Theory, MemberData(nameof(Families))]
     public void InfoNamesTheFamily(string name)
     {
         var r = CliRunner.Run("info", "--model", Folder(name));
