@@ -61,9 +61,9 @@ public sealed class Attention : Layer
         var attended = context.Rent(b, n, Dim);
         if (RelativePositionBias is { } rpb)
         {
-            var (bias, stride) = rpb.For(context, b, n);
+            var (bias, stride) = rpb.For(context, context.KeptPatches, b, n);
             context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim, bias, stride);
-            if (stride != 0) context.Return(bias);
+            context.Return(bias);
         }
         else context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
         if (probabilities != null)
@@ -147,10 +147,10 @@ public sealed class Attention : Layer
             // the softmax's input is q·kᵀ/√d + bias
             biased = context.Rent(b, h, n, n);
             context.Backend.Copy(logits!, 0, biased, 0, logits!.Length);
-            var (bias, stride) = rpb.For(context.Forward, b, n);
+            var (bias, stride) = rpb.For(context, null, b, n);
             long square = (long)h * n * n;
             for (int i = 0; i < b; i++) context.Backend.AddAt(biased, i * square, bias, i * stride, square);
-            if (stride != 0) context.Return(bias);
+            context.Return(bias);
         }
         var rLogits = softmax.Apply(context, biased ?? logits ?? r.Probabilities, r.Probabilities, rProbabilities);
         var rScores = rLogits;

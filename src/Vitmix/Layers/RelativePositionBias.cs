@@ -12,9 +12,6 @@ namespace Vitmix.Layers;
 /// </summary>
 public sealed class RelativePositionBias
 {
-    readonly object gate = new();
-    float[]? full;
-
     /// <param name="table">((2·Gh − 1)(2·Gw − 1) + 3, H) biases, row-major.</param>
     public RelativePositionBias(string name, float[] table, int gridHeight, int gridWidth, int heads)
     {
@@ -53,57 +50,39 @@ public sealed class RelativePositionBias
         return (yi - yj + GridHeight - 1) * (2 * GridWidth - 1) + (xi - xj + GridWidth - 1);
     }
 
-    /// <summary>The bias (H, N, N) of the full sequence, built once.</summary>
-    public float[] Full()
-    {
-        lock (gate)
-        {
-            if (full != null) return full;
-            int n = Tokens, h = Heads;
-            var bias = new float[(long)h * n * n];
-            var t = Table.Value.Data;
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    int row = Index(i, j);
-                    for (int head = 0; head < h; head++) bias[((long)head * n + i) * n + j] = t[row * h + head];
-                }
-            return full = bias;
-        }
-    }
-
     /// <summary>
-    /// The bias of a pass over <paramref name="tokens"/> tokens and the stride between samples: the full bias for the
-    /// whole sequence, or, for a pass on kept patches (<see cref="ForwardContext.KeptPatches"/>), each sample's bias
-    /// between the class token and its kept patches, rented from the context.
+    /// The bias of a pass over <paramref name="tokens"/> tokens, rented from <paramref name="context"/> (give it back
+    /// after use), and the stride between samples: (H, N, N) shared by every sample for the whole sequence (stride 0),
+    /// or, for a pass on kept patches (<paramref name="kept"/>, <see cref="ForwardContext.KeptPatches"/>), each sample's
+    /// (H, m, m) between the class token and its kept patches. Gathered from the table per pass rather than kept: a
+    /// cached (H, N, N) per block would cost BEiT-L at 512 px 1.6 GB.
     /// </summary>
-    public (Tensor Bias, long SampleStride) For(ForwardContext context, int batch, int tokens)
+    public (Tensor Bias, long SampleStride) For(PassContext context, IReadOnlyList<int[]>? kept, int batch, int tokens)
     {
         int n = Tokens, h = Heads;
-        if (context.KeptPatches is not { } kept)
+        if (kept == null && tokens != n)
+            throw new ArgumentException($"a relative position bias learned for a {GridHeight}x{GridWidth} grid ({n} tokens) cannot run on {tokens} tokens");
+        int samples = kept == null ? 1 : batch;
+        var bias = context.Rent(samples, h, tokens, tokens);
+        var t = Table.Value.Data;
+        long square = (long)tokens * tokens;
+        for (int s = 0; s < samples; s++)
         {
-            if (tokens != n)
-                throw new ArgumentException($"a relative position bias learned for a {GridHeight}x{GridWidth} grid ({n} tokens) cannot run on {tokens} tokens");
-            var f = Full();
-            return (new Tensor(f, h, n, n), 0);
-        }
-        var src = Full();
-        var bias = context.Rent(batch, h, tokens, tokens);
-        for (int s = 0; s < batch; s++)
-        {
-            // token 0 is the class token, token 1 + k the kept patch kept[s][k]
-            var list = kept[s];
-            for (int head = 0; head < h; head++)
-                for (int i = 0; i < tokens; i++)
+            // token 0 is the class token, token 1 + k the patch kept[s][k] (every patch when nothing was dropped)
+            var list = kept?[s];
+            var dst = bias.Data.AsSpan((int)(s * h * square), (int)(h * square));
+            for (int i = 0; i < tokens; i++)
+            {
+                int fi = i == 0 || list == null ? i : 1 + list[i - 1];
+                for (int j = 0; j < tokens; j++)
                 {
-                    int fi = i == 0 ? 0 : 1 + list[i - 1];
-                    for (int j = 0; j < tokens; j++)
-                    {
-                        int fj = j == 0 ? 0 : 1 + list[j - 1];
-                        bias.Data[(((long)s * h + head) * tokens + i) * tokens + j] = src[((long)head * n + fi) * n + fj];
-                    }
+                    int fj = j == 0 || list == null ? j : 1 + list[j - 1];
+                    int row = Index(fi, fj) * h;
+                    long at = (long)i * tokens + j;
+                    for (int head = 0; head < h; head++) dst[(int)(head * square + at)] = t[row + head];
                 }
+            }
         }
-        return (bias, (long)h * tokens * tokens);
+        return (bias, kept == null ? 0 : h * square);
     }
 }

@@ -179,5 +179,5 @@ public sealed record VitConfig
     public override string ToString() =>
         $"ViT {ImageHeight}x{ImageWidth}/{PatchSize}, dim {EmbedDim}, depth {Depth}, heads {NumHeads}, mlp {MlpHidden}, classes {NumClasses}" +
         $"{(Distilled ? ", distilled" : "")}{(RegisterTokens > 0 ? $", {RegisterTokens} registers" : "")}{(LayerScale ? ", LayerScale" : "")}" +
-        $"{(Pool == GlobalPool.Average ? ", avg pool" : Pool == GlobalPool.ClassAndPatchMean ? ", class+mean pool" : "")}{(FeatureHead ? ", no classifier" : "")}, eps {LayerNormEps:G3}";
+        $"{(Pool == GlobalPool.Average ? ", avg pool" : Pool == GlobalPool.ClassAndPatchMean ? ", class+mean pool" : "")}{(RelativePositionBias || SharedRelativePositionBias ? ", relative position bias" : "")}{(FeatureHead ? ", no classifier" : "")}, eps {LayerNormEps:G3}";
 }
