@@ -31,8 +31,9 @@ public sealed class ModelOptions
     public Option<double?> CropPct { get; } = OptionParsers.OptionalNumber("--crop-pct", "Override timm's crop_pct (resize to size/crop_pct before the centre crop)", Preprocessing.CropPctRange);
     public Option<string?> PosEmbedInterpolation { get; } = OptionParsers.Choice("--pos-embed-interpolation",
         "How --image-size resamples the position embeddings: bicubic = F.interpolate(align_corners=False), A = -0.75 (default; transformers); " +
-        "antialias = timm's resample_abs_pos_embed; align-corners = torchvision's interpolate_embeddings; library = whichever the checkpoint's layout uses",
-        "bicubic", "antialias", "align-corners", "library");
+        "antialias = timm's resample_abs_pos_embed; align-corners = torchvision's interpolate_embeddings; dinov2 = DINOv2's bicubic with its +0.1 scale offset (transformers' Dinov2); " +
+        "library = whichever the checkpoint's own library uses",
+        "bicubic", "antialias", "align-corners", "dinov2", "library");
     /// <summary>--max-memory SIZE: the <see cref="MemoryBudget.Limit"/> the loader checks before reading any weight.</summary>
     public Option<long?> MaxMemory { get; } = OptionParsers.ByteSize("--max-memory",
         "Refuse, before loading, a model whose weights and activations would need more memory: bytes, or 512M, 8G (powers of 1024); default: the machine's memory");
@@ -67,6 +68,7 @@ public sealed class ModelOptions
             {
                 "antialias" => PositionEmbeddingInterpolation.AntialiasedBicubic,
                 "align-corners" => PositionEmbeddingInterpolation.BicubicAlignCorners,
+                "dinov2" => PositionEmbeddingInterpolation.BicubicScaleOffset,
                 "bicubic" => PositionEmbeddingInterpolation.Bicubic,
                 _ => null,
             },

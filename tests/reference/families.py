@@ -453,8 +453,21 @@ def hf_family(name, registers, seed, x):
     save_expected(folder, lambda t: hf_forward(w, t, registers), x)
 
 
+def dinov2_interpolation():
+    """transformers' Dinov2Embeddings.interpolate_pos_encoding on the real grids: 37x37 (518 px) to 16x16 (224 px),
+    bicubic, align_corners=False, scale_factor (16 + 0.1) / 37, a (37·37, 3) grid in and (16·16, 3) out."""
+    folder = os.path.join(OUT, "interpolation")
+    os.makedirs(folder, exist_ok=True)
+    grid = torch.randn(1, 37 * 37, 3, generator=torch.Generator().manual_seed(12)).float().double()
+    image = grid.reshape(1, 37, 37, 3).permute(0, 3, 1, 2)
+    out = F.interpolate(image, scale_factor=(float((16 + 0.1) / 37), float((16 + 0.1) / 37)), mode="bicubic", align_corners=False)
+    np.save(os.path.join(folder, "dinov2_37.npy"), grid[0].numpy().astype(np.float32))
+    np.save(os.path.join(folder, "dinov2_37_to_16.npy"), np.ascontiguousarray(out.permute(0, 2, 3, 1).reshape(16 * 16, 3).numpy(), dtype=np.float32))
+
+
 def main():
     torch.set_default_dtype(torch.float64)   # the reference runs in float64; Vitmix in float32
+    dinov2_interpolation()
     x = torch.randn(2, 3, RUN, RUN, generator=torch.Generator().manual_seed(7)).float().double()
     timm_family("timm-dinov2", "vit_base_patch14_dinov2", "lvd142m", seed=1, x=x)
     timm_family("timm-dinov2-reg4", "vit_small_patch14_reg4_dinov2", "lvd142m", seed=2, x=x, registers=True, no_embed_class=True)
