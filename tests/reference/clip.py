@@ -12,14 +12,14 @@ The forward is written here from the libraries' sources, not imported (open_clip
   (layer_norm1, self_attn q/k/v/out_proj with scale head_dim**-0.5, layer_norm2, mlp fc1/fc2 with ACT2FN[hidden_act]),
   post_layernorm on the class token, visual_projection (bias=False), CLIPModel.forward: logit_scale.exp() * cos.
 - timm (huggingface/pytorch-image-models @ 94567641e33d5c16b2262ccbec33f2a603e612ed), models/vision_transformer.py:
-  vit_base_patch16_clip_224 (pre_norm=True -> norm_pre, patch_embed bias=not pre_norm, act_layer='quick_gelu',
+  vit_base_patch16_clip_quickgelu_224 (pre_norm=True -> norm_pre, patch_embed bias=not pre_norm, act_layer="quick_gelu",
   norm_layer=nn.LayerNorm), _convert_openai_clip (proj -> head.weight transposed, head.bias zeros, ln_post -> norm).
 
 One set of random weights is written in all three layouts with the real repos' key names (F32; HF keeps the int64
 position_ids buffers the converted openai checkpoints carry; the text towers are present, and ignored by an image encoder):
   openclip/  open_clip_model.safetensors + open_clip_config.json (laion/CLIP-ViT-B-32-laion2B-s34B-b79K style: GELU)
   hf/        model.safetensors + config.json (model_type clip, hidden_act quick_gelu) + preprocessor_config.json
-  timm/      model.safetensors + config.json (architecture vit_base_patch16_clip_224 style, pretrained_cfg, num_classes = E)
+  timm/      model.safetensors + config.json (architecture vit_base_patch16_clip_quickgelu_224.openai style, pretrained_cfg, num_classes = E)
 Expected outputs for both activations (quickgelu_*, gelu_*): image embedding, logits from text.npy, attention, input gradient.
 
 Run from the repository root:
@@ -237,7 +237,7 @@ def main():
     write_safetensors(os.path.join(OUT, "timm", "model.safetensors"), timm_layout(w))
     with open(os.path.join(OUT, "timm", "config.json"), "w") as f:
         json.dump({
-            "architecture": "vit_base_patch16_clip_224", "num_classes": EMBED, "num_features": WIDTH, "global_pool": "token",
+            "architecture": "vit_base_patch16_clip_quickgelu_224", "num_classes": EMBED, "num_features": WIDTH, "global_pool": "token",
             "model_args": {"img_size": IMG, "patch_size": PATCH, "embed_dim": WIDTH, "depth": LAYERS, "num_heads": HEADS},
             "pretrained_cfg": {"tag": "openai", "custom_load": False, "input_size": [3, IMG, IMG], "fixed_input_size": True,
                                "interpolation": "bicubic", "crop_pct": 1.0, "crop_mode": "center", "mean": MEAN, "std": STD,

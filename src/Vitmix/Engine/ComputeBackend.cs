@@ -47,6 +47,13 @@ public abstract class ComputeBackend
     /// <summary>dx = dy · GELU′(x); dx may alias dy.</summary>
     public abstract void GeluBackward(Tensor x, Tensor dy, Tensor dx);
 
+    /// <summary>QuickGELU x·σ(1.702x) (<see cref="Engine.QuickGelu"/>), element-wise; y may alias x. Managed by default.</summary>
+    public virtual void QuickGelu(Tensor x, Tensor y) => Engine.QuickGelu.Forward(x.Data, y.Data);
+
+    /// <summary>dx = dy · QuickGELU′(x); dx may alias dy. Managed by default.</summary>
+    public virtual void QuickGeluBackward(Tensor x, Tensor dy, Tensor dx) =>
+        Engine.QuickGelu.Backward(x.Data, dy.Data, dx.Data);
+
     /// <summary>
     /// Multi-head self-attention core on a fused projection qkv (B, N, 3D) (q, k, v blocks of D features, heads of
     /// headDim consecutive features each): per (sample, head) softmax(q·kᵀ/√headDim)·v into context (B, N, D), heads

@@ -10,6 +10,8 @@ public enum CheckpointLayout
     HuggingFace,
     /// <summary>torchvision's vit_b_16 family names (conv_proj, encoder.layers.encoder_layer_N...).</summary>
     Torchvision,
+    /// <summary>OpenAI's CLIP names as open_clip holds them (visual.conv1, visual.transformer.resblocks.N, visual.proj).</summary>
+    OpenClip,
 }
 
 /// <summary>A model ready to run: the network, its preprocessing and class names, and where they came from.</summary>
@@ -30,6 +32,44 @@ public sealed class LoadedModel
 
     /// <summary>The network's architecture.</summary>
     public VitConfig Config => Network.Config;
+
+    /// <summary>
+    /// For a contrastive image-text checkpoint (CLIP), its family and zero-shot scale; null for a classifier. Until text
+    /// embeddings are attached (<see cref="WithZeroShot"/>), the network's output is the image embedding.
+    /// </summary>
+    public ImageTextHead? ImageText { get; init; }
+
+    /// <summary>Whether this is an image-text model that has no classes yet: it cannot predict until text embeddings are given.</summary>
+    public bool NeedsTextEmbeddings => ImageText != null && Config.ZeroShot == ZeroShotScores.None;
+
+    /// <summary>One line naming the family and layout ("CLIP ViT-B/16 image encoder (OpenAI layout), zero-shot head"), or null for a plain classifier.</summary>
+    public string? Family => ImageText == null ? null
+        : ImageText.Family + (NeedsTextEmbeddings ? ", no classes (give text embeddings)" : $", zero-shot head over {Config.NumClasses} classes");
+
+    /// <summary>
+    /// This image-text model as a zero-shot classifier of <paramref name="classes"/>: the image embedding's scaled
+    /// cosines with the text rows (<see cref="Layers.ZeroShotHead"/>) are its logits, with the checkpoint's logit scale
+    /// (and bias). Errors name the embeddings' source and the mismatch.
+    /// </summary>
+    public LoadedModel WithZeroShot(ZeroShotClasses classes)
+    {
+        var head = ImageText ?? throw new ArgumentException($"{classes.Source}: {WeightsPath} is a classifier, not an image-text model; text embeddings apply to CLIP checkpoints");
+        var problems = classes.Problems();
+        if (problems.Count > 0) throw new InvalidDataException($"{classes.Source}: {string.Join("; ", problems)}");
+        if (classes.Dim != head.EmbedDim)
+            throw new InvalidDataException($"{classes.Source}: rows are {classes.Dim} wide, the model's image embeddings {head.EmbedDim} (text embeddings of another model?)");
+        var c = Config;
+        var config = c with { ZeroShot = head.Scores, NumClasses = classes.Classes, ImageEmbedDim = head.EmbedDim };
+        config.Validate();
+        var weights = Network.Weights.ShallowCopy();
+        weights.ZeroShot = new ZeroShotWeights(classes.Embeddings, classes.Classes, classes.Dim, head.LogitScale, head.LogitBias);
+        return new LoadedModel
+        {
+            Network = new VisionTransformer(config, weights) { Backend = Network.Backend, Buffers = Network.Buffers },
+            Preprocessing = Preprocessing, ClassNames = classes.Labels.ToArray(), Layout = Layout, WeightsPath = WeightsPath,
+            ConfigSource = ConfigSource + $"; classes from {classes.Source}", ImageText = ImageText,
+        };
+    }
 
     /// <summary>The name of class <paramref name="index"/>, or "class N" when the checkpoint names none or the index is out of range.</summary>
     public string ClassName(int index) =>
@@ -96,4 +136,6 @@ public sealed record ModelOverrides
     /// pass at batch 1 within the machine's memory (<see cref="ModelMemory.AvailableBytes"/>).
     /// </summary>
     public MemoryBudget? Memory { get; init; }
+    /// <summary>For an image-text model (CLIP): the classes to score, as text embeddings; null = load the image encoder alone.</summary>
+    public ZeroShotClasses? ZeroShot { get; init; }
 }

@@ -30,10 +30,13 @@ public static class ModelLoader
         if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
         var budget = overrides?.Memory ?? new MemoryBudget();
         var native = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null }, requestedSize, budget);
-        if (requestedSize is not int s) return native;
-        var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? PositionEmbeddingInterpolations.For(native.Layout)
-            : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
-        return AtImageSize(native, s, interpolation, budget);
+        if (requestedSize is int s)
+        {
+            var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? PositionEmbeddingInterpolations.For(native.Layout)
+                : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
+            native = AtImageSize(native, s, interpolation, budget);
+        }
+        return overrides?.ZeroShot is { } classes ? native.WithZeroShot(classes) : native;
     }
 
     /// <summary>
@@ -60,12 +63,14 @@ public static class ModelLoader
             Blocks = w.Blocks, NormWeight = w.NormWeight, NormBias = w.NormBias, FcNormWeight = w.FcNormWeight,
             FcNormBias = w.FcNormBias, HeadWeight = w.HeadWeight, HeadBias = w.HeadBias,
             HeadDistWeight = w.HeadDistWeight, HeadDistBias = w.HeadDistBias,
+            NormPreWeight = w.NormPreWeight, NormPreBias = w.NormPreBias, ZeroShot = w.ZeroShot,
         };
         return new LoadedModel
         {
             Network = new VisionTransformer(config, resized),
             Preprocessing = model.Preprocessing with { InputHeight = size, InputWidth = size },
             ClassNames = model.ClassNames, Layout = model.Layout, WeightsPath = model.WeightsPath,
+            ImageText = model.ImageText,
             ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} ({interpolation.Describe()})",
         };
     }
@@ -88,6 +93,9 @@ public static class ModelLoader
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
 
         using var file = SafeTensorsFile.Open(weightsPath);
+        // Contrastive image-text checkpoints (CLIP) carry a text tower and name their image tower their own way.
+        if (ClipCheckpoint.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal)) is { } clip)
+            return ClipCheckpoint.Load(file, clip, weightsPath, overrides, budget, requestedSize);
         var layout = KeyLayout.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
         var state = CanonicalStateDict.Map(file, layout);
         if (layout.Kind == CheckpointLayout.Timm && !state.Has("patch_embed.proj.weight"))

@@ -11,6 +11,17 @@ public enum GlobalPool
     Average,
 }
 
+/// <summary>How a contrastive image-text model turns cosines with text embeddings into class scores.</summary>
+public enum ZeroShotScores
+{
+    /// <summary>Not a zero-shot model: the head is a classifier.</summary>
+    None,
+    /// <summary>CLIP (Radford et al. 2021): logits exp(scale)·cos, probabilities by softmax over the classes.</summary>
+    Softmax,
+    /// <summary>SigLIP (Zhai et al. 2023): logits exp(scale)·cos + bias, each class's probability its own sigmoid.</summary>
+    Sigmoid,
+}
+
 /// <summary>
 /// Architecture of a Vision Transformer classifier (Dosovitskiy et al. 2021) in timm's terms.
 /// Prefix tokens come before the patch tokens: [class token][distillation token][register tokens].
@@ -53,6 +64,18 @@ public sealed record VitConfig
     public bool FcNorm { get; init; }
     /// <summary>Position embeddings cover only the patch tokens and are added before the prefix tokens are prepended.</summary>
     public bool NoEmbedClass { get; init; }
+    /// <summary>LayerNorm on the embedded tokens before the first block (timm's pre_norm / norm_pre, CLIP's ln_pre).</summary>
+    public bool PreNorm { get; init; }
+    /// <summary>The MLP's non-linearity (exact GELU; QuickGELU for OpenAI's CLIP).</summary>
+    public Layers.MlpActivation Activation { get; init; }
+    /// <summary>
+    /// How a contrastive image-text model scores classes; <see cref="ZeroShotScores.None"/> for a classifier. Otherwise
+    /// the head maps the readout to an image embedding of <see cref="ImageEmbedDim"/>, and the logits are its scaled
+    /// cosines with <see cref="NumClasses"/> text embeddings (<see cref="Layers.ZeroShotHead"/>).
+    /// </summary>
+    public ZeroShotScores ZeroShot { get; init; }
+    /// <summary>Width E of the image embedding a zero-shot head compares with text rows (CLIP's embed_dim); 0 for a classifier.</summary>
+    public int ImageEmbedDim { get; init; }
 
     /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
     public static NumberRange LayerNormEpsRange => NumberRange.Positive;
@@ -108,6 +131,8 @@ public sealed record VitConfig
             problems.Add("token pooling needs a class token");
         if (Distilled && !ClassToken)
             problems.Add("a distilled model needs a class token");
+        if (ZeroShot != ZeroShotScores.None && ImageEmbedDim <= 0)
+            problems.Add($"a zero-shot head needs a positive image embedding width, not {ImageEmbedDim}");
         if (problems.Count == 0) problems.AddRange(SizeProblems());
         return problems;
     }

@@ -56,6 +56,16 @@ public sealed class VitWeights
     public required float[] HeadWeight, HeadBias;
     /// <summary>DeiT's distillation head: weight (K, D) and bias (K); null unless <see cref="VitConfig.Distilled"/>.</summary>
     public float[]? HeadDistWeight, HeadDistBias;
+    /// <summary>LayerNorm before the first block (timm's norm_pre, CLIP's ln_pre): γ and β, (D) each; null unless <see cref="VitConfig.PreNorm"/>.</summary>
+    public float[]? NormPreWeight, NormPreBias;
+    /// <summary>
+    /// The zero-shot head's text rows and scale; null unless <see cref="VitConfig.ZeroShot"/>. Not parameters of the
+    /// image encoder (they come from the text tower), so <see cref="Named"/> leaves them out.
+    /// </summary>
+    public ZeroShotWeights? ZeroShot;
+
+    /// <summary>A copy sharing every array (the model's layers share them too), to change one field of.</summary>
+    public VitWeights ShallowCopy() => (VitWeights)MemberwiseClone();
 
     /// <summary>Every parameter with its timm name, in state-dict order (used for saving and for training).</summary>
     public IEnumerable<(string Name, float[] Data)> Named()
@@ -66,6 +76,8 @@ public sealed class VitWeights
         yield return ("pos_embed", PosEmbed);
         yield return ("patch_embed.proj.weight", PatchWeight);
         yield return ("patch_embed.proj.bias", PatchBias);
+        if (NormPreWeight != null) yield return ("norm_pre.weight", NormPreWeight);
+        if (NormPreBias != null) yield return ("norm_pre.bias", NormPreBias);
         for (int i = 0; i < Blocks.Length; i++)
         {
             var b = Blocks[i];
@@ -105,6 +117,7 @@ public sealed class VitWeights
         yield return ("pos_embed", [1, c.NumPositions, d]);
         yield return ("patch_embed.proj.weight", [d, c.InChannels, c.PatchSize, c.PatchSize]);
         yield return ("patch_embed.proj.bias", [d]);
+        if (c.PreNorm) { yield return ("norm_pre.weight", [d]); yield return ("norm_pre.bias", [d]); }
         for (int i = 0; i < c.Depth; i++)
         {
             string p = $"blocks.{i}.";
@@ -125,8 +138,10 @@ public sealed class VitWeights
         }
         if (c.FcNorm) { yield return ("fc_norm.weight", [d]); yield return ("fc_norm.bias", [d]); }
         else { yield return ("norm.weight", [d]); yield return ("norm.bias", [d]); }
-        yield return ("head.weight", [c.NumClasses, d]);
-        yield return ("head.bias", [c.NumClasses]);
+        // a zero-shot model's head is the image projection D → E; its classes are text rows, not weights
+        int heads = c.ZeroShot == ZeroShotScores.None ? c.NumClasses : c.ImageEmbedDim;
+        yield return ("head.weight", [heads, d]);
+        yield return ("head.bias", [heads]);
         if (c.Distilled) { yield return ("head_dist.weight", [c.NumClasses, d]); yield return ("head_dist.bias", [c.NumClasses]); }
     }
 
@@ -184,6 +199,7 @@ public sealed class VitWeights
             FcNormWeight = Opt("fc_norm.weight"), FcNormBias = Opt("fc_norm.bias"),
             HeadWeight = Get("head.weight"), HeadBias = Get("head.bias"),
             HeadDistWeight = Opt("head_dist.weight"), HeadDistBias = Opt("head_dist.bias"),
+            NormPreWeight = Opt("norm_pre.weight"), NormPreBias = Opt("norm_pre.bias"),
         };
     }
 
