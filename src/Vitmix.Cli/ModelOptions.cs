@@ -37,11 +37,42 @@ public sealed class ModelOptions
     public Option<long?> MaxMemory { get; } = OptionParsers.ByteSize("--max-memory",
         "Refuse, before loading, a model whose weights and activations would need more memory: bytes, or 512M, 8G (powers of 1024); default: the machine's memory");
 
+    /// <summary>--text-embeddings FILE: the classes of a CLIP model, one text-embedding row per class.</summary>
+    public Option<string?> TextEmbeddings { get; } = new("--text-embeddings")
+    {
+        Description = "For a CLIP checkpoint: a .npy or .safetensors of shape (classes, dim), one row per class as the model's text tower produced it; " +
+                      "logits are exp(logit_scale) * cosine(image, row)",
+        HelpName = "FILE",
+    };
+    /// <summary>--labels FILE|a,b,c: the names of the text-embedding rows.</summary>
+    public Option<string?> Labels { get; } = new("--labels")
+    {
+        Description = "Names of the --text-embeddings rows: a file with one name per line, or names separated by commas",
+        HelpName = "FILE|NAMES",
+    };
+
+    /// <summary>
+    /// Whether the command needs classes: an image-text model (CLIP) loaded without --text-embeddings is refused with a
+    /// line saying so. Off for commands that only describe the checkpoint (info).
+    /// </summary>
+    public bool ClassesRequired { get; init; } = true;
+
     /// <summary>Adds every model option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct, PosEmbedInterpolation, MaxMemory })
             command.Options.Add(o);
+        command.Options.Add(TextEmbeddings);
+        command.Options.Add(Labels);
+    }
+
+    /// <summary>The classes --text-embeddings and --labels give, or null when neither is given.</summary>
+    public ZeroShotClasses? ZeroShotClasses(ParseResult parse)
+    {
+        string? embeddings = parse.GetValue(TextEmbeddings), labels = parse.GetValue(Labels);
+        if (embeddings == null)
+            return labels == null ? null : throw new ArgumentException("--labels names the rows of --text-embeddings; give --text-embeddings FILE too");
+        return Vitmix.Model.ZeroShotClasses.Read(embeddings, labels);
     }
 
     /// <summary>
@@ -91,7 +122,7 @@ public sealed class ModelOptions
         try
         {
             string? given = parse.GetValue(Model);
-            if (given == null) return DefaultModel.Load(overrides); // the embedded model (models/README.md)
+            if (given == null) return WithClasses(DefaultModel.Load(overrides), parse); // the embedded model (models/README.md)
             string path = given;
             if (!File.Exists(path) && !Directory.Exists(path))
             {
@@ -99,7 +130,7 @@ public sealed class ModelOptions
                     throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", path);
                 path = HubModelResolver.Resolve(path, HubOptions.FromEnvironment(), HubProgress.Create(parse));
             }
-            return ModelLoader.Load(path, overrides);
+            return WithClasses(ModelLoader.Load(path, overrides), parse);
         }
         catch (MemoryLimitException e)
         {
@@ -107,5 +138,15 @@ public sealed class ModelOptions
             string lower = batch > 1 ? "lower --batch-size or --image-size" : "lower --image-size";
             throw new MemoryLimitException($"{e.Message}; {lower} or raise --max-memory", e.Needed, e.Limit);
         }
+    }
+
+    /// <summary>The model with the classes of --text-embeddings attached, refused when it needs them and has none.</summary>
+    LoadedModel WithClasses(LoadedModel loaded, ParseResult parse)
+    {
+        if (ZeroShotClasses(parse) is { } classes) loaded = loaded.WithZeroShot(classes);
+        if (ClassesRequired && loaded.NeedsTextEmbeddings)
+            throw new InvalidDataException($"{loaded.WeightsPath}: {loaded.ImageText!.Family} has no classes of its own: pass --text-embeddings FILE " +
+                                           "(one row per class, from its text tower) with --labels");
+        return loaded;
     }
 }

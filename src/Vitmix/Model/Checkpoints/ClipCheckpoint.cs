@@ -128,8 +128,8 @@ internal static class ClipCheckpoint
     /// <summary>"ViT-B/16" for the usual widths, else the width.</summary>
     static string SizeName(int d, int patch) => d switch
     {
-        192 => "ViT-Ti", 384 => "ViT-S", 768 => "ViT-B", 1024 => "ViT-L", 1280 => "ViT-H", 1664 => "ViT-bigG", _ => $"ViT (width {d})",
-    } + "/" + patch.ToString(CultureInfo.InvariantCulture);
+        192 => "ViT-Ti", 384 => "ViT-S", 768 => "ViT-B", 1024 => "ViT-L", 1280 => "ViT-H", 1664 => "ViT-bigG", _ => null,
+    } is { } size ? $"{size}/{patch}" : $"ViT (width {d}, patch {patch})";
 
     sealed record KeyNames(string Patch, string ClassToken, string Positions, string PreNorm, string PostNorm, string Projection,
         Func<int, string> Block, string Norm1, string Norm2, string Fc1, string Fc2, string OutProj);
