@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Vitmix.Tests.Model.ImageText;
+
+namespace Vitmix.Tests.Cli;
+
+/// <summary>info, predict and explain on the tiny CLIP checkpoints of every layout, with --text-embeddings and --labels.</summary>
+public class ClipCommandTests
+{
+    static readonly string Image = GoldenData.Path(GoldenData.Sets[0], "images", "disk.png");
+
+    public static TheoryData<string, string> Layouts() => new()
+    {
+        { "openclip", "OpenAI layout" }, { "hf", "Hugging Face layout" }, { "timm", "timm layout" },
+    };
+
+    static string[] Classes(params string[] args) =>
+        [.. args, "--text-embeddings", ClipTests.Folder("text.npy"), "--labels", ClipTests.Folder("labels.txt")];
+
+    [Theory, MemberData(nameof(Layouts))]
+    public void InfoNamesTheFamilyAndLayout(string layout, string described)
+    {
+        var r = CliRunner.Run("info", "--model", ClipTests.Folder(layout));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains($"CLIP ViT (width 32, patch 8) image encoder ({described})", r.Out);
+        Assert.Contains("no classes (give text embeddings)", r.Out);
+
+        var with = CliRunner.Run(Classes("info", "--model", ClipTests.Folder(layout)));
+        Assert.True(with.ExitCode == 0, with.Err);
+        Assert.Contains($"({described}), zero-shot head over 5 classes", with.Out);
+        Assert.Contains("0: cat", with.Out);
+    }
+
+    [Theory, MemberData(nameof(Layouts))]
+    public void PredictJsonScoresTheLabels(string layout, string described)
+    {
+        _ = described;
+        var r = CliRunner.Run(Classes("predict", Image, "--model", ClipTests.Folder(layout), "--json"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.OutLines.Single());
+        Assert.Equal(5, doc.RootElement.GetProperty("logits").GetArrayLength());
+        var top = doc.RootElement.GetProperty("top");
+        Assert.Contains(top.EnumerateArray().Select(t => t.GetProperty("name").GetString()), n => n == "house");
+        double sum = doc.RootElement.GetProperty("probabilities").EnumerateArray().Sum(p => p.GetDouble());
+        Assert.Equal(1.0, sum, 4);
+    }
+
+    [Theory, MemberData(nameof(Layouts))]
+    public void ExplainAllRawWritesEveryMap(string layout, string described)
+    {
+        _ = described;
+        string output = Path.Combine(Path.GetTempPath(), $"vitmix-clip-explain-{Environment.ProcessId}-{layout}-{Guid.NewGuid():N}");
+        var r = CliRunner.Run(Classes("explain", Image, "--model", ClipTests.Folder(layout), "--methods", "all", "--raw", "--out", output, "--target", "dog"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("dog", r.Out);
+        var folder = Path.Combine(output, "disk");
+        foreach (var method in new[] { "rollout", "gradcam", "saliency", "lrp", "gae", "attnlrp", "tis" })
+        {
+            var map = Vitmix.Data.Npy.Read(Path.Combine(folder, method + ".npy"));
+            Assert.Equal([4, 4], map.Shape);
+            Assert.All(map.Values, v => Assert.True(double.IsFinite(v)));
+        }
+    }
+
+    [Fact]
+    public void PredictWithoutTextEmbeddingsSaysWhatToPass()
+    {
+        var r = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("hf"));
+        Assert.NotEqual(0, r.ExitCode);
+        var line = Assert.Single(r.ErrLines);
+        Assert.Contains("has no classes of its own: pass --text-embeddings FILE", line);
+    }
+
+    [Fact]
+    public void ExplainWithoutTextEmbeddingsSaysWhatToPass()
+    {
+        var r = CliRunner.Run("explain", Image, "--model", ClipTests.Folder("openclip"), "--methods", "rollout", "--out", Path.GetTempPath());
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("pass --text-embeddings FILE", Assert.Single(r.ErrLines));
+    }
+
+    [Fact]
+    public void BadTextEmbeddingOptionsAreOneLine()
+    {
+        var count = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("timm"), "--text-embeddings", ClipTests.Folder("text.npy"), "--labels", "a,b");
+        Assert.NotEqual(0, count.ExitCode);
+        Assert.Contains("--labels: 2 labels for the 5 rows", Assert.Single(count.ErrLines));
+
+        var missing = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("timm"), "--text-embeddings", "/nonexistent/text.npy");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("--text-embeddings /nonexistent/text.npy: no such file", Assert.Single(missing.ErrLines));
+
+        var labelsAlone = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("timm"), "--labels", "a,b");
+        Assert.NotEqual(0, labelsAlone.ExitCode);
+        Assert.Contains("give --text-embeddings FILE too", Assert.Single(labelsAlone.ErrLines));
+    }
+}
