@@ -44,7 +44,7 @@ public static class InfoCommand
         });
         Row("architecture", c.ToString());
         Row("input", $"{c.InChannels}x{c.ImageHeight}x{c.ImageWidth}, patch {c.PatchSize}, grid {c.GridHeight}x{c.GridWidth}");
-        Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), pooling {(c.Pool == GlobalPool.Token ? "class token" : "patch mean")}");
+        Row("tokens", $"{c.NumTokens} ({c.NumPrefixTokens} prefix + {c.NumPatches} patches), pooling {c.Pool switch { GlobalPool.Token => "class token", GlobalPool.Map => "attention pool (a probe attends over all tokens)", _ => "patch mean" }}");
         Row("parameters", FormatCount(m.ParameterCount));
         // What --max-memory is compared with: the loader's own estimate, so a user can see the margin.
         var forward = ModelMemory.Estimate(c, 1, explanation: false);

@@ -35,6 +35,7 @@ public sealed class Mlp : Layer
     void Activate(Tensor pre, Tensor hidden, PassContext context)
     {
         if (Activation == MlpActivation.QuickGelu) context.Backend.QuickGelu(pre, hidden);
+        else if (Activation == MlpActivation.GeluTanh) context.Backend.GeluTanh(pre, hidden);
         else context.Backend.Gelu(pre, hidden);
     }
 
@@ -67,6 +68,7 @@ public sealed class Mlp : Layer
         var r = context.Saved<Record>(this);
         var dHidden = Fc2.Backward(outputGradient, context);
         if (Activation == MlpActivation.QuickGelu) context.Backend.QuickGeluBackward(r.PreActivation, dHidden, dHidden);
+        else if (Activation == MlpActivation.GeluTanh) context.Backend.GeluTanhBackward(r.PreActivation, dHidden, dHidden);
         else context.Backend.GeluBackward(r.PreActivation, dHidden, dHidden);
         var dx = Fc1.Backward(dHidden, context);
         context.Return(dHidden);

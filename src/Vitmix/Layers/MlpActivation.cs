@@ -7,4 +7,6 @@ public enum MlpActivation
     Gelu,
     /// <summary>QuickGELU, x·σ(1.702x), OpenAI CLIP's (open_clip quick_gelu, transformers "quick_gelu").</summary>
     QuickGelu,
+    /// <summary>GELU's tanh approximation (PyTorch approximate='tanh'), SigLIP's ("gelu_pytorch_tanh", timm 'gelu_tanh').</summary>
+    GeluTanh,
 }

@@ -63,7 +63,7 @@ public static class ModelLoader
             Blocks = w.Blocks, NormWeight = w.NormWeight, NormBias = w.NormBias, FcNormWeight = w.FcNormWeight,
             FcNormBias = w.FcNormBias, HeadWeight = w.HeadWeight, HeadBias = w.HeadBias,
             HeadDistWeight = w.HeadDistWeight, HeadDistBias = w.HeadDistBias,
-            NormPreWeight = w.NormPreWeight, NormPreBias = w.NormPreBias, ZeroShot = w.ZeroShot,
+            NormPreWeight = w.NormPreWeight, NormPreBias = w.NormPreBias, ZeroShot = w.ZeroShot, AttnPool = w.AttnPool,
         };
         return new LoadedModel
         {

@@ -25,9 +25,12 @@ public static class VitArchitecture
         for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l));
         if (!c.FcNorm) layers.Add(new LayerNormalization("norm", w.NormWeight!, w.NormBias!, c.LayerNormEps));
         int heads = c.Distilled ? 2 : 1;
-        layers.Add(c.Pool == GlobalPool.Token
-            ? new Readout(ReadoutKind.PrefixTokens, heads, c.NumPrefixTokens)
-            : new Readout(ReadoutKind.PatchMean, 1, c.NumPrefixTokens));
+        layers.Add(c.Pool switch
+        {
+            GlobalPool.Token => new Readout(ReadoutKind.PrefixTokens, heads, c.NumPrefixTokens),
+            GlobalPool.Map => AttentionPool(c, w.AttnPool ?? throw new ArgumentException("an attention-pool config needs the weights' attn_pool")),
+            _ => new Readout(ReadoutKind.PatchMean, 1, c.NumPrefixTokens),
+        });
         if (c.FcNorm) layers.Add(new LayerNormalization("fc_norm", w.FcNormWeight!, w.FcNormBias!, c.LayerNormEps));
         int headWidth = c.ZeroShot == ZeroShotScores.None ? c.NumClasses : c.ImageEmbedDim;
         var head = new List<Linear> { new("head", w.HeadWeight, w.HeadBias, d, headWidth, LinearRole.Head) { AccumulatesPerRow = true } };
@@ -41,6 +44,20 @@ public static class VitArchitecture
             layers.Add(new ZeroShotHead(z.Embeddings, z.Classes, z.Dim, z.LogitScale, c.ZeroShot == ZeroShotScores.Sigmoid ? z.LogitBias ?? 0f : null));
         }
         return layers;
+    }
+
+    /// <summary>timm's AttentionPoolLatent (attn_pool): the probe, q, kv, proj, then x + mlp(norm(x)), with the blocks' MLP activation.</summary>
+    static AttentionPool AttentionPool(VitConfig c, AttentionPoolWeights w)
+    {
+        int d = c.EmbedDim;
+        var mlp = new Mlp("attn_pool.mlp",
+            new Linear("attn_pool.mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, c.MlpHidden, LinearRole.MlpIn),
+            new Linear("attn_pool.mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut), c.Activation);
+        var residual = new Residual("attn_pool.mlp-residual", [new LayerNormalization("attn_pool.norm", w.NormWeight, w.NormBias, c.LayerNormEps), mlp]);
+        return new AttentionPool("attn_pool", w.Latent,
+            new Linear("attn_pool.q", w.QWeight, w.QBias, d, d, LinearRole.Qkv),
+            new Linear("attn_pool.kv", w.KvWeight, w.KvBias, d, 2 * d, LinearRole.Qkv),
+            new Linear("attn_pool.proj", w.ProjWeight, w.ProjBias, d, d, LinearRole.Projection), residual, c.NumHeads);
     }
 
     static TransformerBlock Block(VitConfig c, BlockWeights w, int l)

@@ -9,6 +9,8 @@ public enum GlobalPool
     Token,
     /// <summary>The mean of the patch tokens (prefix tokens excluded), timm's 'avg'.</summary>
     Average,
+    /// <summary>Multihead attention pooling: a learned probe attends over all tokens (timm's 'map', SigLIP's head).</summary>
+    Map,
 }
 
 /// <summary>How a contrastive image-text model turns cosines with text embeddings into class scores.</summary>

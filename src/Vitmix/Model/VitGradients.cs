@@ -25,6 +25,7 @@ public static class VitGradients
             HeadWeight = Z(weights.HeadWeight), HeadBias = Z(weights.HeadBias),
             HeadDistWeight = O(weights.HeadDistWeight), HeadDistBias = O(weights.HeadDistBias),
             NormPreWeight = O(weights.NormPreWeight), NormPreBias = O(weights.NormPreBias),
+            AttnPool = weights.AttnPool?.ZerosLike(),
         };
     }
 

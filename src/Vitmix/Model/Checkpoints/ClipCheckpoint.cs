@@ -149,103 +149,73 @@ internal static class ClipCheckpoint
     static Dictionary<string, Tensor> ReadState(SafeTensorsFile file, ClipLayout layout, KeyNames k, VitConfig c, HashSet<string> keys, string path)
     {
         int d = c.EmbedDim;
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        var wrong = new List<string>();
-        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-
-        float[]? Read(string key, long count)
-        {
-            if (!file.TryGet(key, out var info)) { missing.Add(key); return null; }
-            used.Add(key);
-            if (!info.Dtype.IsFloatWeight()) { wrong.Add($"{key} is {info.Dtype}"); return null; }
-            if (info.ElementCount != count) { wrong.Add($"{key} is [{string.Join(", ", info.Shape)}], expected {count} values"); return null; }
-            var data = new float[count];
-            int bad = file.ReadFloatsFindingNonFinite(key, data);
-            if (bad >= 0) throw new InvalidDataException($"{path}: tensor {key} holds {FiniteCheck.Describe(data[bad])} at element {bad}; only finite weights can give finite outputs");
-            return data;
-        }
-        void Put(string name, float[]? data, params int[] shape)
-        {
-            if (data != null) state[name] = new Tensor(data, shape);
-        }
-        void Copy(string name, string key, params int[] shape) => Put(name, Read(key, Tensor.ElementCount(shape)), shape);
-
-        Copy("patch_embed.proj.weight", k.Patch, d, c.InChannels, c.PatchSize, c.PatchSize);
+        var t = new TowerTensors(file, path);
+        t.Copy("patch_embed.proj.weight", k.Patch, d, c.InChannels, c.PatchSize, c.PatchSize);
         if (keys.Contains(layout == ClipLayout.Timm ? "patch_embed.proj.bias" : k.Patch.Replace(".weight", ".bias", StringComparison.Ordinal)))
-            wrong.Add($"{k.Patch} has a bias; CLIP's patch embedding has none");
-        state["patch_embed.proj.bias"] = new Tensor(new float[d], d); // CLIP's conv1 has no bias (timm: bias=not pre_norm)
-        Copy("cls_token", k.ClassToken, 1, 1, d);
-        Copy("pos_embed", k.Positions, 1, c.NumTokens, d);
+            t.Problem($"{k.Patch} has a bias; CLIP's patch embedding has none");
+        t.Put("patch_embed.proj.bias", new float[d], d); // CLIP's conv1 has no bias (timm: bias=not pre_norm)
+        t.Copy("cls_token", k.ClassToken, 1, 1, d);
+        t.Copy("pos_embed", k.Positions, 1, c.NumTokens, d);
         foreach (var (name, key) in new[] { ("norm_pre", k.PreNorm), ("norm", k.PostNorm) })
         {
-            Copy(name + ".weight", key + ".weight", d);
-            Copy(name + ".bias", key + ".bias", d);
+            t.Copy(name + ".weight", key + ".weight", d);
+            t.Copy(name + ".bias", key + ".bias", d);
         }
         int e = c.NumClasses;
         if (layout == ClipLayout.OpenAi)
         {
             // visual.proj is (D, E), applied as x @ proj: timm's head.weight is its transpose (_convert_openai_clip)
-            if (Read(k.Projection, (long)d * e) is { } proj)
+            if (t.Read(k.Projection, (long)d * e) is { } proj)
             {
-                var t = new float[proj.Length];
-                for (int i = 0; i < d; i++) for (int j = 0; j < e; j++) t[j * d + i] = proj[i * e + j];
-                Put("head.weight", t, e, d);
+                var transposed = new float[proj.Length];
+                for (int i = 0; i < d; i++) for (int j = 0; j < e; j++) transposed[j * d + i] = proj[i * e + j];
+                t.Put("head.weight", transposed, e, d);
             }
         }
-        else Copy("head.weight", k.Projection, e, d);
-        if (layout == ClipLayout.Timm) Copy("head.bias", "head.bias", e);
-        else state["head.bias"] = new Tensor(new float[e], e);
+        else t.Copy("head.weight", k.Projection, e, d);
+        if (layout == ClipLayout.Timm) t.Copy("head.bias", "head.bias", e);
+        else t.Put("head.bias", new float[e], e);
 
         for (int l = 0; l < c.Depth; l++)
         {
             string s = k.Block(l), p = $"blocks.{l}.";
             foreach (var (a, b) in new[] { ("norm1", k.Norm1), ("norm2", k.Norm2) })
             {
-                Copy(p + a + ".weight", s + b + ".weight", d);
-                Copy(p + a + ".bias", s + b + ".bias", d);
+                t.Copy(p + a + ".weight", s + b + ".weight", d);
+                t.Copy(p + a + ".bias", s + b + ".bias", d);
             }
-            if (layout == ClipLayout.HuggingFace)
-            {
-                // q, k, v projections stacked into timm's fused qkv rows (q, k, v)
-                var w = new float[3 * d * d];
-                var bias = new float[3 * d];
-                bool complete = true;
-                foreach (var (part, i) in new[] { ("q", 0), ("k", 1), ("v", 2) })
-                {
-                    var pw = Read($"{s}self_attn.{part}_proj.weight", (long)d * d);
-                    var pb = Read($"{s}self_attn.{part}_proj.bias", d);
-                    if (pw == null || pb == null) { complete = false; continue; }
-                    pw.CopyTo(w, i * d * d);
-                    pb.CopyTo(bias, i * d);
-                }
-                if (complete) { Put(p + "attn.qkv.weight", w, 3 * d, d); Put(p + "attn.qkv.bias", bias, 3 * d); }
-            }
+            if (layout == ClipLayout.HuggingFace) ReadSplitQkv(t, s, p, d);
             else
             {
                 string qkv = layout == ClipLayout.OpenAi ? "attn.in_proj_" : "attn.qkv.";
-                Copy(p + "attn.qkv.weight", s + qkv + "weight", 3 * d, d);
-                Copy(p + "attn.qkv.bias", s + qkv + "bias", 3 * d);
+                t.Copy(p + "attn.qkv.weight", s + qkv + "weight", 3 * d, d);
+                t.Copy(p + "attn.qkv.bias", s + qkv + "bias", 3 * d);
             }
-            Copy(p + "attn.proj.weight", s + k.OutProj + ".weight", d, d);
-            Copy(p + "attn.proj.bias", s + k.OutProj + ".bias", d);
-            Copy(p + "mlp.fc1.weight", s + k.Fc1 + ".weight", c.MlpHidden, d);
-            Copy(p + "mlp.fc1.bias", s + k.Fc1 + ".bias", c.MlpHidden);
-            Copy(p + "mlp.fc2.weight", s + k.Fc2 + ".weight", d, c.MlpHidden);
-            Copy(p + "mlp.fc2.bias", s + k.Fc2 + ".bias", d);
+            t.Copy(p + "attn.proj.weight", s + k.OutProj + ".weight", d, d);
+            t.Copy(p + "attn.proj.bias", s + k.OutProj + ".bias", d);
+            t.Copy(p + "mlp.fc1.weight", s + k.Fc1 + ".weight", c.MlpHidden, d);
+            t.Copy(p + "mlp.fc1.bias", s + k.Fc1 + ".bias", c.MlpHidden);
+            t.Copy(p + "mlp.fc2.weight", s + k.Fc2 + ".weight", d, c.MlpHidden);
+            t.Copy(p + "mlp.fc2.bias", s + k.Fc2 + ".bias", d);
         }
+        return t.Finish(key => IsImageTower(layout, key), $"{Describe(layout)} CLIP checkpoint does not fit {c}");
+    }
 
-        // Keys of the image tower that were not read would be silently dropped weights: refuse them.
-        var unexpected = keys.Where(key => !used.Contains(key) && IsImageTower(layout, key)).Order(StringComparer.Ordinal).ToList();
-        if (missing.Count + wrong.Count + unexpected.Count > 0)
+    /// <summary>transformers' separate q, k and v projections of block prefix <paramref name="s"/>, stacked into timm's fused qkv rows (q, k, v).</summary>
+    internal static void ReadSplitQkv(TowerTensors t, string s, string p, int d)
+    {
+        var w = new float[3 * d * d];
+        var bias = new float[3 * d];
+        bool complete = true;
+        foreach (var (part, i) in new[] { ("q", 0), ("k", 1), ("v", 2) })
         {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing keys: {Summarise(missing)}");
-            if (unexpected.Count > 0) parts.Add($"unexpected keys: {Summarise(unexpected)}");
-            if (wrong.Count > 0) parts.Add($"shape or dtype mismatches: {Summarise(wrong)}");
-            throw new InvalidDataException($"{path}: {Describe(layout)} CLIP checkpoint does not fit {c}: {string.Join("; ", parts)}");
+            var pw = t.Read($"{s}self_attn.{part}_proj.weight", (long)d * d);
+            var pb = t.Read($"{s}self_attn.{part}_proj.bias", d);
+            if (pw == null || pb == null) { complete = false; continue; }
+            pw.CopyTo(w, i * d * d);
+            pb.CopyTo(bias, i * d);
         }
-        return state;
+        if (complete) { t.Put(p + "attn.qkv.weight", w, 3 * d, d); t.Put(p + "attn.qkv.bias", bias, 3 * d); }
     }
 
     /// <summary>Whether a key belongs to the image tower (the text tower, logit_scale and buffers such as position_ids are not read).</summary>
@@ -256,9 +226,6 @@ internal static class ClipCheckpoint
             || key.StartsWith("visual_projection.", StringComparison.Ordinal),
         _ => true,
     };
-
-    static string Summarise(List<string> items) =>
-        items.Count <= 12 ? string.Join(", ", items) : string.Join(", ", items.Take(12)) + $" and {items.Count - 12} more";
 
     sealed record ClipConfig(int? Heads, string Missing, MlpActivation Activation, float Eps, Preprocessing Preprocessing, string Source);
 
