@@ -53,7 +53,9 @@ public static class InfoCommand
                       $"an explanation pass {ModelMemory.FormatBytes(explanation.Total)} (the limit is --max-memory)");
         Row("classes", ClassSummary(m));
         if (m.ImageText is { } head)
-            Row("zero-shot", $"image embeddings of {head.EmbedDim}; exp(logit_scale) = {MathF.Exp(head.LogitScale).ToString("0.###", CultureInfo.InvariantCulture)} ({head.ScaleSource})" +
+            Row("zero-shot", $"image embeddings of {head.EmbedDim}, {(head.Scores == ZeroShotScores.Sigmoid ? "sigmoid" : "softmax")} scores; " +
+                             (head.LogitScale is { } scale ? $"exp(logit_scale) = {MathF.Exp(scale).ToString("0.###", CultureInfo.InvariantCulture)}" : "no logit_scale") +
+                             $" ({head.ScaleSource})" +
                              (head.LogitBias is { } bias ? $", logit_bias {bias.ToString("0.###", CultureInfo.InvariantCulture)}" : "") +
                              (m.NeedsTextEmbeddings ? "; classes come from --text-embeddings" : ""));
         Row("preprocessing", m.Preprocessing.ToString());

@@ -61,8 +61,16 @@ public sealed class LoadedModel
         var c = Config;
         var config = c with { ZeroShot = head.Scores, NumClasses = classes.Classes, ImageEmbedDim = head.EmbedDim };
         config.Validate();
+        // A tower without the head's scale (and SigLIP's bias) takes them from the text embeddings' file.
+        float scale = classes.LogitScale ?? head.LogitScale ?? throw new InvalidDataException(
+            $"{classes.Source}: {WeightsPath} holds no logit_scale; give the text embeddings as a .safetensors holding 'logit_scale'" +
+            (head.Scores == ZeroShotScores.Sigmoid ? " and 'logit_bias'" : "") + " beside the rows (the values of the full model's checkpoint)");
+        float? bias = head.Scores != ZeroShotScores.Sigmoid ? null : classes.LogitBias ?? head.LogitBias ?? throw new InvalidDataException(
+            $"{classes.Source}: {WeightsPath} holds no logit_bias; give the text embeddings as a .safetensors holding 'logit_scale' and 'logit_bias' beside the rows");
+        if (!float.IsFinite(MathF.Exp(scale)))
+            throw new InvalidDataException($"{classes.Source}: exp(logit_scale) of {scale.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not finite");
         var weights = Network.Weights.ShallowCopy();
-        weights.ZeroShot = new ZeroShotWeights(classes.Embeddings, classes.Classes, classes.Dim, head.LogitScale, head.LogitBias);
+        weights.ZeroShot = new ZeroShotWeights(classes.Embeddings, classes.Classes, classes.Dim, scale, bias);
         return new LoadedModel
         {
             Network = new VisionTransformer(config, weights) { Backend = Network.Backend, Buffers = Network.Buffers },

@@ -93,9 +93,11 @@ public static class ModelLoader
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
 
         using var file = SafeTensorsFile.Open(weightsPath);
-        // Contrastive image-text checkpoints (CLIP) carry a text tower and name their image tower their own way.
+        // Contrastive image-text checkpoints (CLIP, SigLIP) carry a text tower and name their image tower their own way.
         if (ClipCheckpoint.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal)) is { } clip)
             return ClipCheckpoint.Load(file, clip, weightsPath, overrides, budget, requestedSize);
+        if (SiglipCheckpoint.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal)) is { } siglip)
+            return SiglipCheckpoint.Load(file, siglip, weightsPath, overrides, budget, requestedSize);
         var layout = KeyLayout.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
         var state = CanonicalStateDict.Map(file, layout);
         if (layout.Kind == CheckpointLayout.Timm && !state.Has("patch_embed.proj.weight"))

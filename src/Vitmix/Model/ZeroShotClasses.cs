@@ -19,6 +19,15 @@ public sealed record ZeroShotClasses(float[] Embeddings, int Classes, int Dim, I
     /// <summary>Where the embeddings came from, for messages ("--text-embeddings text.npy").</summary>
     public string Source { get; init; } = "text embeddings";
 
+    /// <summary>
+    /// logit_scale (a log) to use instead of the checkpoint's: for image towers that do not hold it (timm's CLIP and
+    /// SigLIP towers), read from a .safetensors of text embeddings that holds a 'logit_scale' beside the rows.
+    /// </summary>
+    public float? LogitScale { get; init; }
+
+    /// <summary>SigLIP's logit_bias to use instead of the checkpoint's (a 'logit_bias' beside the rows), or null.</summary>
+    public float? LogitBias { get; init; }
+
     /// <summary>Every problem of the rows and labels themselves (shape, finiteness, zero rows, label count).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -50,9 +59,19 @@ public sealed record ZeroShotClasses(float[] Embeddings, int Classes, int Dim, I
         if (!File.Exists(embeddingsPath)) throw new FileNotFoundException($"{source}: no such file", embeddingsPath);
         float[] values;
         int[] shape;
+        float? scale = null, bias = null;
         if (embeddingsPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
             using var file = SafeTensorsFile.Open(embeddingsPath);
+            float? Scalar(string key)
+            {
+                if (!file.TryGet(key, out var info)) return null;
+                if (info.ElementCount != 1) throw new InvalidDataException($"{source}: {key} is [{string.Join(", ", info.Shape)}], expected one value");
+                float v = file.ReadFloats(key)[0];
+                return float.IsFinite(v) ? v : throw new InvalidDataException($"{source}: {key} is {v.ToString(CultureInfo.InvariantCulture)}, expected a finite value");
+            }
+            scale = Scalar("logit_scale");
+            bias = Scalar("logit_bias");
             var matrices = file.Tensors.Where(t => t.Shape.Length == 2).ToList();
             var chosen = matrices.FirstOrDefault(t => t.Name is "text_embeddings" or "embeddings")
                 ?? (matrices.Count == 1 ? matrices[0] : throw new InvalidDataException(
@@ -73,7 +92,7 @@ public sealed record ZeroShotClasses(float[] Embeddings, int Classes, int Dim, I
         if (shape.Length != 2 || shape[0] <= 0 || shape[1] <= 0)
             throw new InvalidDataException($"{source}: shape ({string.Join(", ", shape)}), expected (classes, dim) with one row per class");
         var names = ParseLabels(labels, shape[0]);
-        var classes = new ZeroShotClasses(values, shape[0], shape[1], names) { Source = source };
+        var classes = new ZeroShotClasses(values, shape[0], shape[1], names) { Source = source, LogitScale = scale, LogitBias = bias };
         var problems = classes.Problems();
         if (problems.Count > 0)
         {
@@ -116,7 +135,7 @@ public sealed record ZeroShotWeights(float[] Embeddings, int Classes, int Dim, f
 /// <param name="Family">One line naming the family, size and layout ("CLIP ViT-B/16 image encoder (OpenAI layout)").</param>
 /// <param name="Scores">Softmax (CLIP) or sigmoid (SigLIP).</param>
 /// <param name="EmbedDim">Width E of the image embedding, which text rows must match.</param>
-/// <param name="LogitScale">logit_scale as stored (a log), finite.</param>
+/// <param name="LogitScale">logit_scale as stored (a log), finite; null when the checkpoint holds none (timm's SigLIP towers).</param>
 /// <param name="LogitBias">logit_bias (SigLIP), or null.</param>
 /// <param name="ScaleSource">Where the scale came from ("logit_scale in the checkpoint", or the default used and why).</param>
-public sealed record ImageTextHead(string Family, ZeroShotScores Scores, int EmbedDim, float LogitScale, float? LogitBias, string ScaleSource);
+public sealed record ImageTextHead(string Family, ZeroShotScores Scores, int EmbedDim, float? LogitScale, float? LogitBias, string ScaleSource);
