@@ -94,3 +94,42 @@ public class ClipCommandTests
         Assert.Contains("give --text-embeddings FILE too", Assert.Single(labelsAlone.ErrLines));
     }
 }
+
+/// <summary>info, predict and explain on the tiny SigLIP checkpoints.</summary>
+public class SiglipCommandTests
+{
+    static readonly string Image = GoldenData.Path(GoldenData.Sets[0], "images", "disk.png");
+
+    public static TheoryData<string, string, string> Layouts() => new()
+    {
+        { "hf", "Hugging Face layout", "text.npy" }, { "timm", "timm layout", "text.safetensors" },
+    };
+
+    [Theory, MemberData(nameof(Layouts))]
+    public void InfoPredictAndExplain(string layout, string described, string text)
+    {
+        string model = SiglipTests.Folder(layout);
+        var info = CliRunner.Run("info", "--model", model);
+        Assert.True(info.ExitCode == 0, info.Err);
+        Assert.Contains($"SigLIP ViT (width 32, patch 8) image encoder ({described})", info.Out);
+        Assert.Contains("attention pool", info.Out);
+
+        string[] classes = ["--text-embeddings", SiglipTests.Folder(text), "--labels", SiglipTests.Folder("labels.txt")];
+        var predict = CliRunner.Run(["predict", Image, "--model", model, "--json", .. classes]);
+        Assert.True(predict.ExitCode == 0, predict.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(predict.OutLines.Single());
+        var logits = doc.RootElement.GetProperty("logits").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var probabilities = doc.RootElement.GetProperty("probabilities").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        for (int i = 0; i < logits.Length; i++) Assert.Equal(1 / (1 + Math.Exp(-logits[i])), probabilities[i], 5); // sigmoid, not softmax
+
+        string output = Path.Combine(Path.GetTempPath(), $"vitmix-siglip-explain-{Environment.ProcessId}-{layout}-{Guid.NewGuid():N}");
+        var explain = CliRunner.Run(["explain", Image, "--model", model, "--methods", "all", "--raw", "--out", output, "--target", "tree", .. classes]);
+        Assert.True(explain.ExitCode == 0, explain.Err);
+        foreach (var method in new[] { "rollout", "gradcam", "saliency", "lrp", "attnlrp" })
+        {
+            var map = Vitmix.Data.Npy.Read(Path.Combine(output, "disk", method + ".npy"));
+            Assert.Equal([4, 4], map.Shape);
+            Assert.All(map.Values, v => Assert.True(double.IsFinite(v)));
+        }
+    }
+}
