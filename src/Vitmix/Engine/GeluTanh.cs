@@ -9,7 +9,7 @@ namespace Vitmix.Engine;
 /// </summary>
 public static unsafe class GeluTanh
 {
-    const float C = 0.7978845608028654f, K = 0.044715f;
+    const float C = 0.7978845608028654f, K = 0.044715f, Saturation = 20f;
 
     /// <summary>y = GELU_tanh(x); y may alias x. Large inputs use both threads.</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y)
@@ -58,7 +58,8 @@ public static unsafe class GeluTanh
         if (Vector256.IsHardwareAccelerated)
             for (; i + 8 <= end; i += 8)
             {
-                var v = Vector256.Load(x + i);
+                // past ±20 tanh is ±1 in float and the slope 1 or 0: clamping keeps x³ from overflowing into 0·∞
+                var v = Vector256.Clamp(Vector256.Load(x + i), Vector256.Create(-Saturation), Vector256.Create(Saturation));
                 var t = Tanh(v);
                 var inner = Vector256.Create(C) * Vector256.FusedMultiplyAdd(Vector256.Create(3f * K) * v, v, Vector256<float>.One);
                 var half = Vector256.Create(0.5f);
@@ -67,7 +68,7 @@ public static unsafe class GeluTanh
             }
         for (; i < end; i++)
         {
-            float v = x[i], t = TanhScalar(v);
+            float v = Math.Clamp(x[i], -Saturation, Saturation), t = TanhScalar(v);
             float slope = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * C * (1f + 3f * K * v * v);
             dx[i] = dy[i] * slope;
         }

@@ -84,7 +84,7 @@ public static class TokenCurves
             {
                 int n = Math.Min(batchSize, distinct.Count - first);
                 var logits = model.ForwardEmbedded(embedded, distinct.GetRange(first, n), buffers).Data;
-                for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
+                for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
             }
             for (int m = 0; m < grids.Count; m++) probabilities[m][s] = probability[which[m]];
         }
