@@ -226,6 +226,38 @@ public class ClipErrorTests
         Assert.Contains(weights, e.Message);
     }
 
+    /// <summary>The openclip fixture rewritten (F32, the same tensors) with <paramref name="edit"/> applied to its entries.</summary>
+    static string Rewritten(Func<List<Vitmix.Model.Checkpoints.SafeTensorEntry>, List<Vitmix.Model.Checkpoints.SafeTensorEntry>> edit)
+    {
+        string folder = Path.GetDirectoryName(Temp("x"))!;
+        Directory.CreateDirectory(folder);
+        File.Copy(ClipTests.Folder("openclip", "open_clip_config.json"), Path.Combine(folder, "open_clip_config.json"));
+        var entries = new List<Vitmix.Model.Checkpoints.SafeTensorEntry>();
+        using (var file = Vitmix.Model.Checkpoints.SafeTensorsFile.Open(ClipTests.Folder("openclip", "open_clip_model.safetensors")))
+            foreach (var t in file.Tensors)
+                entries.Add(new(t.Name, t.Shape.Select(d => (int)d).ToArray(), file.ReadFloats(t.Name)));
+        Vitmix.Model.Checkpoints.SafeTensorsWriter.Write(Path.Combine(folder, "open_clip_model.safetensors"), edit(entries));
+        return folder;
+    }
+
+    [Fact]
+    public void MissingAndUnexpectedImageTowerKeysAreListed()
+    {
+        var missing = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(Rewritten(e => e.Where(t => t.Name != "visual.ln_post.bias").ToList())));
+        Assert.Contains("missing keys: visual.ln_post.bias", missing.Message);
+
+        var extra = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(Rewritten(e => [.. e, new("visual.attnpool.weight", [2], [1f, 2f])])));
+        Assert.Contains("unexpected keys: visual.attnpool.weight", extra.Message);
+
+        var shape = Assert.Throws<InvalidDataException>(() => ModelLoader.Load(Rewritten(e =>
+            e.Select(t => t.Name == "visual.transformer.resblocks.1.attn.out_proj.bias" ? t with { Shape = [16], Data = t.Data[..16] } : t).ToList())));
+        Assert.Contains("visual.transformer.resblocks.1.attn.out_proj.bias is [16], expected 32 values", shape.Message);
+
+        // the text tower is not the image encoder's: its keys may be anything
+        var model = ModelLoader.Load(Rewritten(e => [.. e, new("text_projection_extra", [2], [1f, 2f])]));
+        Assert.NotNull(model.ImageText);
+    }
+
     [Fact]
     public void TextEmbeddingsForAClassifierAreRefused()
     {
