@@ -20,6 +20,7 @@ public static class BreakdownBench
         var random = RandomVit.Create(new VitConfig(), seed: 1);
         var model = new VisionTransformer(random.Config, random.Weights) { Backend = timing };
         var four = ExplainerSet.Parse("rollout,gradcam,saliency,lrp");
+        if (args.Contains("token")) return TokenCurve(model, timing);
         foreach (int batch in args.Contains("batch1") ? new[] { 1 } : new[] { 1, 16 })
         {
             var images = RandomVit.Images(model.Config, batch, seed: 2);
@@ -50,6 +51,23 @@ public static class BreakdownBench
                 Console.WriteLine($"  products 6x and the rest {rest}x faster: forward + backward {Projected(passes[1].Item2) / Projected(f):F2}, four maps {Projected(passes[2].Item2) / Projected(f):F2} forwards");
             }
         }
+        return 0;
+    }
+
+    /// <summary>`quick breakdown token`: a 100-step token deletion curve of three maps, by operation, after a warm-up.</summary>
+    static int TokenCurve(VisionTransformer model, TimingBackend timing)
+    {
+        var one = RandomVit.Images(model.Config, 1, seed: 2);
+        var grids = Enumerable.Range(0, 3).Select(m => { var r = new Random(10 + m); return Enumerable.Range(0, model.Config.NumPatches).Select(_ => (float)r.NextDouble()).ToArray(); }).ToList();
+        Vitmix.Evaluation.TokenCurves.Compute(model, one, 0, grids, Vitmix.Evaluation.CurveKind.Deletion, 100);
+        timing.Clear();
+        var sw = Stopwatch.StartNew();
+        Vitmix.Evaluation.TokenCurves.Compute(model, one, 0, grids, Vitmix.Evaluation.CurveKind.Deletion, 100);
+        double total = sw.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"token deletion, 100 steps, 3 maps: {total:F0} ms");
+        foreach (var (name, (ms, calls)) in timing.Times.OrderByDescending(kv => kv.Value.Ms))
+            Console.WriteLine($"  {name,-22} {ms,9:F1} ms  {calls,6} calls");
+        Console.WriteLine($"  {"(outside the backend)",-22} {total - timing.Times.Sum(kv => kv.Value.Ms),9:F1} ms");
         return 0;
     }
 }

@@ -20,6 +20,19 @@ public static class ExplainBench
         return sw.Elapsed.TotalMilliseconds;
     }
 
+    /// <summary>Wall time and this process's CPU time (all threads) of <paramref name="a"/>, in ms. On a shared machine the
+    /// CPU time moves less with the load than the wall time does.</summary>
+    static (double Wall, double Cpu) WallAndCpu(Action a)
+    {
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        a();
+        double wall = sw.Elapsed.TotalMilliseconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalMilliseconds);
+    }
+
     /// <summary>
     /// `quick explain surveyed [batch1]`: the other methods the ViTmiX talk surveys, each alone from its own pass, in
     /// ms per image and in forwards of the same batch size; ViT-CX's cost is its number of masks (2 masked forwards
@@ -105,14 +118,28 @@ public static class ExplainBench
         if (sharedOnly) return 0;
     Deletion:
         var grids = Enumerable.Range(0, 3).Select(m => { var r = new Random(10 + m); return Enumerable.Range(0, model.Config.NumPatches).Select(_ => (float)r.NextDouble()).ToArray(); }).ToList();
-        double token = Once(() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, 100));
         var pixelMaps = grids.Select(g => { var px = new float[224 * 224]; Vitmix.Engine.BilinearResize.Resize(g, 14, 14, px, 224, 224); return px; }).ToList();
-        double pixel = Once(() =>
+        void Token() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, 100);
+        void Pixel()
         {
             var set = new CurveSet(model, one, new PerturbationOptions { Steps = 100, BatchSize = 32, TargetClass = 0 });
             foreach (var px in pixelMaps) set.Add(CurveKind.Deletion, px);
             set.Compute();
-        });
+        }
+        // Each once to warm up (JIT, buffer sizes), then alternately three times, so a change of load on a shared machine
+        // falls on both; the ratio is of the fastest runs, with every run printed.
+        Token();
+        Pixel();
+        var tokens = new List<(double Wall, double Cpu)>();
+        var pixels = new List<(double Wall, double Cpu)>();
+        for (int i = 0; i < 3; i++)
+        {
+            tokens.Add(WallAndCpu(Token));
+            pixels.Add(WallAndCpu(Pixel));
+        }
+        Console.WriteLine($"token runs {string.Join(", ", tokens.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}; pixel runs {string.Join(", ", pixels.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}");
+        Console.WriteLine($"ratios, wall {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Wall / p.Wall:F2}"))}; cpu {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Cpu / p.Cpu:F2}"))}; fastest cpu {tokens.Min(t => t.Cpu) / pixels.Min(p => p.Cpu):F2}");
+        double token = tokens.Min(t => t.Wall), pixel = pixels.Min(p => p.Wall);
         Console.WriteLine($"deletion, 100 steps, 3 maps of one image: pixel (RISE) {pixel:F0} ms = {pixel / forward1:F1} forwards; token {token:F0} ms = {token / forward1:F1} forwards ({token / pixel:F2}x)");
         return 0;
     }

@@ -55,6 +55,9 @@ public sealed class TimingBackend(ComputeBackend inner) : ComputeBackend
     public override void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim) { long started = Stopwatch.GetTimestamp(); inner.Attention(qkv, probabilities, context, batch, tokens, heads, headDim); Add("Attention", started); }
 
     /// <inheritdoc/>
+    public override void AttentionPacked(Tensor qkv, Tensor context, int[] offsets, int heads, int headDim) { long started = Stopwatch.GetTimestamp(); inner.AttentionPacked(qkv, context, offsets, heads, headDim); Add("AttentionPacked", started); }
+
+    /// <inheritdoc/>
     public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities, int batch, int tokens, int heads, int headDim) { long started = Stopwatch.GetTimestamp(); inner.AttentionBackward(qkv, probabilities, dContext, dQkv, dProbabilities, batch, tokens, heads, headDim); Add("AttentionBackward", started); }
 
     /// <inheritdoc/>

@@ -10,10 +10,12 @@ namespace Vitmix.Engine;
 internal static unsafe class AttentionKernels
 {
     readonly unsafe struct Args(float* qkv, float* probabilities, float* context, float* dProbabilities, float* dQkv,
-        int tokens, int dim, int heads, int headDim)
+        int tokens, int dim, int heads, int headDim, int* offsets = null)
     {
         public readonly float* Qkv = qkv, Probabilities = probabilities, Context = context, DProbabilities = dProbabilities, DQkv = dQkv;
         public readonly int N = tokens, D = dim, H = heads, Hd = headDim;
+        /// <summary>Packed sequences: sequence i is rows Offsets[i] to Offsets[i+1] of qkv and context; null for a regular batch.</summary>
+        public readonly int* Offsets = offsets;
     }
 
     sealed class Job : TeamJob
@@ -52,6 +54,19 @@ internal static unsafe class AttentionKernels
             Run(new Args(pq, pp, pc, pdp, pdq, tokens, heads * headDim, heads, headDim), batch * heads, backward: true);
     }
 
+    /// <summary>
+    /// softmax(q·kᵀ/√hd)·v of sequences of different lengths packed one after another (no padding): sequence i is the
+    /// rows <paramref name="offsets"/>[i] to <paramref name="offsets"/>[i+1] of qkv (T, 3D) and context (T, D), and
+    /// attends only within itself. Probabilities are not kept: packed passes are inference only.
+    /// </summary>
+    public static void ForwardPacked(float[] qkv, float[] context, int[] offsets, int heads, int headDim)
+    {
+        int sequences = offsets.Length - 1;
+        fixed (float* pq = qkv, pc = context)
+        fixed (int* po = offsets)
+            Run(new Args(pq, null, pc, null, null, 0, heads * headDim, heads, headDim, po), sequences * heads, backward: false);
+    }
+
     static void Run(in Args args, int count, bool backward)
     {
         if (count >= 2 && WorkerTeam.TryBegin())
@@ -77,18 +92,21 @@ internal static unsafe class AttentionKernels
     static void ForwardHead(in Args a, int index)
     {
         int n = a.N, d = a.D, hd = a.Hd, i = index / a.H, head = index % a.H;
+        // A packed sequence starts at its own row and has its own length; a batch's sample i starts at row i·N.
+        long firstRow = (long)i * n;
+        if (a.Offsets != null) (firstRow, n) = (a.Offsets[i], a.Offsets[i + 1] - a.Offsets[i]);
         float scale = 1f / MathF.Sqrt(hd);
         float[]? own = a.Probabilities == null ? Scratch((long)n * n) : null;
         fixed (float* ps = own)
         {
             float* scores = a.Probabilities != null ? a.Probabilities + (long)index * n * n : ps;
-            float* q = a.Qkv + (long)i * n * 3 * d + head * hd;
+            float* q = a.Qkv + firstRow * 3 * d + head * hd;
             var shape = GemmKernels.Resolve(GemmKernel.Auto);
             var qk = new GemmArgs(false, true, n, n, hd, scale, q, 3 * d, q + d, 3 * d, 0f, scores, n, null);
             GemmDriver.Serial(ref qk, shape);
             for (int r = 0; r < n; r++) Softmax.Row(scores + (long)r * n, n);
             var pv = new GemmArgs(false, false, n, hd, n, 1f, scores, n, q + 2 * d, 3 * d, 0f,
-                a.Context + (long)i * n * d + head * hd, d, null);
+                a.Context + firstRow * d + head * hd, d, null);
             GemmDriver.Serial(ref pv, shape);
         }
     }

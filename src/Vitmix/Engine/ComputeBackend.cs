@@ -75,6 +75,13 @@ public abstract class ComputeBackend
     public abstract void Attention(Tensor qkv, Tensor? probabilities, Tensor context, int batch, int tokens, int heads, int headDim);
 
     /// <summary>
+    /// <see cref="Attention"/> for sequences of different lengths packed one after another without padding (a
+    /// <see cref="Layers.PackedSequences"/>): sequence i is the rows offsets[i] to offsets[i+1] of qkv (T, 3D) and of
+    /// context (T, D), and attends only to itself. Probabilities are not kept.
+    /// </summary>
+    public abstract void AttentionPacked(Tensor qkv, Tensor context, int[] offsets, int heads, int headDim);
+
+    /// <summary>
     /// Backward of <see cref="Attention"/> from dContext to dQkv (overwritten); dProbabilities, when given, receives
     /// the gradient of the post-softmax probabilities (B, H, N, N).
     /// </summary>

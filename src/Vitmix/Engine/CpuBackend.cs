@@ -63,6 +63,15 @@ internal sealed unsafe class CpuBackend : ComputeBackend
         AttentionKernels.Forward(qkv.Data, probabilities?.Data, context.Data, batch, tokens, heads, headDim);
     }
 
+    public override void AttentionPacked(Tensor qkv, Tensor context, int[] offsets, int heads, int headDim)
+    {
+        if (offsets.Length < 2 || offsets[0] != 0) throw new ArgumentException("packed sequences need offsets from 0, one more than the sequences");
+        for (int i = 1; i < offsets.Length; i++)
+            if (offsets[i] <= offsets[i - 1]) throw new ArgumentException($"packed sequence {i - 1} is empty or out of order");
+        CheckAttention(qkv, context, 1, offsets[^1], heads, headDim);
+        AttentionKernels.ForwardPacked(qkv.Data, context.Data, offsets, heads, headDim);
+    }
+
     public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities,
         int batch, int tokens, int heads, int headDim)
     {

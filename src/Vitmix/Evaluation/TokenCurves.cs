@@ -30,8 +30,9 @@ public static class TokenCurveKinds
 /// "missingness bias" of pixel substrates (Jain et al. 2022, MadryLab/missingness) is the reason. Point s of n
 /// perturbs round(s·P/n) of the P patches, so a curve ends with every patch removed (deletion) or restored
 /// (insertion); an average-pooling model keeps at least one patch. The area is the trapezoid rule over [0, 1], as the
-/// pixel curves'. All curves of one image are computed together: at each point the distinct token sets of all maps
-/// run once, as one batch (every set of a point has the same length).
+/// pixel curves'. All curves of one image are computed together: the distinct token sets of all maps and points run
+/// once each, sequences of different lengths packed into one pass (<see cref="Layers.PackedSequences"/>), so the curve
+/// costs the tokens it keeps.
 /// </summary>
 public static class TokenCurves
 {
@@ -52,41 +53,50 @@ public static class TokenCurves
         int minimum = c.Pool == GlobalPool.Token ? 0 : 1;
         var orders = grids.Select(g => g.Length == p ? PixelOrder.Descending(g) : throw new ArgumentException($"a grid map of {g.Length} values for {p} patches")).ToArray();
         var probabilities = grids.Select(_ => new double[steps + 1]).ToArray();
-        // One patch embedding for every subset of the image.
-        var embedded = model.EmbedTokens(image);
-        // Every point runs another sequence length, so its buffers are never asked for again: they come from an arena of
-        // this call's own, dropped with it, rather than filling the model's shared one with lengths of no further use.
-        var buffers = new BufferArena(256L << 20);
+        // Every distinct token set of every point and map, and the (map, point) places that read each one.
+        var sets = new List<int[]>();
+        var readers = new List<List<(int Map, int Point)>>();
         for (int s = 0; s <= steps; s++)
         {
-            cancel.ThrowIfCancellationRequested();
             int changed = (int)Math.Round((double)s * p / steps, MidpointRounding.AwayFromZero);
             int keep = Math.Max(minimum, kind == CurveKind.Deletion ? p - changed : changed);
-            // The kept patches of every map at this point, and the distinct ones among them.
-            var distinct = new List<int[]>();
-            var which = new int[grids.Count];
+            if (keep == p && fullProbability is double known)
+            {
+                for (int m = 0; m < grids.Count; m++) probabilities[m][s] = known;
+                continue;
+            }
+            int firstOfPoint = sets.Count;
             for (int m = 0; m < grids.Count; m++)
             {
                 var kept = (kind == CurveKind.Deletion ? orders[m].AsSpan(p - keep, keep) : orders[m].AsSpan(0, keep)).ToArray();
                 Array.Sort(kept);
-                int found = distinct.FindIndex(d => d.AsSpan().SequenceEqual(kept));
-                if (found < 0) { found = distinct.Count; distinct.Add(kept); }
-                which[m] = found;
+                int found = sets.FindIndex(firstOfPoint, d => d.AsSpan().SequenceEqual(kept));
+                if (found < 0) { found = sets.Count; sets.Add(kept); readers.Add([]); }
+                readers[found].Add((m, s));
             }
-            var probability = new double[distinct.Count];
-            if (keep == p && fullProbability is double known)
+        }
+        // One patch embedding for every subset of the image.
+        var embedded = model.EmbedTokens(image);
+        // Sets of different lengths run together, packed without padding, up to the tokens of batchSize whole images:
+        // a batch then costs the tokens it keeps, and the shrinking sequences keep the GEMMs as full as the pixel
+        // curves' batches. Their buffers come from an arena of this call's own, dropped with it, rather than filling
+        // the model's shared one with sizes of no further use.
+        var buffers = new BufferArena(256L << 20);
+        long budget = (long)Math.Max(1, batchSize) * c.NumTokens;
+        for (int first = 0; first < sets.Count;)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int count = 0;
+            long tokens = 0;
+            while (first + count < sets.Count && (count == 0 || tokens + c.NumPrefixTokens + sets[first + count].Length <= budget))
+                tokens += c.NumPrefixTokens + sets[first + count++].Length;
+            var logits = model.ForwardEmbedded(embedded, sets.GetRange(first, count), buffers).Data;
+            for (int j = 0; j < count; j++)
             {
-                Array.Fill(probability, known);
-                for (int m = 0; m < grids.Count; m++) probabilities[m][s] = known;
-                continue;
+                double probability = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
+                foreach (var (m, point) in readers[first + j]) probabilities[m][point] = probability;
             }
-            for (int first = 0; first < distinct.Count; first += batchSize)
-            {
-                int n = Math.Min(batchSize, distinct.Count - first);
-                var logits = model.ForwardEmbedded(embedded, distinct.GetRange(first, n), buffers).Data;
-                for (int j = 0; j < n; j++) probability[first + j] = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
-            }
-            for (int m = 0; m < grids.Count; m++) probabilities[m][s] = probability[which[m]];
+            first += count;
         }
         int perStep = Math.Max(1, p / steps);
         return probabilities.Select(a => new PerturbationCurve(a, PerturbationCurve.Area(a), target, perStep, 0)).ToArray();

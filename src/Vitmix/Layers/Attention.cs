@@ -52,6 +52,7 @@ public sealed class Attention : Layer
     {
         int b = input.Dim(0), n = input.Dim(1);
         var qkv = Qkv.Forward(input, context);
+        if (context.Packed is { } packed) return ForwardPacked(qkv, packed, context);
         var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;
         var attended = context.Rent(b, n, Dim);
         context.Backend.Attention(qkv, probabilities, attended, b, n, Heads, HeadDim);
@@ -70,6 +71,18 @@ public sealed class Attention : Layer
             context.Return(qkv);
             context.Return(attended);
         }
+        return y;
+    }
+
+    /// <summary>Each packed sequence attends to itself only; nothing is kept (packed passes are inference).</summary>
+    Tensor ForwardPacked(Tensor qkv, PackedSequences packed, ForwardContext context)
+    {
+        if (context.Outputs.Wants(PassRequirements.Attention)) throw new InvalidOperationException($"{Name}: a packed pass keeps no attention maps");
+        var attended = context.Rent(1, packed.TotalTokens, Dim);
+        context.Backend.AttentionPacked(qkv, attended, packed.Offsets, Heads, HeadDim);
+        context.Return(qkv);
+        var y = Projection.Forward(attended, context);
+        context.Return(attended);
         return y;
     }
 

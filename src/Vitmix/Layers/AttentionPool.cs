@@ -92,6 +92,7 @@ public sealed class AttentionPool : Layer
     {
         int b = input.Dim(0), n = input.Dim(1), d = Dim, hd = HeadDim;
         if (input.Dim(2) != d) throw new ArgumentException($"{Name}: tokens {input} are not {d} wide");
+        if (context.Packed is { } packed) return ForwardPacked(input, packed, context);
         var ops = context.Backend;
         var latentRows = context.Rent(b, 1, d);
         for (int i = 0; i < b; i++) ops.Copy(Latent.Value, 0, latentRows, (long)i * d, d);
@@ -114,6 +115,37 @@ public sealed class AttentionPool : Layer
         if (context.Recording) context.Save(this, new Record(input, latentRows, q, kv, probabilities, attended, pooled));
         else
             foreach (var t in new[] { latentRows, q, kv, probabilities, attended, pooled }) context.Return(t);
+        return y;
+    }
+
+    /// <summary>(1, T, D) packed sequences → (S, 1, D): the probe attends to each sequence's own rows (inference only).</summary>
+    Tensor ForwardPacked(Tensor input, PackedSequences packed, ForwardContext context)
+    {
+        int sequences = packed.Count, d = Dim, hd = HeadDim, longest = 0;
+        for (int i = 0; i < sequences; i++) longest = Math.Max(longest, packed.Length(i));
+        var ops = context.Backend;
+        var latentRows = context.Rent(sequences, 1, d);
+        for (int i = 0; i < sequences; i++) ops.Copy(Latent.Value, 0, latentRows, (long)i * d, d);
+        var q = Query.Forward(latentRows, context);
+        var kv = KeysValues.Forward(input, context);
+        var probabilities = context.Rent(longest);
+        var attended = context.Rent(sequences, 1, d);
+        float scale = 1f / MathF.Sqrt(hd);
+        for (int i = 0; i < sequences; i++)
+        {
+            int n = packed.Length(i);
+            long first = (long)packed.Start(i) * 2 * d;
+            for (int h = 0; h < Heads; h++)
+            {
+                // the same products and softmax as the batched pass, over this sequence's rows
+                ops.MatMul(false, true, 1, n, hd, scale, q, (long)i * d + h * hd, d, kv, first + h * hd, 2 * d, 0f, probabilities, 0, n);
+                Softmax.Rows(probabilities.Data.AsSpan(0, n), 1, n);
+                ops.MatMul(false, false, 1, hd, n, 1f, probabilities, 0, n, kv, first + d + h * hd, 2 * d, 0f, attended, (long)i * d + h * hd, d);
+            }
+        }
+        var pooled = Projection.Forward(attended, context);
+        var y = MlpResidual.Forward(pooled, context);
+        foreach (var t in new[] { latentRows, q, kv, probabilities, attended, pooled }) context.Return(t);
         return y;
     }
 

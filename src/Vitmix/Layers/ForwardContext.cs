@@ -24,6 +24,18 @@ public sealed class ForwardContext : PassContext
     /// <summary>Whether layers keep what their backward and relevance need.</summary>
     public bool Recording { get; }
 
+    /// <summary>
+    /// Set when the tokens are sequences of different lengths packed into one (1, T, D) tensor: attention and the readout
+    /// then treat each sequence on its own. Packed passes do not record.
+    /// </summary>
+    public PackedSequences? Packed
+    {
+        get => packed;
+        init => packed = value == null || !Recording ? value : throw new ArgumentException("a packed pass cannot record");
+    }
+
+    readonly PackedSequences? packed;
+
     /// <summary>Attributes the buffers rented from now on to <paramref name="layer"/> (a top-level layer of the model).</summary>
     public void BeginLayer(Layer layer)
     {

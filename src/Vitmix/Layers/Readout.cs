@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Vitmix.Engine;
 
 namespace Vitmix.Layers;
@@ -47,12 +48,40 @@ public sealed class Readout : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
+        if (context.Packed is { } packed) return ForwardPacked(input, packed, context);
         int b = input.Dim(0), n = input.Dim(1), d = input.Dim(2);
         var y = context.Rent(b, Rows, d);
         if (ReadoutKind == ReadoutKind.PatchMean) context.Backend.MeanOfRows(input, b, n, d, PrefixTokens, n - PrefixTokens, y);
         else
             for (int i = 0; i < b; i++) context.Backend.Copy(input, (long)i * n * d, y, (long)i * Rows * d, (long)Rows * d);
         context.Save(this, new Record(input, y));
+        return y;
+    }
+
+    /// <summary>(1, T, D) packed sequences → (S, R, D): each sequence read out from its own rows.</summary>
+    Tensor ForwardPacked(Tensor input, PackedSequences packed, ForwardContext context)
+    {
+        int s = packed.Count, d = input.Dim(2);
+        var y = context.Rent(s, Rows, d);
+        for (int i = 0; i < s; i++)
+        {
+            int first = packed.Start(i), length = packed.Length(i);
+            if (ReadoutKind == ReadoutKind.PatchMean)
+            {
+                if (length <= PrefixTokens) throw new ArgumentException($"packed sequence {i} has no patch token to average");
+                // the same sum and division as the batched MeanOfRows, so a packed pass gives the batched logits bit for bit
+                var mean = y.Data.AsSpan(i * d, d);
+                var rows = input.Data.AsSpan((first + PrefixTokens) * d, (length - PrefixTokens) * d);
+                mean.Clear();
+                for (int t = 0; t < length - PrefixTokens; t++) TensorPrimitives.Add(mean, rows.Slice(t * d, d), mean);
+                TensorPrimitives.Divide(mean, length - PrefixTokens, mean);
+            }
+            else
+            {
+                if (length < Rows) throw new ArgumentException($"packed sequence {i} has {length} tokens for {Rows} readout rows");
+                context.Backend.Copy(input, (long)first * d, y, (long)i * Rows * d, (long)Rows * d);
+            }
+        }
         return y;
     }
 

@@ -98,8 +98,8 @@ public sealed class VisionTransformer
 
     /// <summary>
     /// Logits (B, K) of the network run on a subset of each image's patch tokens: the prefix tokens (class, distillation,
-    /// registers) and the patches listed in <paramref name="keptPatches"/> (indices into the patch grid, row-major, the
-    /// same count for every sample), each with its own position embedding; the other patches are dropped from the
+    /// registers) and the patches listed in <paramref name="keptPatches"/> (indices into the patch grid, row-major; the
+    /// counts may differ between samples, see <see cref="ForwardEmbedded"/>), each with its own position embedding; the other patches are dropped from the
     /// sequence, not replaced. Transformer Input Sampling and the token deletion curves run the model this way. An
     /// average-pooling readout averages the kept patches.
     /// </summary>
@@ -130,7 +130,9 @@ public sealed class VisionTransformer
     /// <summary>
     /// <see cref="ForwardTokens"/> from sequences already embedded (<see cref="EmbedTokens"/>): sample s of the result
     /// keeps <paramref name="keptPatches"/>[s] of sequence s of <paramref name="embedded"/>, or of its only sequence when
-    /// it holds one, so many subsets of one image need one patch embedding.
+    /// it holds one, so many subsets of one image need one patch embedding. The lists may differ in length: the
+    /// sequences are then packed one after another without padding (<see cref="PackedSequences"/>), so a batch costs
+    /// the tokens it keeps.
     /// </summary>
     public Tensor ForwardEmbedded(Tensor embedded, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
     {
@@ -141,24 +143,29 @@ public sealed class VisionTransformer
         int sequences = embedded.Dim(0);
         if (sequences != 1 && sequences != b) throw new ArgumentException($"{b} patch lists for {sequences} embedded sequences");
         if (b == 0) throw new ArgumentException("no patch list");
-        int kept = keptPatches[0].Length;
-        if (kept == 0 && c.Pool != GlobalPool.Token) throw new ArgumentException("an average-pooling readout needs at least one patch token");
+        bool sameLength = true;
+        long total = 0;
         foreach (var list in keptPatches)
         {
-            if (list.Length != kept) throw new ArgumentException("every sample of a batch must keep the same number of patches");
+            if (list.Length == 0 && c.Pool != GlobalPool.Token) throw new ArgumentException("an average-pooling readout needs at least one patch token");
+            if (prefix + list.Length == 0) throw new ArgumentException("a model without prefix tokens needs at least one patch token");
+            sameLength &= list.Length == keptPatches[0].Length;
+            total += prefix + list.Length;
             foreach (int p in list)
                 if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
         }
-        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None));
-        // (B, N, D) → (B, prefix + kept, D): the prefix rows, then the kept patches' rows.
-        int m = prefix + kept;
-        var x = context.Rent(b, m, d);
+        if (total > Array.MaxLength / d) throw new ArgumentException($"{total} tokens in one pass are more than an array can hold");
+        // Equal lengths run as an ordinary batch (B, prefix + kept, D); different ones packed as (1, T, D).
+        var packed = sameLength ? null : new PackedSequences(keptPatches.Select(l => prefix + l.Length).ToArray());
+        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None)) { Packed = packed };
+        var x = packed == null ? context.Rent(b, prefix + keptPatches[0].Length, d) : context.Rent(1, packed.TotalTokens, d);
+        long row = 0;
         for (int s = 0; s < b; s++)
         {
             long source = sequences == 1 ? 0 : (long)s * n * d;
-            Backend.Copy(embedded, source, x, (long)s * m * d, (long)prefix * d);
-            for (int j = 0; j < kept; j++)
-                Backend.Copy(embedded, source + (long)(prefix + keptPatches[s][j]) * d, x, ((long)s * m + prefix + j) * d, d);
+            Backend.Copy(embedded, source, x, row * d, (long)prefix * d);
+            row += prefix;
+            foreach (int p in keptPatches[s]) Backend.Copy(embedded, source + (long)(prefix + p) * d, x, row++ * d, d);
         }
         for (int i = FirstBlock; i < Layers.Count; i++)
         {

@@ -146,6 +146,23 @@ public class SiglipTests
     }
 
     [Fact]
+    public void PackedSequencesOfDifferentLengthsPoolEachOnItsOwn()
+    {
+        foreach (var model in new[] { Load("hf", "text.npy").Network, ClipTests.Load("openclip").Network })
+        {
+            var embedded = model.EmbedTokens(Input());
+            int[][] lists = [[0, 3, 5], [1, 2, 4, 6, 7, 9, 15], [8]];
+            var packed = model.ForwardEmbedded(embedded, lists).Data;
+            int k = model.Config.NumClasses;
+            for (int i = 0; i < lists.Length; i++)
+            {
+                var alone = model.ForwardEmbedded(embedded, [lists[i]]).Data;
+                for (int c = 0; c < k; c++) Assert.Equal(alone[c], packed[i * k + c], 3);
+            }
+        }
+    }
+
+    [Fact]
     public void ATimmTowerWithoutScaleAndBiasSaysWhereToGiveThem()
     {
         var e = Assert.Throws<InvalidDataException>(() => Load("timm", "text.npy"));
