@@ -62,6 +62,19 @@ public class ClipCommandTests
     }
 
     [Fact]
+    public void EvaluateTakesTheClassesAsForAClassifier()
+    {
+        string output = Path.Combine(Path.GetTempPath(), $"vitmix-clip-evaluate-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var r = CliRunner.Run(Classes("evaluate", "--dataset", "synth:2", "--model", ClipTests.Folder("openclip"), "--methods", "rollout,saliency", "--out", output));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.True(File.Exists(Path.Combine(output, "results.csv")));
+
+        var refused = CliRunner.Run("evaluate", "--dataset", "synth:2", "--model", ClipTests.Folder("openclip"), "--methods", "rollout", "--out", output + "-none");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("pass --text-embeddings FILE", Assert.Single(refused.ErrLines));
+    }
+
+    [Fact]
     public void PredictWithoutTextEmbeddingsSaysWhatToPass()
     {
         var r = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("hf"));
