@@ -38,11 +38,98 @@ public sealed class ModelOptions
     public Option<long?> MaxMemory { get; } = OptionParsers.ByteSize("--max-memory",
         "Refuse, before loading, a model whose weights and activations would need more memory: bytes, or 512M, 8G (powers of 1024); default: the machine's memory");
 
+    /// <summary>--text-embeddings FILE: the classes of a CLIP model, one text-embedding row per class.</summary>
+    public Option<string?> TextEmbeddings { get; } = new("--text-embeddings")
+    {
+        Description = "For a CLIP checkpoint: a .npy or .safetensors of shape (classes, dim), one row per class as the model's text tower produced it; " +
+                      "logits are exp(logit_scale) * cosine(image, row)",
+        HelpName = "FILE",
+    };
+    /// <summary>--labels FILE|a,b,c: the names of the text-embedding rows.</summary>
+    public Option<string?> Labels { get; } = new("--labels")
+    {
+        Description = "Names of the --text-embeddings rows: a file with one name per line, or names separated by commas",
+        HelpName = "FILE|NAMES",
+    };
+
+    /// <summary>--prompts TEMPLATE: the classes of a CLIP checkpoint with its text tower, one prompt per --labels name.</summary>
+    public Option<string?> Prompts { get; } = new("--prompts")
+    {
+        Description = "For a CLIP checkpoint that holds its text tower: a prompt template such as \"a photo of a {}\"; each --labels name fills {} " +
+                      "and the text tower (CLIP's BPE tokenizer, run by Vitmix) gives that class's row",
+        HelpName = "TEMPLATE",
+    };
+    /// <summary>--tokenizer PATH: CLIP's BPE files when the checkpoint's folder holds none.</summary>
+    public Option<string?> Tokenizer { get; } = new("--tokenizer")
+    {
+        Description = "With --prompts: CLIP's tokenizer, a folder or vocab.json (merges.txt beside it) or bpe_simple_vocab_16e6.txt.gz; " +
+                      "default: the files beside the checkpoint",
+        HelpName = "PATH",
+    };
+
+    /// <summary>
+    /// Whether the command needs classes: an image-text model (CLIP) loaded without --text-embeddings is refused with a
+    /// line saying so. Off for commands that only describe the checkpoint (info).
+    /// </summary>
+    public bool ClassesRequired { get; init; } = true;
+
     /// <summary>Adds every model option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Model, Heads, ImageSize, PatchSize, Eps, Mean, Std, Resize, Interpolation, CropPct, PosEmbedInterpolation, MaxMemory })
             command.Options.Add(o);
+        command.Options.Add(TextEmbeddings);
+        command.Options.Add(Labels);
+        command.Options.Add(Prompts);
+        command.Options.Add(Tokenizer);
+    }
+
+    /// <summary>
+    /// The classes --text-embeddings or --prompts give with --labels, or null when none is given. <paramref name="checkpoint"/>
+    /// is the local checkpoint (file or folder) whose text tower --prompts runs; null for the embedded model.
+    /// </summary>
+    public ZeroShotClasses? ZeroShotClasses(ParseResult parse, string? checkpoint)
+    {
+        string? embeddings = parse.GetValue(TextEmbeddings), labels = parse.GetValue(Labels), prompts = parse.GetValue(Prompts);
+        string? tokenizer = parse.GetValue(Tokenizer);
+        if (tokenizer != null && prompts == null) throw new ArgumentException("--tokenizer is read by --prompts; give --prompts TEMPLATE too");
+        if (prompts != null)
+        {
+            if (embeddings != null) throw new ArgumentException("--prompts and --text-embeddings both give the classes; give one of them");
+            if (labels == null) throw new ArgumentException("--prompts needs --labels: the class names that fill its {}");
+            if (!prompts.Contains("{}", StringComparison.Ordinal)) throw new ArgumentException($"--prompts '{prompts}' has no {{}} for the label");
+            return FromPrompts(prompts, labels, tokenizer, checkpoint);
+        }
+        if (embeddings == null)
+            return labels == null ? null : throw new ArgumentException("--labels names the rows of --text-embeddings or --prompts; give --text-embeddings FILE or --prompts TEMPLATE too");
+        return Vitmix.Model.ZeroShotClasses.Read(embeddings, labels);
+    }
+
+    /// <summary>One row per label from the checkpoint's own CLIP text tower: the template filled with the label, tokenized and encoded.</summary>
+    static ZeroShotClasses FromPrompts(string template, string labels, string? tokenizer, string? checkpoint)
+    {
+        if (checkpoint == null || !Vitmix.TextTower.ClipTextEncoder.HasTextTower(checkpoint))
+            throw new InvalidDataException($"--prompts: {checkpoint ?? "the embedded model"} holds no CLIP text tower; give --text-embeddings FILE (one row per class) instead");
+        if (IsSiglip(checkpoint))
+            throw new InvalidDataException($"--prompts: {checkpoint} is a SigLIP checkpoint, whose text tower (SentencePiece tokenizer, its own transformer) Vitmix does not run; give --text-embeddings FILE instead");
+        var encoder = Vitmix.TextTower.ClipTextEncoder.Load(checkpoint, tokenizer);
+        var names = Vitmix.Model.ZeroShotClasses.ParseLabels(labels, 0);
+        if (names.Count == 0) throw new ArgumentException($"--labels '{labels}' names no class");
+        var rows = encoder.Encode(Vitmix.TextTower.ClipTextEncoder.Prompts(template, names));
+        return new ZeroShotClasses(rows, names.Count, encoder.EmbeddingSize, names) { Source = $"--prompts \"{template}\" through {checkpoint}'s text tower" };
+    }
+
+    /// <summary>Whether the config beside <paramref name="checkpoint"/> names a SigLIP model (whose text tower is not CLIP's).</summary>
+    static bool IsSiglip(string checkpoint)
+    {
+        string folder = Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
+        foreach (var name in new[] { "config.json", "open_clip_config.json" })
+        {
+            string path = Path.Combine(folder, name);
+            if (!File.Exists(path) || new FileInfo(path).Length > 1 << 20) continue;
+            if (File.ReadAllText(path).Contains("siglip", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     /// <summary>
@@ -93,7 +180,7 @@ public sealed class ModelOptions
         try
         {
             string? given = parse.GetValue(Model);
-            if (given == null) return DefaultModel.Load(overrides); // the embedded model (models/README.md)
+            if (given == null) return WithClasses(DefaultModel.Load(overrides), parse, null); // the embedded model (models/README.md)
             string path = given;
             if (!File.Exists(path) && !Directory.Exists(path))
             {
@@ -101,7 +188,7 @@ public sealed class ModelOptions
                     throw new FileNotFoundException($"{path}: model not found (expected a .safetensors file, a model folder or a hub id org/name[@revision])", path);
                 path = HubModelResolver.Resolve(path, HubOptions.FromEnvironment(), HubProgress.Create(parse));
             }
-            return ModelLoader.Load(path, overrides);
+            return WithClasses(ModelLoader.Load(path, overrides), parse, path);
         }
         catch (MemoryLimitException e)
         {
@@ -109,5 +196,15 @@ public sealed class ModelOptions
             string lower = batch > 1 ? "lower --batch-size or --image-size" : "lower --image-size";
             throw new MemoryLimitException($"{e.Message}; {lower} or raise --max-memory", e.Needed, e.Limit);
         }
+    }
+
+    /// <summary>The model with the classes of --text-embeddings attached, refused when it needs them and has none.</summary>
+    LoadedModel WithClasses(LoadedModel loaded, ParseResult parse, string? checkpoint)
+    {
+        if (ZeroShotClasses(parse, checkpoint) is { } classes) loaded = loaded.WithZeroShot(classes);
+        if (ClassesRequired && loaded.NeedsTextEmbeddings)
+            throw new InvalidDataException($"{loaded.WeightsPath}: {loaded.ImageText!.Family} has no classes of its own: pass --text-embeddings FILE " +
+                                           "(one row per class, from its text tower) with --labels, or --prompts \"a photo of a {}\" with --labels for a CLIP checkpoint that holds its text tower");
+        return loaded;
     }
 }

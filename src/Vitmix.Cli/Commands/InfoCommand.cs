@@ -13,7 +13,7 @@ public static class InfoCommand
 
     public static Command Create()
     {
-        var model = new ModelOptions();
+        var model = new ModelOptions { ClassesRequired = false };
         var command = new Command("info", "Show a checkpoint's architecture, parameter count, classes, preprocessing and layout");
         model.AddTo(command);
         command.SetAction(parse =>
@@ -31,14 +31,15 @@ public static class InfoCommand
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         void Row(string key, string value) => grid.AddRow(new Text(key, new Style(decoration: Decoration.Bold)), new Text(value));
 
+        if (m.Family is { } family) Row("family", family);
         Row("weights", m.WeightsPath);
-        if (m.Family != null) Row("family", m.Family);
         Row("config source", m.ConfigSource);
         Row("layout", m.Layout switch
         {
             CheckpointLayout.Timm => "timm",
             CheckpointLayout.HuggingFace => "Hugging Face transformers",
             CheckpointLayout.Torchvision => "torchvision",
+            CheckpointLayout.OpenClip => "OpenAI CLIP / open_clip",
             _ => m.Layout.ToString(),
         });
         Row("architecture", c.ToString());
@@ -51,6 +52,12 @@ public static class InfoCommand
         Row("memory", $"weights {ModelMemory.FormatBytes(forward.Weights)}; at batch 1 a forward pass needs {ModelMemory.FormatBytes(forward.Total)}, " +
                       $"an explanation pass {ModelMemory.FormatBytes(explanation.Total)} (the limit is --max-memory)");
         Row("classes", ClassSummary(m));
+        if (m.ImageText is { } head)
+            Row("zero-shot", $"image embeddings of {head.EmbedDim}, {(head.Scores == ZeroShotScores.Sigmoid ? "sigmoid" : "softmax")} scores; " +
+                             (head.LogitScale is { } scale ? $"exp(logit_scale) = {MathF.Exp(scale).ToString("0.###", CultureInfo.InvariantCulture)}" : "no logit_scale") +
+                             $" ({head.ScaleSource})" +
+                             (head.LogitBias is { } bias ? $", logit_bias {bias.ToString("0.###", CultureInfo.InvariantCulture)}" : "") +
+                             (m.NeedsTextEmbeddings ? "; classes come from --text-embeddings" : ""));
         Row("preprocessing", m.Preprocessing.ToString());
         console.Write(grid);
     }
@@ -63,6 +70,7 @@ public static class InfoCommand
     {
         int k = m.Config.NumClasses;
         if (m.Config.FeatureHead) return $"none: the checkpoint has no classifier; the {k} outputs are the readout's features ('class N' is feature N)";
+        if (m.NeedsTextEmbeddings) return "none of its own (an image-text model: --text-embeddings gives them)";
         if (m.ClassNames is not { Length: > 0 } names) return $"{k} (no names in the checkpoint; shown as 'class N')";
         var shown = names.Take(NamesShown).Select((n, i) => $"{i}: {n}");
         return $"{k}: " + string.Join("; ", shown) + (names.Length > NamesShown ? $"; … ({names.Length - NamesShown} more)" : "");

@@ -89,7 +89,7 @@ public static class PredictCommand
                     failures++;
                     continue;
                 }
-                var probabilities = Probabilities.Softmax(row);
+                var probabilities = Probabilities.Of(model.Config, row);
                 var order = TopK(probabilities, settings.Top);
                 if (settings.Json) output.WriteLine(JsonLine(names[i], row, probabilities, order, model));
                 else RenderTable(console!, names[i], probabilities, order, model);

@@ -90,7 +90,7 @@ public static class ExplainEndpoints
     static object Describe(ExplainedView view, ServerState state)
     {
         var model = state.Options.Model;
-        var probabilities = Model.Probabilities.Softmax(view.Pass.Logits);
+        var probabilities = Model.Probabilities.Of(model.Config, view.Pass.Logits);
         int h = view.Image.Display.Height, w = view.Image.Display.Width;
         return new
         {

@@ -86,7 +86,7 @@ public static class ImageEndpoints
     /// <summary>What the page shows of an image: its size, prediction and top-5.</summary>
     public static object Describe(ImageSession image, LoadedModel model)
     {
-        var probabilities = Probabilities.Softmax(image.Logits);
+        var probabilities = Probabilities.Of(model.Config, image.Logits);
         var top = Enumerable.Range(0, probabilities.Length).OrderByDescending(i => probabilities[i]).ThenBy(i => i).Take(5)
             .Select(i => new { index = i, name = model.ClassName(i), probability = probabilities[i] }).ToList();
         return new

@@ -47,6 +47,26 @@ public abstract class ComputeBackend
     /// <summary>dx = dy · GELU′(x); dx may alias dy.</summary>
     public abstract void GeluBackward(Tensor x, Tensor dy, Tensor dx);
 
+    /// <summary>QuickGELU x·σ(1.702x) (<see cref="Engine.QuickGelu"/>), element-wise; y may alias x. Managed by default.</summary>
+    public virtual void QuickGelu(Tensor x, Tensor y) => Engine.QuickGelu.Forward(x.Data, y.Data);
+
+    /// <summary>dx = dy · QuickGELU′(x); dx may alias dy. Managed by default.</summary>
+    public virtual void QuickGeluBackward(Tensor x, Tensor dy, Tensor dx) =>
+        Engine.QuickGelu.Backward(x.Data, dy.Data, dx.Data);
+
+    /// <summary>GELU in its tanh form (<see cref="Engine.GeluTanh"/>), element-wise; y may alias x. Managed by default.</summary>
+    public virtual void GeluTanh(Tensor x, Tensor y) => Engine.GeluTanh.Forward(x.Data, y.Data);
+
+    /// <summary>dx = dy · GELU_tanh′(x); dx may alias dy. Managed by default.</summary>
+    public virtual void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx) => Engine.GeluTanh.Backward(x.Data, dy.Data, dx.Data);
+
+    /// <summary>In place, each of <paramref name="rows"/> contiguous rows of x becomes its softmax. Managed by default.</summary>
+    public virtual void SoftmaxRows(Tensor x, int rows, int cols) => Engine.Softmax.Rows(x.Data, rows, cols);
+
+    /// <summary>Backward of <see cref="SoftmaxRows"/>: dx = p ⊙ (dp − Σ p·dp) per row; dx may alias dp. Managed by default.</summary>
+    public virtual void SoftmaxRowsBackward(Tensor p, Tensor dp, Tensor dx, int rows, int cols) =>
+        Engine.Softmax.RowsBackward(p.Data, dp.Data, dx.Data, rows, cols);
+
     /// <summary>
     /// Multi-head self-attention core on a fused projection qkv (B, N, 3D) (q, k, v blocks of D features, heads of
     /// headDim consecutive features each): per (sample, head) softmax(q·kᵀ/√headDim)·v into context (B, N, D), heads

@@ -153,6 +153,8 @@ public sealed class CurveSet
         for (int u = 0; u < images.Count; u++)
         {
             var row = logits.AsSpan(u * k, k);
+            // SigLIP's zero-shot classes are scored each by its own sigmoid
+            if (network.Config.ZeroShot == ZeroShotScores.Sigmoid) { probability[u] = 1 / (1 + Math.Exp(-(double)row[target])); continue; }
             Softmax.Rows(row, 1, k);
             probability[u] = row[target];
         }

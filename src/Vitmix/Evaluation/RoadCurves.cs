@@ -93,7 +93,7 @@ public static class RoadCurves
             for (int j = 0; j < filled; j++)
             {
                 var (m, f, morf) = slots[j];
-                double probability = Probabilities.Softmax(logits.AsSpan(j * k, k))[target];
+                double probability = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
                 (morf ? curves[m].Morf : curves[m].Lerf)[f] = probability;
             }
             filled = 0;

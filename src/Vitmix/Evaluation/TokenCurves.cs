@@ -93,7 +93,7 @@ public static class TokenCurves
             var logits = model.ForwardEmbedded(embedded, sets.GetRange(first, count), buffers).Data;
             for (int j = 0; j < count; j++)
             {
-                double probability = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
+                double probability = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
                 foreach (var (m, point) in readers[first + j]) probabilities[m][point] = probability;
             }
             first += count;

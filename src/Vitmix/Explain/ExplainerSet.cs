@@ -79,7 +79,7 @@ public sealed class ExplainerSet
         for (int i = 0; i < pass.Batch; i++)
         {
             var logits = pass.Logits.AsSpan(i * k, k).ToArray();
-            var probabilities = Probabilities.Softmax(logits);
+            var probabilities = Probabilities.Of(model.Config, logits);
             int predicted = Probabilities.ArgMax(logits);
             var maps = new Dictionary<string, Heatmap>();
             var checks = new Dictionary<string, double>();

@@ -83,7 +83,7 @@ public sealed class ViTCausalExplanation : IExplainer
         int block = Layer < 0 ? c.Depth - 1 : Math.Min(Layer, c.Depth - 1);
         var masks = Masks(pass.Model, image, block, DistanceThreshold);
         int target = pass.Targets[sample];
-        float classProbability = Probabilities.Softmax(pass.Logits.AsSpan(sample * k, k).ToArray())[target];
+        float classProbability = Probabilities.Of(c, pass.Logits.AsSpan(sample * k, k))[target];
         var pixels = CausalScore(pass.Model, image.Data, target, classProbability, masks, (m, noise) => SplitMixGaussian.Fill(Seed, m, NoiseLevel, noise), NoiseLevel > 0);
         var grid = new float[c.NumPatches];
         BilinearResize.Resize(pixels, c.ImageHeight, c.ImageWidth, grid, c.GridHeight, c.GridWidth);
@@ -288,8 +288,8 @@ public sealed class ViTCausalExplanation : IExplainer
             int k = c.NumClasses;
             for (int j = 0; j < n; j++)
             {
-                float score = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
-                if (withNoise) score += classProbability - Probabilities.Softmax(logits.AsSpan((n + j) * k, k).ToArray())[target];
+                float score = Probabilities.Of(c, logits.AsSpan(j * k, k))[target];
+                if (withNoise) score += classProbability - Probabilities.Of(c, logits.AsSpan((n + j) * k, k))[target];
                 TensorPrimitives.MultiplyAdd(batchMasks.AsSpan(j * plane, plane), score, saliency, saliency);
             }
         }

@@ -2,7 +2,8 @@ namespace Vitmix.Hub;
 
 /// <summary>
 /// Turns a <c>--model</c> argument that names a Hugging Face Hub repository (<c>org/name[@revision]</c>) into a local
-/// snapshot folder holding <c>model.safetensors</c> (and <c>config.json</c> when the repository has one), using and
+/// snapshot folder holding <c>model.safetensors</c> (and <c>config.json</c>, and CLIP's <c>vocab.json</c> and
+/// <c>merges.txt</c>, when the repository has them), using and
 /// filling the same cache as huggingface_hub, so models people already downloaded with timm or transformers load
 /// without a second download, and models fetched here are found by Python tools.
 /// </summary>
@@ -18,6 +19,12 @@ public static class HubModelResolver
 
     /// <summary>The config fetched beside the weights when the repository has one.</summary>
     public const string ConfigFile = "config.json";
+
+    /// <summary>
+    /// Files fetched beside the weights when the repository has them: the config, then CLIP's BPE tokenizer files, which
+    /// <c>--prompts</c> reads to run a CLIP checkpoint's own text tower. A repository without one is remembered as such.
+    /// </summary>
+    public static IReadOnlyList<string> SideFiles { get; } = [ConfigFile, "vocab.json", "merges.txt"];
 
     const string PickleWeightsFile = "pytorch_model.bin";
 
@@ -63,7 +70,8 @@ public static class HubModelResolver
         options ??= HubOptions.FromEnvironment();
         var cache = new HubCache(options.CacheRoot, id);
 
-        if (FromCache(cache, id.Revision) is { } cached) return cached;
+        // Offline, a snapshot cached before the tokenizer files were fetched is still used: they are optional.
+        if (FromCache(cache, id.Revision, options.Offline ? [ConfigFile] : SideFiles) is { } cached) return cached;
         if (options.Offline)
             throw new HubException(
                 $"{id}: {MissingFile(cache, id.Revision)} is not in the cache ({cache.RepoFolder}) and HF_HUB_OFFLINE is set, so nothing is downloaded; " +
@@ -81,12 +89,12 @@ public static class HubModelResolver
         }
     }
 
-    static string? FromCache(HubCache cache, string revision)
+    static string? FromCache(HubCache cache, string revision, IReadOnlyList<string> sideFiles)
     {
         string? commit = cache.CommitFor(revision);
         if (commit == null) return null;
         bool complete = cache.HasFile(commit, WeightsFile)
-            && (cache.HasFile(commit, ConfigFile) || cache.IsKnownMissing(commit, ConfigFile));
+            && sideFiles.All(f => cache.HasFile(commit, f) || cache.IsKnownMissing(commit, f));
         return complete ? cache.SnapshotFolder(commit) : null;
     }
 
@@ -104,12 +112,15 @@ public static class HubModelResolver
         string commit = weights.Metadata!.Commit;
 
         var wanted = new List<(string File, HubFileMetadata Meta)> { (WeightsFile, weights.Metadata) };
-        if (!cache.HasFile(commit, ConfigFile) && !cache.IsKnownMissing(commit, ConfigFile))
+        // Files the repository lacks are remembered only once the snapshot is complete: a refused download leaves nothing.
+        var absent = new List<string>();
+        foreach (string sideFile in SideFiles)
         {
-            HubHeadResult config = await downloader.HeadAsync(id, commit, ConfigFile, ct);
-            if (config.Found) wanted.Add((ConfigFile, config.Metadata!));
-            else if (config.Status == 404 && config.ErrorCode is null or "EntryNotFound") cache.MarkMissing(commit, ConfigFile);
-            else throw downloader.StatusError(config.Url, config.Status, config.ErrorCode, config.ErrorMessage, $"{id}: {ConfigFile}");
+            if (cache.HasFile(commit, sideFile) || cache.IsKnownMissing(commit, sideFile)) continue;
+            HubHeadResult side = await downloader.HeadAsync(id, commit, sideFile, ct);
+            if (side.Found) wanted.Add((sideFile, side.Metadata!));
+            else if (side.Status == 404 && side.ErrorCode is null or "EntryNotFound") absent.Add(sideFile);
+            else throw downloader.StatusError(side.Url, side.Status, side.ErrorCode, side.ErrorMessage, $"{id}: {sideFile}");
         }
 
         var toFetch = wanted.Where(w => !cache.HasFile(commit, w.File) && !File.Exists(cache.BlobPath(w.Meta.Etag))).ToList();
@@ -127,6 +138,7 @@ public static class HubModelResolver
             }
             cache.LinkSnapshot(commit, file, meta.Etag);
         }
+        foreach (string file in absent) cache.MarkMissing(commit, file);
         cache.WriteRef(id.Revision, commit);
         progress?.Report((Math.Max(finished, total), Math.Max(finished, total)));
         return cache.SnapshotFolder(commit);

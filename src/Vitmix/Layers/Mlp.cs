@@ -3,7 +3,10 @@ using Vitmix.Relevance;
 
 namespace Vitmix.Layers;
 
-/// <summary>The transformer's MLP: fc2(GELU(fc1(x))), GELU in its exact erf form.</summary>
+/// <summary>
+/// The transformer's MLP: fc2(act(fc1(x))), act the exact erf GELU unless the model says otherwise (QuickGELU for
+/// OpenAI's CLIP, <see cref="MlpActivation"/>).
+/// </summary>
 public sealed class Mlp : Layer
 {
     sealed record Record(Tensor PreActivation, Tensor Hidden);
@@ -11,8 +14,10 @@ public sealed class Mlp : Layer
     /// <param name="name">State-dict prefix (<c>blocks.0.mlp</c>).</param>
     /// <param name="fc1">The expanding layer (dim → hidden).</param>
     /// <param name="fc2">The projecting layer (hidden → dim).</param>
-    public Mlp(string name, Linear fc1, Linear fc2) : base(name)
+    /// <param name="activation">The non-linearity between them.</param>
+    public Mlp(string name, Linear fc1, Linear fc2, MlpActivation activation = MlpActivation.Gelu) : base(name)
     {
+        Activation = activation;
         if (fc1.OutFeatures != fc2.InFeatures) throw new ArgumentException($"{name}: fc1 gives {fc1.OutFeatures} features, fc2 takes {fc2.InFeatures}");
         Fc1 = fc1;
         Fc2 = fc2;
@@ -23,6 +28,16 @@ public sealed class Mlp : Layer
 
     /// <summary>The projecting layer.</summary>
     public Linear Fc2 { get; }
+
+    /// <summary>The non-linearity between the two layers.</summary>
+    public MlpActivation Activation { get; }
+
+    void Activate(Tensor pre, Tensor hidden, PassContext context)
+    {
+        if (Activation == MlpActivation.QuickGelu) context.Backend.QuickGelu(pre, hidden);
+        else if (Activation == MlpActivation.GeluTanh) context.Backend.GeluTanh(pre, hidden);
+        else context.Backend.Gelu(pre, hidden);
+    }
 
     /// <inheritdoc/>
     public override string Kind => "mlp";
@@ -36,13 +51,13 @@ public sealed class Mlp : Layer
         var pre = Fc1.Forward(input, context);
         if (!context.Recording)
         {
-            context.Backend.Gelu(pre, pre);
+            Activate(pre, pre, context);
             var y0 = Fc2.Forward(pre, context);
             context.Return(pre);
             return y0;
         }
         var hidden = context.Rent(pre.Shape);
-        context.Backend.Gelu(pre, hidden);
+        Activate(pre, hidden, context);
         context.Save(this, new Record(pre, hidden));
         return Fc2.Forward(hidden, context);
     }
@@ -52,7 +67,9 @@ public sealed class Mlp : Layer
     {
         var r = context.Saved<Record>(this);
         var dHidden = Fc2.Backward(outputGradient, context);
-        context.Backend.GeluBackward(r.PreActivation, dHidden, dHidden);
+        if (Activation == MlpActivation.QuickGelu) context.Backend.QuickGeluBackward(r.PreActivation, dHidden, dHidden);
+        else if (Activation == MlpActivation.GeluTanh) context.Backend.GeluTanhBackward(r.PreActivation, dHidden, dHidden);
+        else context.Backend.GeluBackward(r.PreActivation, dHidden, dHidden);
         var dx = Fc1.Backward(dHidden, context);
         context.Return(dHidden);
         return dx;

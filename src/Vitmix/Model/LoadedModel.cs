@@ -10,6 +10,8 @@ public enum CheckpointLayout
     HuggingFace,
     /// <summary>torchvision's vit_b_16 family names (conv_proj, encoder.layers.encoder_layer_N...).</summary>
     Torchvision,
+    /// <summary>OpenAI's CLIP names as open_clip holds them (visual.conv1, visual.transformer.resblocks.N, visual.proj).</summary>
+    OpenClip,
 }
 
 /// <summary>A model ready to run: the network, its preprocessing and class names, and where they came from.</summary>
@@ -27,13 +29,62 @@ public sealed class LoadedModel
     public required string WeightsPath { get; init; }
     /// <summary>Where the architecture came from (config.json, architecture name, metadata, shapes, overrides).</summary>
     public required string ConfigSource { get; init; }
-    /// <summary>The model family in words ("DINOv2 with 4 registers (timm layout)"), for <c>vitmix info</c>; null when not known.</summary>
-    public string? Family { get; init; }
+    /// <summary>The family of a classifier or backbone in words ("DINOv2 with 4 registers (timm layout)"), as the loader names it; null when not known.</summary>
+    public string? FamilyDescription { get; init; }
     /// <summary>How the checkpoint's own library resizes its position embeddings (<c>--pos-embed-interpolation library</c>).</summary>
     public PositionEmbeddingInterpolation LibraryInterpolation { get; init; } = PositionEmbeddingInterpolation.AntialiasedBicubic;
 
     /// <summary>The network's architecture.</summary>
     public VitConfig Config => Network.Config;
+
+    /// <summary>
+    /// For a contrastive image-text checkpoint (CLIP), its family and zero-shot scale; null for a classifier. Until text
+    /// embeddings are attached (<see cref="WithZeroShot"/>), the network's output is the image embedding.
+    /// </summary>
+    public ImageTextHead? ImageText { get; init; }
+
+    /// <summary>Whether this is an image-text model that has no classes yet: it cannot predict until text embeddings are given.</summary>
+    public bool NeedsTextEmbeddings => ImageText != null && Config.ZeroShot == ZeroShotScores.None;
+
+    /// <summary>
+    /// One line naming the family and layout for <c>vitmix info</c>: "CLIP ViT-B/16 image encoder (OpenAI layout),
+    /// zero-shot head" for an image-text model, else <see cref="FamilyDescription"/> ("DINOv2 with 4 registers (timm layout)").
+    /// </summary>
+    public string? Family => ImageText == null ? FamilyDescription
+        : ImageText.Family + (NeedsTextEmbeddings ? ", no classes (give text embeddings)" : $", zero-shot head over {Config.NumClasses} classes");
+
+    /// <summary>
+    /// This image-text model as a zero-shot classifier of <paramref name="classes"/>: the image embedding's scaled
+    /// cosines with the text rows (<see cref="Layers.ZeroShotHead"/>) are its logits, with the checkpoint's logit scale
+    /// (and bias). Errors name the embeddings' source and the mismatch.
+    /// </summary>
+    public LoadedModel WithZeroShot(ZeroShotClasses classes)
+    {
+        var head = ImageText ?? throw new ArgumentException($"{classes.Source}: {WeightsPath} is a classifier, not an image-text model; text embeddings apply to CLIP checkpoints");
+        var problems = classes.Problems();
+        if (problems.Count > 0) throw new InvalidDataException($"{classes.Source}: {string.Join("; ", problems)}");
+        if (classes.Dim != head.EmbedDim)
+            throw new InvalidDataException($"{classes.Source}: rows are {classes.Dim} wide, the model's image embeddings {head.EmbedDim} (text embeddings of another model?)");
+        var c = Config;
+        var config = c with { ZeroShot = head.Scores, NumClasses = classes.Classes, ImageEmbedDim = head.EmbedDim };
+        config.Validate();
+        // A tower without the head's scale (and SigLIP's bias) takes them from the text embeddings' file.
+        float scale = classes.LogitScale ?? head.LogitScale ?? throw new InvalidDataException(
+            $"{classes.Source}: {WeightsPath} holds no logit_scale; give the text embeddings as a .safetensors holding 'logit_scale'" +
+            (head.Scores == ZeroShotScores.Sigmoid ? " and 'logit_bias'" : "") + " beside the rows (the values of the full model's checkpoint)");
+        float? bias = head.Scores != ZeroShotScores.Sigmoid ? null : classes.LogitBias ?? head.LogitBias ?? throw new InvalidDataException(
+            $"{classes.Source}: {WeightsPath} holds no logit_bias; give the text embeddings as a .safetensors holding 'logit_scale' and 'logit_bias' beside the rows");
+        if (!float.IsFinite(MathF.Exp(scale)))
+            throw new InvalidDataException($"{classes.Source}: exp(logit_scale) of {scale.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not finite");
+        var weights = Network.Weights.ShallowCopy();
+        weights.ZeroShot = new ZeroShotWeights(classes.Embeddings, classes.Classes, classes.Dim, scale, bias);
+        return new LoadedModel
+        {
+            Network = new VisionTransformer(config, weights) { Backend = Network.Backend, Buffers = Network.Buffers },
+            Preprocessing = Preprocessing, ClassNames = classes.Labels.ToArray(), Layout = Layout, WeightsPath = WeightsPath,
+            ConfigSource = ConfigSource + $"; classes from {classes.Source}", ImageText = ImageText,
+        };
+    }
 
     /// <summary>The name of class <paramref name="index"/>, or "class N" when the checkpoint names none or the index is out of range.</summary>
     public string ClassName(int index) =>
@@ -100,4 +151,6 @@ public sealed record ModelOverrides
     /// pass at batch 1 within the machine's memory (<see cref="ModelMemory.AvailableBytes"/>).
     /// </summary>
     public MemoryBudget? Memory { get; init; }
+    /// <summary>For an image-text model (CLIP): the classes to score, as text embeddings; null = load the image encoder alone.</summary>
+    public ZeroShotClasses? ZeroShot { get; init; }
 }

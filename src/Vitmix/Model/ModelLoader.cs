@@ -30,12 +30,16 @@ public static class ModelLoader
         if (requestedSize is int size && size <= 0) throw new ArgumentException($"image size {size} must be positive");
         var budget = overrides?.Memory ?? new MemoryBudget();
         var (native, runSize) = LoadNative(path, overrides == null ? null : overrides with { ImageSize = null }, requestedSize, budget);
+        if (requestedSize is int s)
+        {
+            var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? native.LibraryInterpolation
+                : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
+            native = AtImageSize(native, s, interpolation, budget);
+        }
         // A library that runs the model at another size than its stored grid (Hugging Face DINOv2: 518 stored, 224
         // run) does so with its own interpolation.
-        if (requestedSize is not int s) return runSize is int run ? AtImageSize(native, run, native.LibraryInterpolation, budget) : native;
-        var interpolation = overrides!.PosEmbedInterpolationOfLibrary ? native.LibraryInterpolation
-            : overrides.PosEmbedInterpolation ?? PositionEmbeddingInterpolation.Bicubic;
-        return AtImageSize(native, s, interpolation, budget);
+        else if (runSize is int run) native = AtImageSize(native, run, native.LibraryInterpolation, budget);
+        return overrides?.ZeroShot is { } classes ? native.WithZeroShot(classes) : native;
     }
 
     /// <summary>
@@ -64,13 +68,15 @@ public static class ModelLoader
             Blocks = w.Blocks, NormWeight = w.NormWeight, NormBias = w.NormBias, FcNormWeight = w.FcNormWeight,
             FcNormBias = w.FcNormBias, HeadWeight = w.HeadWeight, HeadBias = w.HeadBias,
             HeadDistWeight = w.HeadDistWeight, HeadDistBias = w.HeadDistBias,
+            NormPreWeight = w.NormPreWeight, NormPreBias = w.NormPreBias, ZeroShot = w.ZeroShot, AttnPool = w.AttnPool,
         };
         return new LoadedModel
         {
             Network = new VisionTransformer(config, resized),
             Preprocessing = model.Preprocessing with { InputHeight = size, InputWidth = size },
             ClassNames = model.ClassNames, Layout = model.Layout, WeightsPath = model.WeightsPath,
-            Family = model.Family, LibraryInterpolation = model.LibraryInterpolation,
+            FamilyDescription = model.FamilyDescription, LibraryInterpolation = model.LibraryInterpolation,
+            ImageText = model.ImageText,
             ConfigSource = model.ConfigSource + $"; position embeddings resampled {c.GridHeight}x{c.GridWidth} -> {config.GridHeight}x{config.GridWidth} ({interpolation.Describe()})",
         };
     }
@@ -93,6 +99,11 @@ public static class ModelLoader
         var overridePartial = overrides == null ? null : FromOverrides(overrides);
 
         using var file = SafeTensorsFile.Open(weightsPath);
+        // Contrastive image-text checkpoints (CLIP, SigLIP) carry a text tower and name their image tower their own way.
+        if (ClipCheckpoint.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal)) is { } clip)
+            return (ClipCheckpoint.Load(file, clip, weightsPath, overrides, budget, requestedSize), null);
+        if (SiglipCheckpoint.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal)) is { } siglip)
+            return (SiglipCheckpoint.Load(file, siglip, weightsPath, overrides, budget, requestedSize), null);
         var layout = KeyLayout.Detect(file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal));
         var state = CanonicalStateDict.Map(file, layout);
         if (layout.Kind == CheckpointLayout.Timm && !state.Has("patch_embed.proj.weight"))
@@ -146,7 +157,7 @@ public static class ModelLoader
         int? runSize = sources.Select(s => s.RunImageSize).FirstOrDefault(r => r != null);
         var model = new LoadedModel
         {
-            Family = ModelFamily.Describe(family, resolved.Config, layout.Kind),
+            FamilyDescription = ModelFamily.Describe(family, resolved.Config, layout.Kind),
             // transformers' DINOv2 interpolates with its +0.1 scale offset, DINOv2 with registers antialiased to a size
             LibraryInterpolation = layout is HuggingFaceDinov2KeyLayout dino
                 ? dino.Registers ? PositionEmbeddingInterpolation.AntialiasedBicubic : PositionEmbeddingInterpolation.BicubicScaleOffset

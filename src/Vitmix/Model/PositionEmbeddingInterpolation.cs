@@ -44,6 +44,8 @@ public static class PositionEmbeddingInterpolations
         CheckpointLayout.Timm => PositionEmbeddingInterpolation.AntialiasedBicubic,
         CheckpointLayout.HuggingFace => PositionEmbeddingInterpolation.Bicubic,
         CheckpointLayout.Torchvision => PositionEmbeddingInterpolation.BicubicAlignCorners,
+        // open_clip's resize_pos_embed: F.interpolate(mode='bicubic', align_corners=False)
+        CheckpointLayout.OpenClip => PositionEmbeddingInterpolation.Bicubic,
         _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "unknown checkpoint layout"),
     };
 

@@ -9,11 +9,24 @@ public enum GlobalPool
     Token,
     /// <summary>The mean of the patch tokens (prefix tokens excluded), timm's 'avg'.</summary>
     Average,
+    /// <summary>Multihead attention pooling: a learned probe attends over all tokens (timm's 'map', SigLIP's head).</summary>
+    Map,
     /// <summary>
     /// The class token and the mean of the patch tokens (registers excluded) side by side, 2·D wide: Hugging Face's
     /// Dinov2ForImageClassification head input.
     /// </summary>
     ClassAndPatchMean,
+}
+
+/// <summary>How a contrastive image-text model turns cosines with text embeddings into class scores.</summary>
+public enum ZeroShotScores
+{
+    /// <summary>Not a zero-shot model: the head is a classifier.</summary>
+    None,
+    /// <summary>CLIP (Radford et al. 2021): logits exp(scale)·cos, probabilities by softmax over the classes.</summary>
+    Softmax,
+    /// <summary>SigLIP (Zhai et al. 2023): logits exp(scale)·cos + bias, each class's probability its own sigmoid.</summary>
+    Sigmoid,
 }
 
 /// <summary>
@@ -71,6 +84,18 @@ public sealed record VitConfig
     public bool SharedRelativePositionBias { get; init; }
     /// <summary>The qkv bias is stored as q_bias and v_bias, the keys' bias fixed at zero (BEiT, data2vec-vision).</summary>
     public bool QvBias { get; init; }
+    /// <summary>LayerNorm on the embedded tokens before the first block (timm's pre_norm / norm_pre, CLIP's ln_pre).</summary>
+    public bool PreNorm { get; init; }
+    /// <summary>The MLP's non-linearity (exact GELU; QuickGELU for OpenAI's CLIP).</summary>
+    public Layers.MlpActivation Activation { get; init; }
+    /// <summary>
+    /// How a contrastive image-text model scores classes; <see cref="ZeroShotScores.None"/> for a classifier. Otherwise
+    /// the head maps the readout to an image embedding of <see cref="ImageEmbedDim"/>, and the logits are its scaled
+    /// cosines with <see cref="NumClasses"/> text embeddings (<see cref="Layers.ZeroShotHead"/>).
+    /// </summary>
+    public ZeroShotScores ZeroShot { get; init; }
+    /// <summary>Width E of the image embedding a zero-shot head compares with text rows (CLIP's embed_dim); 0 for a classifier.</summary>
+    public int ImageEmbedDim { get; init; }
 
     /// <summary>LayerNorm epsilon: positive and finite, since it is added to a variance before a square root.</summary>
     public static NumberRange LayerNormEpsRange => NumberRange.Positive;
@@ -140,6 +165,8 @@ public sealed record VitConfig
             problems.Add("a relative position bias is either per block or shared, not both");
         if (QvBias && !QkvBias)
             problems.Add("q and v biases need the qkv bias");
+        if (ZeroShot != ZeroShotScores.None && ImageEmbedDim <= 0)
+            problems.Add($"a zero-shot head needs a positive image embedding width, not {ImageEmbedDim}");
         if (problems.Count == 0) problems.AddRange(SizeProblems());
         return problems;
     }

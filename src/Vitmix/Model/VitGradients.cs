@@ -24,6 +24,8 @@ public static class VitGradients
             FcNormWeight = O(weights.FcNormWeight), FcNormBias = O(weights.FcNormBias),
             HeadWeight = Z(weights.HeadWeight), HeadBias = Z(weights.HeadBias),
             HeadDistWeight = O(weights.HeadDistWeight), HeadDistBias = O(weights.HeadDistBias),
+            NormPreWeight = O(weights.NormPreWeight), NormPreBias = O(weights.NormPreBias),
+            AttnPool = weights.AttnPool?.ZerosLike(),
         };
     }
 

@@ -31,6 +31,66 @@ public sealed class BlockWeights
 }
 
 /// <summary>
+/// The attention-pool readout (timm's attn_pool, AttentionPoolLatent with one latent): D is the width, Hm the MLP's.
+/// </summary>
+public sealed class AttentionPoolWeights
+{
+    /// <summary>The probe (attn_pool.latent), (D).</summary>
+    public required float[] Latent;
+    /// <summary>q on the probe: weight (D, D) and bias (D).</summary>
+    public required float[] QWeight, QBias;
+    /// <summary>kv on the tokens: weight (2D, D), rows k then v, and bias (2D).</summary>
+    public required float[] KvWeight, KvBias;
+    /// <summary>Output projection: weight (D, D) and bias (D).</summary>
+    public required float[] ProjWeight, ProjBias;
+    /// <summary>LayerNorm before the MLP: γ and β, (D) each.</summary>
+    public required float[] NormWeight, NormBias;
+    /// <summary>MLP: fc1 (Hm, D) and (Hm), fc2 (D, Hm) and (D).</summary>
+    public required float[] Fc1Weight, Fc1Bias, Fc2Weight, Fc2Bias;
+
+    internal IEnumerable<(string Name, float[] Data)> Named()
+    {
+        yield return ("attn_pool.latent", Latent);
+        yield return ("attn_pool.q.weight", QWeight);
+        yield return ("attn_pool.q.bias", QBias);
+        yield return ("attn_pool.kv.weight", KvWeight);
+        yield return ("attn_pool.kv.bias", KvBias);
+        yield return ("attn_pool.proj.weight", ProjWeight);
+        yield return ("attn_pool.proj.bias", ProjBias);
+        yield return ("attn_pool.norm.weight", NormWeight);
+        yield return ("attn_pool.norm.bias", NormBias);
+        yield return ("attn_pool.mlp.fc1.weight", Fc1Weight);
+        yield return ("attn_pool.mlp.fc1.bias", Fc1Bias);
+        yield return ("attn_pool.mlp.fc2.weight", Fc2Weight);
+        yield return ("attn_pool.mlp.fc2.bias", Fc2Bias);
+    }
+
+    internal static IEnumerable<(string Name, int[] Shape)> ExpectedShapes(int d, int hm) =>
+    [
+        ("attn_pool.latent", [1, 1, d]), ("attn_pool.q.weight", [d, d]), ("attn_pool.q.bias", [d]),
+        ("attn_pool.kv.weight", [2 * d, d]), ("attn_pool.kv.bias", [2 * d]), ("attn_pool.proj.weight", [d, d]), ("attn_pool.proj.bias", [d]),
+        ("attn_pool.norm.weight", [d]), ("attn_pool.norm.bias", [d]), ("attn_pool.mlp.fc1.weight", [hm, d]), ("attn_pool.mlp.fc1.bias", [hm]),
+        ("attn_pool.mlp.fc2.weight", [d, hm]), ("attn_pool.mlp.fc2.bias", [d]),
+    ];
+
+    internal static AttentionPoolWeights From(Func<string, float[]> get) => new()
+    {
+        Latent = get("attn_pool.latent"), QWeight = get("attn_pool.q.weight"), QBias = get("attn_pool.q.bias"),
+        KvWeight = get("attn_pool.kv.weight"), KvBias = get("attn_pool.kv.bias"), ProjWeight = get("attn_pool.proj.weight"),
+        ProjBias = get("attn_pool.proj.bias"), NormWeight = get("attn_pool.norm.weight"), NormBias = get("attn_pool.norm.bias"),
+        Fc1Weight = get("attn_pool.mlp.fc1.weight"), Fc1Bias = get("attn_pool.mlp.fc1.bias"),
+        Fc2Weight = get("attn_pool.mlp.fc2.weight"), Fc2Bias = get("attn_pool.mlp.fc2.bias"),
+    };
+
+    /// <summary>A zero-filled twin, to accumulate gradients into.</summary>
+    public AttentionPoolWeights ZerosLike()
+    {
+        var named = Named().ToDictionary(p => p.Name, p => new float[p.Data.Length]);
+        return From(name => named[name]);
+    }
+}
+
+/// <summary>
 /// All parameters of a <see cref="VisionTransformer"/>, named after timm's state dict. Every array is row-major;
 /// D is <see cref="VitConfig.EmbedDim"/>, K is <see cref="VitConfig.NumClasses"/>.
 /// </summary>
@@ -60,6 +120,18 @@ public sealed class VitWeights
     public float[]? HeadDistWeight, HeadDistBias;
     /// <summary>The relative position bias table every block shares (rel_pos_bias.relative_position_bias_table), (rows, H); null unless <see cref="VitConfig.SharedRelativePositionBias"/>.</summary>
     public float[]? SharedRelativePositionBiasTable;
+    /// <summary>LayerNorm before the first block (timm's norm_pre, CLIP's ln_pre): γ and β, (D) each; null unless <see cref="VitConfig.PreNorm"/>.</summary>
+    public float[]? NormPreWeight, NormPreBias;
+    /// <summary>
+    /// The zero-shot head's text rows and scale; null unless <see cref="VitConfig.ZeroShot"/>. Not parameters of the
+    /// image encoder (they come from the text tower), so <see cref="Named"/> leaves them out.
+    /// </summary>
+    public ZeroShotWeights? ZeroShot;
+    /// <summary>The attention-pool readout (attn_pool.*); null unless <see cref="VitConfig.Pool"/> is <see cref="GlobalPool.Map"/>.</summary>
+    public AttentionPoolWeights? AttnPool;
+
+    /// <summary>A copy sharing every array (the model's layers share them too), to change one field of.</summary>
+    public VitWeights ShallowCopy() => (VitWeights)MemberwiseClone();
 
     /// <summary>Every parameter with its timm name, in state-dict order (used for saving and for training).</summary>
     public IEnumerable<(string Name, float[] Data)> Named()
@@ -70,6 +142,8 @@ public sealed class VitWeights
         yield return ("pos_embed", PosEmbed);
         yield return ("patch_embed.proj.weight", PatchWeight);
         yield return ("patch_embed.proj.bias", PatchBias);
+        if (NormPreWeight != null) yield return ("norm_pre.weight", NormPreWeight);
+        if (NormPreBias != null) yield return ("norm_pre.bias", NormPreBias);
         for (int i = 0; i < Blocks.Length; i++)
         {
             var b = Blocks[i];
@@ -93,6 +167,7 @@ public sealed class VitWeights
         if (SharedRelativePositionBiasTable != null) yield return ("rel_pos_bias.relative_position_bias_table", SharedRelativePositionBiasTable);
         if (NormWeight != null) yield return ("norm.weight", NormWeight);
         if (NormBias != null) yield return ("norm.bias", NormBias);
+        if (AttnPool != null) foreach (var p in AttnPool.Named()) yield return p;
         if (FcNormWeight != null) yield return ("fc_norm.weight", FcNormWeight);
         if (FcNormBias != null) yield return ("fc_norm.bias", FcNormBias);
         yield return ("head.weight", HeadWeight);
@@ -112,6 +187,7 @@ public sealed class VitWeights
         yield return ("patch_embed.proj.weight", [d, c.InChannels, c.PatchSize, c.PatchSize]);
         if (c.SharedRelativePositionBias) yield return ("rel_pos_bias.relative_position_bias_table", [c.RelativePositionRows, c.NumHeads]);
         yield return ("patch_embed.proj.bias", [d]);
+        if (c.PreNorm) { yield return ("norm_pre.weight", [d]); yield return ("norm_pre.bias", [d]); }
         for (int i = 0; i < c.Depth; i++)
         {
             string p = $"blocks.{i}.";
@@ -134,10 +210,13 @@ public sealed class VitWeights
         }
         if (c.FcNorm) { yield return ("fc_norm.weight", [d]); yield return ("fc_norm.bias", [d]); }
         else { yield return ("norm.weight", [d]); yield return ("norm.bias", [d]); }
+        if (c.Pool == GlobalPool.Map) foreach (var p in AttentionPoolWeights.ExpectedShapes(d, hm)) yield return p;
         if (!c.FeatureHead)
         {
-            yield return ("head.weight", [c.NumClasses, c.ReadoutWidth]);
-            yield return ("head.bias", [c.NumClasses]);
+            // a zero-shot model's head is the image projection D → E; its classes are text rows, not weights
+            int heads = c.ZeroShot == ZeroShotScores.None ? c.NumClasses : c.ImageEmbedDim;
+            yield return ("head.weight", [heads, c.ReadoutWidth]);
+            yield return ("head.bias", [heads]);
         }
         if (c.Distilled) { yield return ("head_dist.weight", [c.NumClasses, d]); yield return ("head_dist.bias", [c.NumClasses]); }
     }
@@ -201,6 +280,8 @@ public sealed class VitWeights
             HeadWeight = config.FeatureHead ? Identity(config.ReadoutWidth) : Get("head.weight"),
             HeadBias = config.FeatureHead ? new float[config.ReadoutWidth] : Get("head.bias"),
             HeadDistWeight = Opt("head_dist.weight"), HeadDistBias = Opt("head_dist.bias"),
+            NormPreWeight = Opt("norm_pre.weight"), NormPreBias = Opt("norm_pre.bias"),
+            AttnPool = config.Pool == GlobalPool.Map ? AttentionPoolWeights.From(Get) : null,
         };
     }
 

@@ -48,8 +48,10 @@ public sealed class HubModelResolverTests : IDisposable
         Assert.Equal(hub.Config, File.ReadAllBytes(config.FullName));
 
         Assert.Empty(Directory.GetFiles(Path.Combine(RepoFolder, "blobs"), "*.incomplete"));
-        // HEAD weights, HEAD config, GET weights (redirected: 2 requests), GET config.
-        Assert.InRange(hub.Hub.Requests.Count, 4, 6);
+        // HEAD weights, HEAD config, HEAD vocab.json and merges.txt (absent here), GET weights (redirected: 2 requests), GET config.
+        Assert.InRange(hub.Hub.Requests.Count, 6, 8);
+        Assert.Contains(hub.Hub.Requests, r => r.Method == "HEAD" && r.Path.EndsWith("/vocab.json"));
+        Assert.False(File.Exists(Path.Combine(folder, "vocab.json")));
     }
 
     [Fact]

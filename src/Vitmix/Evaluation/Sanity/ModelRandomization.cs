@@ -19,9 +19,9 @@ public static class ModelRandomization
     /// <summary>The stages of <paramref name="config"/>'s network from the output down: head, block L−1 … block 0, patch embedding.</summary>
     public static IReadOnlyList<RandomizationStage> TopDown(VitConfig config)
     {
-        var stages = new List<RandomizationStage> { new("head", ["head.", "head_dist.", "norm.", "fc_norm."]) };
+        var stages = new List<RandomizationStage> { new("head", ["head.", "head_dist.", "norm.", "fc_norm.", "attn_pool."]) };
         for (int b = config.Depth - 1; b >= 0; b--) stages.Add(new($"block {b}", [$"blocks.{b}."]));
-        stages.Add(new("patch embedding", ["patch_embed."]));
+        stages.Add(new("patch embedding", ["patch_embed.", "norm_pre."]));
         return stages;
     }
 
@@ -39,7 +39,9 @@ public static class ModelRandomization
             if (stages.Any(s => s.Covers(name))) Reset(name, data, shapes, index, seed);
             state[name] = new Tensor(data, shape);
         }
-        return new VisionTransformer(c, VitWeights.FromStateDict(c, state, "randomised copy")) { Backend = model.Backend, Buffers = model.Buffers };
+        var weights = VitWeights.FromStateDict(c, state, "randomised copy");
+        weights.ZeroShot = model.Weights.ZeroShot; // a zero-shot head's text rows are not the image model's parameters
+        return new VisionTransformer(c, weights) { Backend = model.Backend, Buffers = model.Buffers };
     }
 
     /// <summary>PyTorch's reset_parameters for the module parameter <paramref name="name"/> belongs to; nothing for a parameter of no module.</summary>
