@@ -104,7 +104,7 @@ public class ClipCommandTests
 
         var labelsAlone = CliRunner.Run("predict", Image, "--model", ClipTests.Folder("timm"), "--labels", "a,b");
         Assert.NotEqual(0, labelsAlone.ExitCode);
-        Assert.Contains("give --text-embeddings FILE too", Assert.Single(labelsAlone.ErrLines));
+        Assert.Contains("give --text-embeddings FILE or --prompts TEMPLATE too", Assert.Single(labelsAlone.ErrLines));
     }
 }
 
