@@ -231,3 +231,28 @@ public class FamilyTests
         }
     }
 }
+
+/// <summary>SigLIP's attention pool as a readout: its readout token weights are the probe's head-averaged attention.</summary>
+public class AttentionPoolReadoutTests
+{
+    [Fact]
+    public void TheReadoutWeightsAreTheProbesAttention()
+    {
+        var model = ModelLoader.Load(Vitmix.Tests.Model.ImageText.SiglipTests.Folder("timm")).Network;
+        var c = model.Config;
+        var x = TinyModels.RandomInput(c, 2, 5);
+        using var pass = ExplanationPass.Compute(model, x, PassRequirements.Attention);
+        using var trace = model.Run(x, record: true);
+        var pool = model.Layers.OfType<AttentionPool>().Single();
+        var probe = pool.ReadoutWeights(trace.Context).Data;
+        for (int s = 0; s < 2; s++)
+        {
+            var w = pass.ReadoutWeightsOf(s);
+            Assert.Equal(1f, w.ToArray().Sum(), 4);
+            for (int t = 0; t < c.NumTokens; t++) Assert.Equal(probe[s * c.NumTokens + t], w[t], 6);
+        }
+        // the attention-based maps read that row
+        var maps = ExplainerSet.Parse("rollout,gradcam,lrp,gae").Explain(model, x);
+        Assert.All(maps, e => Assert.All(e.Maps.Values, m => Assert.True(m.Values.All(float.IsFinite))));
+    }
+}
