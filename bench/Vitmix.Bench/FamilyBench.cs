@@ -22,15 +22,26 @@ public static class FamilyBench
             ("BEiT-B/16 224 (rel. pos. bias)", ArchitectureTable.Find("beit_base_patch16_224")!.Config with { NumClasses = 1000 }),
         };
         Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
-        foreach (var (name, config) in shapes)
+        int clip = Array.IndexOf(args, "clip");
+        if (clip >= 0)
         {
-            var model = RandomVit.Create(config, 1);
-            var image = RandomVit.Images(config, 1, 2);
-            double forward = QuickBench.Median(() => model.Forward(image), 4000);
-            var four = ExplainerSet.Parse("rollout,gradcam,lrp,saliency");
-            double maps = QuickBench.Median(() => four.Explain(model, image), 6000);
-            Console.WriteLine($"  {name,-44} {config.NumTokens,4} tokens  forward {forward,7:F1} ms  four maps {maps,7:F1} ms ({maps / forward:F1} forwards)");
+            // The checkpoint bench/pytorch/clip_b16.py wrote and timed: the same weights on both sides.
+            string folder = clip + 1 < args.Length ? args[clip + 1] : "/tmp/clip-b16";
+            var loaded = ModelLoader.Load(folder, new ModelOverrides { ZeroShot = ZeroShotClasses.Read(Path.Combine(folder, "text.npy"), null) });
+            Time($"{loaded.Family}", loaded.Network);
+            return 0;
         }
+        foreach (var (name, config) in shapes) Time(name, RandomVit.Create(config, 1));
         return 0;
+    }
+
+    static void Time(string name, VisionTransformer model)
+    {
+        var config = model.Config;
+        var image = RandomVit.Images(config, 1, 2);
+        double forward = QuickBench.Median(() => model.Forward(image), 4000);
+        var four = ExplainerSet.Parse("rollout,gradcam,lrp,saliency");
+        double maps = QuickBench.Median(() => four.Explain(model, image), 6000);
+        Console.WriteLine($"  {name,-44} {config.NumTokens,4} tokens  forward {forward,7:F1} ms  four maps {maps,7:F1} ms ({maps / forward:F1} forwards)");
     }
 }
