@@ -17,27 +17,10 @@ public static unsafe class Gelu
     const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
 
     /// <summary>y = GELU(x); y may alias x. Large inputs use both threads.</summary>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (y.Length < x.Length) throw new ArgumentException($"output has {y.Length} elements, input {x.Length}", nameof(y));
-        fixed (float* px = x, py = y)
-        {
-            var args = new RangeArgs { P0 = px, P1 = py };
-            TeamFor.Run(&ForwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TeamFor.Activation(x, y, &ForwardRange);
 
     /// <summary>dx = dy · (Φ(x) + x·φ(x)); dx may alias dy.</summary>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        if (dy.Length < x.Length || dx.Length < x.Length)
-            throw new ArgumentException($"x has {x.Length} elements, dy {dy.Length}, dx {dx.Length}");
-        fixed (float* px = x, pdy = dy, pdx = dx)
-        {
-            var args = new RangeArgs { P0 = px, P1 = pdy, P2 = pdx };
-            TeamFor.Run(&BackwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => TeamFor.ActivationBackward(x, dy, dx, &BackwardRange);
 
     static void ForwardRange(in RangeArgs a, int start, int end)
     {

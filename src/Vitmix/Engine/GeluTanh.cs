@@ -12,27 +12,10 @@ public static unsafe class GeluTanh
     const float C = 0.7978845608028654f, K = 0.044715f, Saturation = 20f;
 
     /// <summary>y = GELU_tanh(x); y may alias x. Large inputs use both threads.</summary>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (y.Length < x.Length) throw new ArgumentException($"output has {y.Length} elements, input {x.Length}", nameof(y));
-        fixed (float* px = x, py = y)
-        {
-            var args = new RangeArgs { P0 = px, P1 = py };
-            TeamFor.Run(&ForwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TeamFor.Activation(x, y, &ForwardRange);
 
     /// <summary>dx = dy · GELU_tanh′(x); dx may alias dy.</summary>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        if (dy.Length < x.Length || dx.Length < x.Length)
-            throw new ArgumentException($"x has {x.Length} elements, dy {dy.Length}, dx {dx.Length}");
-        fixed (float* px = x, pdy = dy, pdx = dx)
-        {
-            var args = new RangeArgs { P0 = px, P1 = pdy, P2 = pdx };
-            TeamFor.Run(&BackwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => TeamFor.ActivationBackward(x, dy, dx, &BackwardRange);
 
     static void ForwardRange(in RangeArgs a, int start, int end)
     {

@@ -13,27 +13,10 @@ public static unsafe class QuickGelu
     public const float Slope = 1.702f;
 
     /// <summary>y = x·σ(1.702·x); y may alias x. Large inputs use both threads.</summary>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (y.Length < x.Length) throw new ArgumentException($"output has {y.Length} elements, input {x.Length}", nameof(y));
-        fixed (float* px = x, py = y)
-        {
-            var args = new RangeArgs { P0 = px, P1 = py };
-            TeamFor.Run(&ForwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TeamFor.Activation(x, y, &ForwardRange);
 
     /// <summary>dx = dy · (σ(1.702x) + 1.702·x·σ(1.702x)·(1 − σ(1.702x))); dx may alias dy.</summary>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        if (dy.Length < x.Length || dx.Length < x.Length)
-            throw new ArgumentException($"x has {x.Length} elements, dy {dy.Length}, dx {dx.Length}");
-        fixed (float* px = x, pdy = dy, pdx = dx)
-        {
-            var args = new RangeArgs { P0 = px, P1 = pdy, P2 = pdx };
-            TeamFor.Run(&BackwardRange, args, x.Length, x.Length);
-        }
-    }
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => TeamFor.ActivationBackward(x, dy, dx, &BackwardRange);
 
     static void ForwardRange(in RangeArgs a, int start, int end)
     {

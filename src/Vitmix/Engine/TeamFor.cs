@@ -38,6 +38,29 @@ internal static unsafe class TeamFor
         body(in args, 0, count);
     }
 
+    /// <summary>An activation y = f(x) element by element (<paramref name="body"/> reads P0, writes P1); y may alias x.</summary>
+    public static void Activation(ReadOnlySpan<float> x, Span<float> y, delegate*<in RangeArgs, int, int, void> body)
+    {
+        if (y.Length < x.Length) throw new ArgumentException($"output has {y.Length} elements, input {x.Length}", nameof(y));
+        fixed (float* px = x, py = y)
+        {
+            var args = new RangeArgs { P0 = px, P1 = py };
+            Run(body, args, x.Length, x.Length);
+        }
+    }
+
+    /// <summary>An activation's backward dx = dy·f′(x) (<paramref name="body"/> reads P0 = x, P1 = dy, writes P2 = dx); dx may alias dy.</summary>
+    public static void ActivationBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, delegate*<in RangeArgs, int, int, void> body)
+    {
+        if (dy.Length < x.Length || dx.Length < x.Length)
+            throw new ArgumentException($"x has {x.Length} elements, dy {dy.Length}, dx {dx.Length}");
+        fixed (float* px = x, pdy = dy, pdx = dx)
+        {
+            var args = new RangeArgs { P0 = px, P1 = pdy, P2 = pdx };
+            Run(body, args, x.Length, x.Length);
+        }
+    }
+
     sealed class Job : TeamJob
     {
         public static readonly Job Instance = new();

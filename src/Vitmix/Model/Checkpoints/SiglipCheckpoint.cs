@@ -58,18 +58,7 @@ internal static class SiglipCheckpoint
             NumHeads = heads, MlpHidden = mlp, NumClasses = d, QkvBias = true, LayerNormEps = overrides?.LayerNormEps ?? read.Eps,
             ClassToken = false, Pool = GlobalPool.Map, Activation = read.Activation,
         };
-        config.Validate();
-        var prep = read.Preprocessing with { InputHeight = config.ImageHeight, InputWidth = config.ImageWidth };
-        if (overrides != null)
-            prep = prep with
-            {
-                Mean = overrides.Mean ?? prep.Mean, Std = overrides.Std ?? prep.Std, Resize = overrides.Resize ?? prep.Resize,
-                Interpolation = overrides.Interpolation ?? prep.Interpolation, CropPct = overrides.CropPct ?? prep.CropPct,
-            };
-        prep.Validate();
-        if (requestedSize is int size && (size <= 0 || size % patch != 0))
-            throw new ArgumentException($"image size {size} is not a positive multiple of the patch size {patch}");
-        ModelMemory.EnsureFits(requestedSize is int s2 ? config with { ImageHeight = s2, ImageWidth = s2 } : config, budget, weightsPath);
+        var prep = TowerTensors.CheckedSetting(config, read.Preprocessing, overrides, requestedSize, budget, weightsPath);
 
         var t = new TowerTensors(file, weightsPath);
         t.Copy("patch_embed.proj.weight", patchKey + ".weight", d, channels, patch, patch);

@@ -1,3 +1,4 @@
+using Vitmix.Data;
 using Vitmix.Engine;
 
 namespace Vitmix.Model.Checkpoints;
@@ -11,6 +12,28 @@ internal sealed class TowerTensors(SafeTensorsFile file, string path)
 {
     readonly HashSet<string> used = new(StringComparer.Ordinal);
     readonly List<string> missing = [], wrong = [];
+
+    /// <summary>
+    /// Checks an image tower's config, and the preprocessing of its checkpoint with the user's overrides applied, before
+    /// anything is sized by them: the config's rules, a requested input size that the patch tiles, and the memory a pass
+    /// at that size needs. Returns the preprocessing.
+    /// </summary>
+    public static Preprocessing CheckedSetting(VitConfig config, Preprocessing read, ModelOverrides? overrides, int? requestedSize, MemoryBudget budget, string weightsPath)
+    {
+        config.Validate();
+        var prep = read with { InputHeight = config.ImageHeight, InputWidth = config.ImageWidth };
+        if (overrides != null)
+            prep = prep with
+            {
+                Mean = overrides.Mean ?? prep.Mean, Std = overrides.Std ?? prep.Std, Resize = overrides.Resize ?? prep.Resize,
+                Interpolation = overrides.Interpolation ?? prep.Interpolation, CropPct = overrides.CropPct ?? prep.CropPct,
+            };
+        prep.Validate();
+        if (requestedSize is int size && (size <= 0 || size % config.PatchSize != 0))
+            throw new ArgumentException($"image size {size} is not a positive multiple of the patch size {config.PatchSize}");
+        ModelMemory.EnsureFits(requestedSize is int s ? config with { ImageHeight = s, ImageWidth = s } : config, budget, weightsPath);
+        return prep;
+    }
 
     /// <summary>The tensors read so far, by timm name.</summary>
     public Dictionary<string, Tensor> State { get; } = new(StringComparer.Ordinal);
