@@ -37,6 +37,18 @@ internal static class TimmArgs
         into.AbsolutePositionEmbedding = f.Bool("use_abs_pos_emb") ?? into.AbsolutePositionEmbedding;
         into.RelativePositionBias = f.Bool("use_rel_pos_bias") ?? into.RelativePositionBias;
         into.SharedRelativePositionBias = f.Bool("use_shared_rel_pos_bias") ?? into.SharedRelativePositionBias;
+        // EVA-02 (eva.py): swiglu_mlp, scale_mlp (the MLP's sub-LN), use_rot_pos_emb with ref_feat_shape; qkv_fused
+        // only changes the key names (the layout reads both)
+        into.GatedMlp = f.Bool("swiglu_mlp") ?? into.GatedMlp;
+        into.MlpNorm = f.Bool("scale_mlp") ?? into.MlpNorm;
+        into.RotaryPositionEmbedding = f.Bool("use_rot_pos_emb") ?? into.RotaryPositionEmbedding;
+        if (f.Size("ref_feat_shape") is { } reference)
+        {
+            into.RopeReferenceHeight = reference.H;
+            into.RopeReferenceWidth = reference.W;
+        }
+        foreach (var flag in new[] { "scale_attn_inner", "use_post_norm" })
+            if (f.Bool(flag) == true) throw f.Error($"unsupported EVA variant: {flag}=true");
         if (f.Double("layer_norm_eps") is { } eps) into.LayerNormEps = (float)eps;
         // init_values enables LayerScale (its value only initialises γ, which the checkpoint then overwrites)
         if (f.Object.TryGetProperty("init_values", out var iv))
