@@ -29,7 +29,9 @@ The forward is written from timm's sources, not imported (timm is not installabl
   sin and cos repeat_interleave(2)), apply_rot_embed_cat (x·cos + rot(x)·sin, rot pairing (x0, x1) -> (-x1, x0)).
 
 Expected outputs, for a batch of two normalised 56x56 inputs: logits.npy (2, K) (the D features for the MIM model),
-attn_L.npy (2, H, N, N) per block, grad.npy: d logits[s, argmax_s] / d input summed over the samples.
+attn_L.npy (2, H, N, N) per block, grad.npy: d logits[s, argmax_s] / d input summed over the samples;
+subset_logits.npy (1, K): sample 0 with only patches SUBSET kept (Eva.forward_features' patch_drop path: the kept
+tokens and their rows of the rotary table).
 
 Run from the repository root (Debian's python3-torch):
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/reference/eva02.py
@@ -37,6 +39,7 @@ Run from the repository root (Debian's python3-torch):
 import os
 import sys
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -46,6 +49,7 @@ from families import OUT, rand, save_expected, write_json, write_safetensors  # 
 D, DEPTH, HEADS, PATCH, CLASSES, RUN = 32, 2, 2, 14, 5, 56
 HIDDEN = int(D * (4 * 2 / 3))   # mlp_ratio 4·2/3 as eva02_* pass it: 85
 EPS = 1e-6                       # timm LayerNorm default
+SUBSET = [1, 2, 4, 7, 9, 15]     # kept patches of subset_logits.npy (sample 0)
 CLIP_MEAN, CLIP_STD = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
 
 
@@ -65,14 +69,20 @@ def rotate(x, sin, cos):
     return x * cos + turned * sin
 
 
-def eva_forward(w, x, ref, packed_mlp, heads=HEADS):
+def eva_forward(w, x, ref, packed_mlp, heads=HEADS, keep=None):
+    """Eva.forward; with keep (patch indices), the tokens and rotary rows patch_drop keeps (apply_keep_indices_nlc)."""
     attns = []
     b = x.shape[0]
     t = F.conv2d(x, w["patch_embed.proj.weight"], w["patch_embed.proj.bias"], stride=PATCH).flatten(2).transpose(1, 2)
     grid = x.shape[-1] // PATCH
     t = torch.cat([w["cls_token"].expand(b, -1, -1), t], dim=1) + w["pos_embed"]
-    n, hd = t.shape[1], D // heads
+    hd = D // heads
     sin, cos = rope_tables(hd, grid, ref)
+    if keep is not None:
+        index = torch.tensor(keep)
+        t = torch.cat([t[:, :1], t[:, 1 + index]], dim=1)
+        sin, cos = sin[index], cos[index]
+    n = t.shape[1]
     for i in range(DEPTH):
         p = f"blocks.{i}."
         y = F.layer_norm(t, (D,), w[p + "norm1.weight"], w[p + "norm1.bias"], EPS)
@@ -152,6 +162,9 @@ def fixture(name, architecture, tag, seed, x, packed, classes, ref, crop_pct, ex
         config["label_names"] = [f"label {i}" for i in range(classes)]
     write_json(os.path.join(folder, "config.json"), config)
     save_expected(folder, lambda t: eva_forward(w, t, ref, packed), x)
+    # a pass on kept patches: each keeps its own rotation (the subset token deletion and TIS run)
+    subset, _ = eva_forward(w, x[:1], ref, packed, keep=SUBSET)
+    np.save(os.path.join(folder, "expected", "subset_logits.npy"), subset.detach().numpy().astype(np.float32))
 
 
 def main():
