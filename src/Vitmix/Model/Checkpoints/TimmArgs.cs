@@ -118,6 +118,18 @@ internal static class TimmArgs
         if (c.LayerScale) w.WriteNumber("init_values", 1e-6); else w.WriteNull("init_values");
         w.WriteBoolean("fc_norm", c.FcNorm);
         w.WriteBoolean("distilled", c.Distilled);
+        // EVA-02's flags, only when set (the rotary embedding leaves no tensor a reload could infer it from)
+        if (c.GatedMlp) w.WriteBoolean("swiglu_mlp", true);
+        if (c.MlpNorm) w.WriteBoolean("scale_mlp", true);
+        if (c.RotaryPositionEmbedding)
+        {
+            w.WriteBoolean("use_rot_pos_emb", true);
+            // no reference grid (unscaled positions) is written as the model's own grid, as timm would build it
+            w.WriteStartArray("ref_feat_shape");
+            w.WriteNumberValue(c.RopeReferenceHeight > 0 ? c.RopeReferenceHeight : c.GridHeight);
+            w.WriteNumberValue(c.RopeReferenceWidth > 0 ? c.RopeReferenceWidth : c.GridWidth);
+            w.WriteEndArray();
+        }
         // written in round-trip form so a reloaded model uses bit-identical eps
         w.WritePropertyName("layer_norm_eps");
         w.WriteRawValue(c.LayerNormEps.ToString("R", CultureInfo.InvariantCulture));

@@ -107,6 +107,20 @@ public class Eva02Tests
         }
     }
 
+    [Theory]
+    [InlineData("timm-eva02")]
+    [InlineData("timm-eva02-mim")]
+    public void ASavedModelReloadsWithItsRotaryEmbeddingAndGatedMlp(string name)
+    {
+        using var tmp = new Vitmix.Tests.Data.Datasets.TempDir();
+        var model = ModelLoader.Load(Folder(name));
+        ModelSaver.Save(tmp.Combine("saved"), model.Network, model.Preprocessing, model.ClassNames);
+        var again = ModelLoader.Load(tmp.Combine("saved"));
+        Assert.Equal(model.Config, again.Config);
+        var x = TinyModels.RandomInput(model.Config, 1, 6);
+        Assert.Equal(model.Network.Forward(x).Data, again.Network.Forward(x).Data);
+    }
+
     [Fact]
     public void BothCompositesRunThroughEvaAndGiveFiniteRelevance()
     {
