@@ -6,9 +6,8 @@ namespace Vitmix.Layers;
 /// EVA-02's MLP (Fang et al. 2023), SwiGLU (Shazeer 2020) with an optional sub-LayerNorm: fc1 gives the gate g and the
 /// value v (2·hidden features, gate first), then h = silu(g) ⊙ v, then norm(h) (timm scale_mlp, EVA-02 base and
 /// large), then fc2 (timm GluMlp / SwiGLU, layers/mlp.py).
-/// Relevance treats the gate silu(g) as a constant: all of h's relevance goes to the value branch v, none to g (the
-/// gate-as-constant treatment of multiplicative gates in CP-LRP, Ali et al. 2022, which AttnLRP, Achtibat et al.
-/// 2024, also applies to gated activations such as SiLU: the gate scales the signal, the value carries it).
+/// Relevance through the gated product follows the composite's <see cref="Relevance.LrpComposite.GatedProduct"/>: the
+/// gate a constant (all to the value v; CP-LRP and transformer attribution) or AttnLRP's uniform rule (half each).
 /// </summary>
 public sealed class GatedMlp : Layer
 {
@@ -94,14 +93,8 @@ public sealed class GatedMlp : Layer
         var r = context.Saved<Record>(this);
         var rHidden = Fc2.Relevance(outputRelevance, context);
         var rProduct = Norm == null ? rHidden : Norm.Relevance(rHidden, context);
-        // the gate is a constant of the product: the value rows take all of it, the gate rows none
-        int rows = checked((int)(r.PreActivation.Length / (2 * Hidden))), hidden = Hidden;
         var rPre = context.Rent(r.PreActivation.Shape);
-        for (int row = 0; row < rows; row++)
-        {
-            rPre.Data.AsSpan(row * 2 * hidden, hidden).Clear();
-            rProduct.Data.AsSpan(row * hidden, hidden).CopyTo(rPre.Data.AsSpan(row * 2 * hidden + hidden, hidden));
-        }
+        context.Composite.GatedProduct.Apply(context, r.PreActivation, rProduct, rPre, checked((int)(r.PreActivation.Length / (2 * Hidden))), Hidden);
         if (!ReferenceEquals(rProduct.Data, rHidden.Data)) context.Return(rProduct);
         context.Return(rHidden);
         var rx = Fc1.Relevance(rPre, context);

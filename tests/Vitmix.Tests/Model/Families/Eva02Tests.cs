@@ -76,15 +76,16 @@ public class Eva02Tests
     }
 
     [Fact]
-    public void TheGatedProductGivesAllItsRelevanceToTheValue()
+    public void TheGatedProductGivesTheValueAllOrHalfByComposite()
     {
-        // fc1 = [random gate rows; identity value rows], fc2 = I, no biases: y = silu(g) ⊙ x. Under LRP-ε the gated
-        // product gives fc2's relevance to the value rows only, and the identity carries it to x unchanged: x holds y.
+        // fc1 = [random gate rows; identity value rows], fc2 = I, no biases: y = silu(g) ⊙ x. With the gate constant
+        // (CP-LRP) the value path carries fc2's relevance to x unchanged: x holds y. With AttnLRP's uniform rule half
+        // goes through the value (x gets y/2 that way) and half through the gate rows, and the total is still Σy.
         int dim = 6, rows = 3;
         var rng = new Random(4);
         var w1 = new float[2 * dim * dim];
-        for (int i = 0; i < dim * dim; i++) w1[i] = (float)(rng.NextDouble() * 2 - 1);      // gate rows: random
-        for (int i = 0; i < dim; i++) w1[dim * dim + i * dim + i] = 1f;                      // value rows: identity
+        for (int i = 0; i < dim * dim; i++) w1[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < dim; i++) w1[dim * dim + i * dim + i] = 1f;
         var w2 = new float[dim * dim];
         for (int i = 0; i < dim; i++) w2[i * dim + i] = 1f;
         var mlp = new GatedMlp("mlp", new Linear("mlp.fc1", w1, null, dim, 2 * dim, LinearRole.MlpIn), null,
@@ -94,9 +95,13 @@ public class Eva02Tests
         for (int i = 0; i < x.Length; i++) x.Data[i] = (float)(rng.NextDouble() * 2 - 1);
         var y = mlp.Forward(x, forward);
         for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(SwiGlu.Silu(Gate(i)) * x.Data[i] - y.Data[i]) <= 1e-5f, $"output {i}");
-        var context = new RelevanceContext(forward, AttnLrpComposite.Instance);
-        var r = mlp.Relevance(y, context);
-        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(y.Data[i] - r.Data[i]) <= 1e-4f * (1 + Math.Abs(y.Data[i])), $"relevance {i}: {r.Data[i]} vs {y.Data[i]}");
+
+        var r = mlp.Relevance(y, new RelevanceContext(forward, CpLrpComposite.Instance));
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(y.Data[i] - r.Data[i]) <= 1e-4f * (1 + Math.Abs(y.Data[i])), $"constant gate, relevance {i}: {r.Data[i]} vs {y.Data[i]}");
+        double total = y.Data.Take(x.Length).Sum(v => (double)v);
+        var uniform = mlp.Relevance(y, new RelevanceContext(forward, AttnLrpComposite.Instance));
+        Assert.Equal(total, uniform.Data.Take(x.Length).Sum(v => (double)v), 3);
+        Assert.NotEqual(r.Data.Take(x.Length), uniform.Data.Take(x.Length));
 
         float Gate(int i)
         {
