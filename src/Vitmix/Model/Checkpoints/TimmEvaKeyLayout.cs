@@ -8,9 +8,10 @@ namespace Vitmix.Model.Checkpoints;
 /// their biases timm BEiT's <c>q_bias</c> and <c>v_bias</c>; the split SwiGLU's <c>mlp.fc1_g</c> and <c>mlp.fc1_x</c> stack
 /// into one fc1 of gate rows then value rows (GluMlp's packed order, gate_last=False); LayerScale is <c>gamma_1</c> /
 /// <c>gamma_2</c>. The rotary embedding's buffers (<c>rope.*</c>) are skipped: they follow from the grid, as
-/// checkpoint_filter_fn skips them. The fused tiny and small models have BEiT's names (<see cref="TimmBeitKeyLayout"/>).
+/// checkpoint_filter_fn skips them. The fused tiny and small models keep timm's qkv and packed fc1 names, with BEiT's
+/// q_bias and v_bias.
 /// </summary>
-internal sealed class TimmEvaKeyLayout : KeyLayout
+internal sealed class TimmEvaKeyLayout(bool fusedQkv, bool packedFc1) : KeyLayout
 {
     static readonly Regex Split = new(@"^(blocks\.[0-9]+\.)(attn\.(q|k|v)_proj|mlp\.fc1_(g|x))\.(weight|bias)$", RegexOptions.CultureInvariant);
 
@@ -37,14 +38,23 @@ internal sealed class TimmEvaKeyLayout : KeyLayout
         var m = Regex.Match(canonical, @"^(blocks\.[0-9]+\.)(attn\.qkv\.weight|attn\.(q|v)_bias|mlp\.fc1\.(weight|bias))$", RegexOptions.CultureInvariant);
         if (!m.Success) return [canonical.Replace(".ls1.gamma", ".gamma_1", StringComparison.Ordinal).Replace(".ls2.gamma", ".gamma_2", StringComparison.Ordinal)];
         string block = m.Groups[1].Value;
-        if (m.Groups[3].Success) return [$"{block}attn.{m.Groups[3].Value}_proj.bias"];
-        if (m.Groups[4].Success) return [$"{block}mlp.fc1_g.{m.Groups[4].Value}", $"{block}mlp.fc1_x.{m.Groups[4].Value}"];
-        return [block + "attn.q_proj.weight", block + "attn.k_proj.weight", block + "attn.v_proj.weight"];
+        if (m.Groups[3].Success) return [fusedQkv ? canonical : $"{block}attn.{m.Groups[3].Value}_proj.bias"];
+        if (m.Groups[4].Success) return packedFc1 ? [canonical] : [$"{block}mlp.fc1_g.{m.Groups[4].Value}", $"{block}mlp.fc1_x.{m.Groups[4].Value}"];
+        return fusedQkv ? [canonical] : [block + "attn.q_proj.weight", block + "attn.k_proj.weight", block + "attn.v_proj.weight"];
     }
 
     public override bool IsIgnored(string key) => key.StartsWith("rope.", StringComparison.Ordinal);
 
-    /// <summary>Whether the keys are timm EVA's split projections or split SwiGLU.</summary>
-    public static bool Looks(IReadOnlyCollection<string> keys) =>
-        keys.Contains("blocks.0.attn.q_proj.weight") || keys.Contains("blocks.0.mlp.fc1_g.weight");
+    /// <summary>
+    /// The layout of timm EVA keys (split projections, split SwiGLU, or BEiT's q_bias with an absolute position embedding
+    /// and no relative position bias table), or null.
+    /// </summary>
+    public static TimmEvaKeyLayout? Find(IReadOnlyCollection<string> keys)
+    {
+        bool split = keys.Contains("blocks.0.attn.q_proj.weight") || keys.Contains("blocks.0.mlp.fc1_g.weight");
+        bool fusedWithQv = keys.Contains("blocks.0.attn.q_bias") && keys.Contains("pos_embed")
+            && !keys.Contains("blocks.0.attn.relative_position_bias_table") && !keys.Contains("rel_pos_bias.relative_position_bias_table");
+        return split || fusedWithQv
+            ? new TimmEvaKeyLayout(keys.Contains("blocks.0.attn.qkv.weight"), keys.Contains("blocks.0.mlp.fc1.weight")) : null;
+    }
 }
