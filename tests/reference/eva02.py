@@ -31,7 +31,8 @@ The forward is written from timm's sources, not imported (timm is not installabl
 Expected outputs, for a batch of two normalised 56x56 inputs: logits.npy (2, K) (the D features for the MIM model),
 attn_L.npy (2, H, N, N) per block, grad.npy: d logits[s, argmax_s] / d input summed over the samples;
 subset_logits.npy (1, K): sample 0 with only patches SUBSET kept (Eva.forward_features' patch_drop path: the kept
-tokens and their rows of the rotary table).
+tokens and their rows of the rotary table); resized_input.npy / resized_logits.npy: the model created at 42 px (3x3
+grid: its own rotary table, pos_embed resampled as timm's checkpoint_filter_fn does).
 
 Run from the repository root (Debian's python3-torch):
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/reference/eva02.py
@@ -50,6 +51,7 @@ D, DEPTH, HEADS, PATCH, CLASSES, RUN = 32, 2, 2, 14, 5, 56
 HIDDEN = int(D * (4 * 2 / 3))   # mlp_ratio 4·2/3 as eva02_* pass it: 85
 EPS = 1e-6                       # timm LayerNorm default
 SUBSET = [1, 2, 4, 7, 9, 15]     # kept patches of subset_logits.npy (sample 0)
+RESIZED = 42                     # resized_logits.npy: the model run at 42 px (a 3x3 grid)
 CLIP_MEAN, CLIP_STD = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
 
 
@@ -165,6 +167,17 @@ def fixture(name, architecture, tag, seed, x, packed, classes, ref, crop_pct, ex
     # a pass on kept patches: each keeps its own rotation (the subset token deletion and TIS run)
     subset, _ = eva_forward(w, x[:1], ref, packed, keep=SUBSET)
     np.save(os.path.join(folder, "expected", "subset_logits.npy"), subset.detach().numpy().astype(np.float32))
+    # the model at another size, as timm.create_model(..., img_size=42) loads it: the rotary table built for the 3x3
+    # grid (positions scaled by ref / 3), pos_embed resampled by checkpoint_filter_fn's resample_abs_pos_embed
+    # (timm/layers/pos_embed.py: patch rows as a (1, D, H, W) image, bicubic, antialias=True, the class row kept)
+    grid = RUN // PATCH
+    patches = w["pos_embed"][:, 1:].reshape(1, grid, grid, D).permute(0, 3, 1, 2)
+    patches = F.interpolate(patches, size=(RESIZED // PATCH, RESIZED // PATCH), mode="bicubic", antialias=True, align_corners=False)
+    resized = dict(w, pos_embed=torch.cat([w["pos_embed"][:, :1], patches.permute(0, 2, 3, 1).reshape(1, -1, D)], dim=1))
+    xr = torch.randn(1, 3, RESIZED, RESIZED, generator=torch.Generator().manual_seed(13)).float().double()
+    logits, _ = eva_forward(resized, xr, ref, packed)
+    np.save(os.path.join(folder, "expected", "resized_input.npy"), xr.numpy().astype(np.float32))
+    np.save(os.path.join(folder, "expected", "resized_logits.npy"), logits.detach().numpy().astype(np.float32))
 
 
 def main():

@@ -75,6 +75,22 @@ public class Eva02Tests
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 2e-5, $"{name} subset logit {i}: {logits[i]} vs PyTorch's {expected[i]}");
     }
 
+    [Theory]
+    [InlineData("timm-eva02")]
+    [InlineData("timm-eva02-mim")]
+    public void AtAnotherSizeTheRotaryTableIsBuiltForTheNewGrid(string name)
+    {
+        // timm.create_model(..., img_size=42): a 3x3 rotary table scaled by ref_feat_shape / 3, pos_embed resampled
+        // by timm's antialiased bicubic (the timm layout's library interpolation)
+        var model = ModelLoader.Load(Folder(name));
+        var resized = ModelLoader.AtImageSize(model, 42, PositionEmbeddingInterpolations.For(model.Layout));
+        var x = Npy.Read(Path.Combine(Folder(name), "expected", "resized_input.npy"));
+        var expected = Npy.Read(Path.Combine(Folder(name), "expected", "resized_logits.npy")).ToFloat();
+        var logits = resized.Network.Forward(new Tensor(x.ToFloat(), x.Shape)).Data;
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 5e-5, $"{name} logit {i} at 42 px: {logits[i]} vs PyTorch's {expected[i]}");
+    }
+
     [Fact]
     public void TheGatedProductGivesTheValueAllOrHalfByComposite()
     {
