@@ -131,6 +131,7 @@ public class Eva02Tests
     [Theory]
     [InlineData("timm-eva02")]
     [InlineData("timm-eva02-mim")]
+    [InlineData("timm-beit")]   // q_bias / v_bias and no pos_embed, as for EVA-02's saving
     public void ASavedModelReloadsWithItsRotaryEmbeddingAndGatedMlp(string name)
     {
         using var tmp = new Vitmix.Tests.Data.Datasets.TempDir();
