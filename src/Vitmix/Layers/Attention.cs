@@ -8,7 +8,9 @@ namespace Vitmix.Layers;
 /// are q, k and v, each head taking D/H consecutive features; softmax(q·kᵀ/√(D/H))·v per head; heads concatenated; an
 /// output projection. Its attention probabilities, their gradients and their relevances are what the attention-based
 /// explainers read. With a <see cref="Layers.RelativePositionBias"/> (BEiT) a constant is added to the logits before the
-/// softmax; relevance treats it as a bias of the logits, which keeps its share (LRP-0) of their relevance.
+/// softmax; relevance treats it as a bias of the logits, which keeps its share (LRP-0) of their relevance. With a
+/// <see cref="Layers.RotaryPositionEmbedding"/> (EVA-02) q and k of the patch tokens are rotated after the projection;
+/// the record keeps the rotated qkv, which is what the kernel's backward and the product rules read.
 /// </summary>
 public sealed class Attention : Layer
 {
@@ -42,6 +44,9 @@ public sealed class Attention : Layer
     /// <summary>BEiT's relative position bias added to the logits, or null.</summary>
     public RelativePositionBias? RelativePositionBias { get; init; }
 
+    /// <summary>EVA-02's rotary position embedding of q and k, or null.</summary>
+    public RotaryPositionEmbedding? Rope { get; init; }
+
     int Dim => Projection.InFeatures;
     int HeadDim => Dim / Heads;
 
@@ -57,6 +62,7 @@ public sealed class Attention : Layer
         int b = input.Dim(0), n = input.Dim(1);
         var qkv = Qkv.Forward(input, context);
         if (context.Packed is { } packed) return ForwardPacked(qkv, packed, context);
+        Rope?.Rotate(qkv, context.KeptPatches, b, n, Heads, inverse: false);
         var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;
         var attended = context.Rent(b, n, Dim);
         if (RelativePositionBias is { } rpb)
@@ -88,7 +94,8 @@ public sealed class Attention : Layer
     Tensor ForwardPacked(Tensor qkv, PackedSequences packed, ForwardContext context)
     {
         if (context.Outputs.Wants(PassRequirements.Attention)) throw new InvalidOperationException($"{Name}: a packed pass keeps no attention maps");
-        if (RelativePositionBias != null) throw new InvalidOperationException($"{Name}: a relative position bias needs each sequence's token positions; run packed lengths as separate batches");
+        if (RelativePositionBias != null || Rope != null)
+            throw new InvalidOperationException($"{Name}: a {(Rope != null ? "rotary position embedding" : "relative position bias")} needs each sequence's token positions; run packed lengths as separate batches");
         var attended = context.Rent(1, packed.TotalTokens, Dim);
         context.Backend.AttentionPacked(qkv, attended, packed.Offsets, Heads, HeadDim);
         context.Return(qkv);
@@ -109,6 +116,8 @@ public sealed class Attention : Layer
             context.Outputs.AttentionGradients[Block] = dProbabilities = context.Rent(b, Heads, n, n);
         context.Backend.AttentionBackward(r.Qkv, r.Probabilities, dAttended, dQkv, dProbabilities, b, n, Heads, HeadDim);
         context.Return(dAttended);
+        // the rotation's transpose carries the gradients of the rotated q and k back to the projection's outputs
+        Rope?.Rotate(dQkv, context.Forward.KeptPatches, b, n, Heads, inverse: true);
         var dx = Qkv.Backward(dQkv, context);
         context.Return(dQkv);
         return dx;
@@ -170,6 +179,8 @@ public sealed class Attention : Layer
         if (logits != null) context.Return(logits);
         context.Return(rAttended);
 
+        // relevance of the rotated q and k → of the projection's q and k (LRP-0 through the fixed rotation)
+        Rope?.Relevance(r.Qkv, rQkv, context.Forward.KeptPatches, b, n, h);
         if (context.Outputs.Wants(PassRequirements.AttentionRelevance)) context.Outputs.AttentionRelevance[Block] = rProbabilities;
         else context.Return(rProbabilities);
         var rx = Qkv.Relevance(rQkv, context);

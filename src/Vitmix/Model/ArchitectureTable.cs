@@ -20,6 +20,8 @@ public static class ArchitectureTable
     static readonly float[] Half = [0.5f, 0.5f, 0.5f];
     static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
+    static readonly float[] OpenAiClipMean = [0.48145466f, 0.4578275f, 0.40821073f];
+    static readonly float[] OpenAiClipStd = [0.26862954f, 0.26130258f, 0.27577711f];
 
     static readonly Dictionary<string, ArchitectureInfo> Table = Build();
 
@@ -99,6 +101,23 @@ public static class ArchitectureTable
             };
             Add(t, $"beit_{size}_patch16_224", beit, Prep(Half, 0.9, "bicubic"));
             Add(t, $"beitv2_{size}_patch16_224", beit, Prep(ImageNetMean, size == "large" ? 0.95 : 0.9, "bicubic", ImageNetStd));
+        }
+
+        // EVA-02 (Fang et al. 2023; timm eva.py eva02_*): patch 14, class token and absolute position embedding, a 2-D
+        // rotary embedding with ref_feat_shape (16, 16), q and v biases, SwiGLU of width int(D·4·2/3) (tiny and small:
+        // packed fc1, no norm; base and large: split fc1_g / fc1_x and the sub-LN mlp.norm), mean of the patch tokens
+        // with fc_norm. _cfg: OpenAI CLIP mean/std, bicubic, crop 0.9 at 224 and 1.0 above (some 448 tags squash instead).
+        foreach (var (size, dim, depth, heads, norm) in new[] { ("tiny", 192, 12, 3, false), ("small", 384, 12, 6, false), ("base", 768, 12, 12, true), ("large", 1024, 24, 16, true) })
+        {
+            foreach (int img in size is "tiny" or "small" ? new[] { 224, 336 } : new[] { 224, 448 })
+            {
+                var eva = Vit(dim, depth, heads, 14, img) with
+                {
+                    MlpHidden = (int)(dim * (4 * 2 / 3.0)), GatedMlp = true, MlpNorm = norm, RotaryPositionEmbedding = true,
+                    RopeReferenceHeight = 16, RopeReferenceWidth = 16, QvBias = true, Pool = GlobalPool.Average, FcNorm = true,
+                };
+                Add(t, $"eva02_{size}_patch14_{img}", eva, Prep(OpenAiClipMean, img == 224 ? 0.9 : 1.0, "bicubic", OpenAiClipStd));
+            }
         }
 
         // torchvision: resize the shorter side to 256 (bilinear), centre-crop 224 ⇒ crop_pct 224/256; ImageNet statistics.

@@ -13,6 +13,7 @@ public static class ModelFamily
         if (name == null) return null;
         string n = name.ToLowerInvariant();
         if (n.Contains("dinov2", StringComparison.Ordinal)) return "DINOv2";
+        if (n.StartsWith("eva02", StringComparison.Ordinal)) return "EVA-02";
         if (n.EndsWith(".mae", StringComparison.Ordinal) || n.Contains("_mae", StringComparison.Ordinal)) return "MAE";
         if (n.StartsWith("deit3", StringComparison.Ordinal)) return "DeiT III";
         if (n.StartsWith("beitv2", StringComparison.Ordinal)) return "BEiT v2";
@@ -29,6 +30,8 @@ public static class ModelFamily
         if (c.Pool == GlobalPool.Average) parts.Add("patch-mean readout");
         if (c.Pool == GlobalPool.ClassAndPatchMean) parts.Add("class token + patch-mean readout");
         if (c.RelativePositionBias || c.SharedRelativePositionBias) parts.Add(c.SharedRelativePositionBias ? "shared relative position bias" : "relative position bias");
+        if (c.RotaryPositionEmbedding) parts.Add("rotary position embedding");
+        if (c.GatedMlp) parts.Add(c.MlpNorm ? "SwiGLU MLP with sub-LayerNorm" : "SwiGLU MLP");
         if (c.FeatureHead) parts.Add("no classifier (outputs are features)");
         string where = layout switch
         {

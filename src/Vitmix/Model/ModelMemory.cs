@@ -145,7 +145,8 @@ public static class ModelMemory
     /// </summary>
     static long ActivationFloats(VitConfig c, long b, bool explanation)
     {
-        long n = c.NumTokens, p = c.NumPatches, d = c.EmbedDim, hm = c.MlpHidden, h = c.NumHeads;
+        // a SwiGLU MLP (EVA-02) keeps gate and value (2·Hm), their product and its sub-LN: counted as an MLP twice as wide
+        long n = c.NumTokens, p = c.NumPatches, d = c.EmbedDim, hm = c.GatedMlp ? Multiply(2, c.MlpHidden) : c.MlpHidden, h = c.NumHeads;
         long heads = c.Distilled ? 2 : 1;
         long rows = Multiply(b, n), scores = Multiply(n, n), maps = Multiply(Multiply(b, h), scores);
         long image = Multiply(b, Multiply(c.InChannels, Multiply(c.ImageHeight, c.ImageWidth)));
@@ -168,7 +169,7 @@ public static class ModelMemory
         long n = c.NumTokens;
         yield return ("the input batch and its patches", Multiply(b, Multiply(c.InChannels, Multiply(c.ImageHeight, c.ImageWidth))));
         yield return ($"the qkv activations of {Count(n)} tokens", Multiply(Multiply(b, n), Multiply(3, c.EmbedDim)));
-        yield return ($"the MLP activations of {Count(n)} tokens", Multiply(Multiply(b, n), c.MlpHidden));
+        yield return ($"the MLP activations of {Count(n)} tokens", Multiply(Multiply(b, n), c.GatedMlp ? Multiply(2, c.MlpHidden) : c.MlpHidden));
         yield return ($"one attention head's scores over {Count(n)} tokens", Multiply(n, n));
         if (explanation)
             yield return ($"one block's attention maps over {Count(n)} tokens", Multiply(Multiply(b, c.NumHeads), Multiply(n, n)));

@@ -32,7 +32,10 @@ public static class ModelSaver
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("architecture", c.Distilled ? "deit_tiny_distilled_patch16_224" : "vit_tiny_patch16_224");
+            // the architecture's table entry supplies what model_args cannot say (EVA-02's and BEiT's q and v biases)
+            w.WriteString("architecture", c.RotaryPositionEmbedding ? "eva02_tiny_patch14_224"
+                : c.RelativePositionBias || c.SharedRelativePositionBias ? "beit_base_patch16_224"
+                : c.Distilled ? "deit_tiny_distilled_patch16_224" : "vit_tiny_patch16_224");
             w.WriteNumber("num_classes", c.NumClasses);
             w.WriteNumber("num_features", c.EmbedDim);
             w.WriteString("global_pool", c.Pool switch { GlobalPool.Token => "token", GlobalPool.Average => "avg", _ => "token+avg" });

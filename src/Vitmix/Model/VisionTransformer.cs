@@ -155,9 +155,9 @@ public sealed class VisionTransformer
                 if ((uint)p >= (uint)c.NumPatches) throw new ArgumentOutOfRangeException(nameof(keptPatches), $"patch {p} of {c.NumPatches}");
         }
         if (total > Array.MaxLength / d) throw new ArgumentException($"{total} tokens in one pass are more than an array can hold");
-        // A relative position bias depends on where each kept token sits, which packed attention does not carry:
+        // A relative position bias or a rotary embedding depends on where each kept token sits, which packed attention does not carry:
         // such a model runs each length as its own batch.
-        if (!sameLength && Blocks.Any(block => block.Attention.RelativePositionBias != null))
+        if (!sameLength && Blocks.Any(block => block.Attention.RelativePositionBias != null || block.Attention.Rope != null))
             return ByLength(embedded, keptPatches, buffers);
         // Equal lengths run as an ordinary batch (B, prefix + kept, D); different ones packed as (1, T, D).
         var packed = sameLength ? null : new PackedSequences(keptPatches.Select(l => prefix + l.Length).ToArray());

@@ -24,7 +24,10 @@ public static class VitArchitecture
         if (c.PreNorm) layers.Add(new LayerNormalization("norm_pre", w.NormPreWeight!, w.NormPreBias!, c.LayerNormEps));
         var shared = w.SharedRelativePositionBiasTable is { } table
             ? new RelativePositionBias("rel_pos_bias.relative_position_bias_table", table, c.GridHeight, c.GridWidth, c.NumHeads) : null;
-        for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l, shared));
+        // one rotation table for every block (EVA-02: timm's Eva builds one rope and passes it to each block)
+        var rope = c.RotaryPositionEmbedding
+            ? new RotaryPositionEmbedding(c.HeadDim, c.GridHeight, c.GridWidth, c.RopeReferenceHeight, c.RopeReferenceWidth, c.NumPrefixTokens) : null;
+        for (int l = 0; l < c.Depth; l++) layers.Add(Block(c, w.Blocks[l], l, shared, rope));
         if (!c.FcNorm) layers.Add(new LayerNormalization("norm", w.NormWeight!, w.NormBias!, c.LayerNormEps));
         int heads = c.Distilled ? 2 : 1;
         layers.Add(c.Pool switch
@@ -63,7 +66,7 @@ public static class VitArchitecture
             new Linear("attn_pool.proj", w.ProjWeight, w.ProjBias, d, d, LinearRole.Projection), residual, c.NumHeads);
     }
 
-    static TransformerBlock Block(VitConfig c, BlockWeights w, int l, RelativePositionBias? shared)
+    static TransformerBlock Block(VitConfig c, BlockWeights w, int l, RelativePositionBias? shared, RotaryPositionEmbedding? rope)
     {
         int d = c.EmbedDim;
         string p = $"blocks.{l}";
@@ -73,10 +76,16 @@ public static class VitArchitecture
         {
             RelativePositionBias = w.RelativePositionBiasTable is { } table
                 ? new RelativePositionBias(p + ".attn.relative_position_bias_table", table, c.GridHeight, c.GridWidth, c.NumHeads) : shared,
+            Rope = rope,
         };
-        var mlp = new Mlp(p + ".mlp",
-            new Linear(p + ".mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, c.MlpHidden, LinearRole.MlpIn),
-            new Linear(p + ".mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut), c.Activation);
+        Layer mlp = c.GatedMlp
+            ? new GatedMlp(p + ".mlp",
+                new Linear(p + ".mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, 2 * c.MlpHidden, LinearRole.MlpIn),
+                c.MlpNorm ? new LayerNormalization(p + ".mlp.norm", w.MlpNormWeight!, w.MlpNormBias!, c.LayerNormEps) : null,
+                new Linear(p + ".mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut))
+            : new Mlp(p + ".mlp",
+                new Linear(p + ".mlp.fc1", w.Fc1Weight, w.Fc1Bias, d, c.MlpHidden, LinearRole.MlpIn),
+                new Linear(p + ".mlp.fc2", w.Fc2Weight, w.Fc2Bias, c.MlpHidden, d, LinearRole.MlpOut), c.Activation);
         var first = new List<Layer> { new LayerNormalization(p + ".norm1", w.Norm1Weight, w.Norm1Bias, c.LayerNormEps), attention };
         if (w.LayerScale1 != null) first.Add(new LayerScale(p + ".ls1", w.LayerScale1));
         var second = new List<Layer> { new LayerNormalization(p + ".norm2", w.Norm2Weight, w.Norm2Bias, c.LayerNormEps), mlp };

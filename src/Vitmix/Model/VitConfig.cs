@@ -86,6 +86,22 @@ public sealed record VitConfig
     public bool QvBias { get; init; }
     /// <summary>LayerNorm on the embedded tokens before the first block (timm's pre_norm / norm_pre, CLIP's ln_pre).</summary>
     public bool PreNorm { get; init; }
+    /// <summary>
+    /// The MLP is SwiGLU (Shazeer 2020; EVA-02, timm swiglu_mlp): fc1 gives 2·<see cref="MlpHidden"/> features, the first
+    /// half the gate, the second the value, and fc2 reads silu(gate) ⊙ value.
+    /// </summary>
+    public bool GatedMlp { get; init; }
+    /// <summary>A LayerNorm over the MLP's hidden features before fc2 (EVA-02's sub-LN, timm scale_mlp / mlp.norm).</summary>
+    public bool MlpNorm { get; init; }
+    /// <summary>EVA-02's 2-D rotary position embedding (Su et al. 2021; timm use_rot_pos_emb) on the patch tokens' q and k.</summary>
+    public bool RotaryPositionEmbedding { get; init; }
+    /// <summary>
+    /// The grid the rotary embedding was trained on (timm ref_feat_shape): patch positions are scaled by reference / grid;
+    /// 0 for no scaling.
+    /// </summary>
+    public int RopeReferenceHeight { get; init; }
+    /// <summary>See <see cref="RopeReferenceHeight"/>.</summary>
+    public int RopeReferenceWidth { get; init; }
     /// <summary>The MLP's non-linearity (exact GELU; QuickGELU for OpenAI's CLIP).</summary>
     public Layers.MlpActivation Activation { get; init; }
     /// <summary>
@@ -163,6 +179,14 @@ public sealed record VitConfig
             problems.Add("a relative position bias needs exactly one prefix token, the class token");
         if (RelativePositionBias && SharedRelativePositionBias)
             problems.Add("a relative position bias is either per block or shared, not both");
+        if (RotaryPositionEmbedding && (!ClassToken || NumPrefixTokens != 1))
+            problems.Add("a rotary position embedding needs exactly one prefix token, the class token (timm eva.py rotates every token after the first)");
+        if (RotaryPositionEmbedding && NumHeads > 0 && EmbedDim % NumHeads == 0 && HeadDim % 4 != 0)
+            problems.Add($"a 2-D rotary position embedding needs a head width divisible by 4, not {HeadDim}");
+        if (RopeReferenceHeight < 0 || RopeReferenceWidth < 0)
+            problems.Add($"rotary reference grid {RopeReferenceHeight}x{RopeReferenceWidth} must not be negative");
+        if (MlpNorm && !GatedMlp)
+            problems.Add("a norm inside the MLP is supported with the SwiGLU MLP only (EVA-02's sub-LN)");
         if (QvBias && !QkvBias)
             problems.Add("q and v biases need the qkv bias");
         if (ZeroShot != ZeroShotScores.None && ImageEmbedDim <= 0)
@@ -206,5 +230,5 @@ public sealed record VitConfig
     public override string ToString() =>
         $"ViT {ImageHeight}x{ImageWidth}/{PatchSize}, dim {EmbedDim}, depth {Depth}, heads {NumHeads}, mlp {MlpHidden}, classes {NumClasses}" +
         $"{(Distilled ? ", distilled" : "")}{(RegisterTokens > 0 ? $", {RegisterTokens} registers" : "")}{(LayerScale ? ", LayerScale" : "")}" +
-        $"{(Pool == GlobalPool.Average ? ", avg pool" : Pool == GlobalPool.ClassAndPatchMean ? ", class+mean pool" : "")}{(RelativePositionBias || SharedRelativePositionBias ? ", relative position bias" : "")}{(FeatureHead ? ", no classifier" : "")}, eps {LayerNormEps:G3}";
+        $"{(Pool == GlobalPool.Average ? ", avg pool" : Pool == GlobalPool.ClassAndPatchMean ? ", class+mean pool" : "")}{(RelativePositionBias || SharedRelativePositionBias ? ", relative position bias" : "")}{(RotaryPositionEmbedding ? ", rotary position embedding" : "")}{(GatedMlp ? MlpNorm ? ", SwiGLU with sub-LN" : ", SwiGLU" : "")}{(FeatureHead ? ", no classifier" : "")}, eps {LayerNormEps:G3}";
 }

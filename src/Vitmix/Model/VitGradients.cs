@@ -18,6 +18,7 @@ public static class VitGradients
                 Norm1Weight = Z(b.Norm1Weight), Norm1Bias = Z(b.Norm1Bias), QkvWeight = Z(b.QkvWeight), QkvBias = O(b.QkvBias),
                 ProjWeight = Z(b.ProjWeight), ProjBias = Z(b.ProjBias), LayerScale1 = O(b.LayerScale1),
                 Norm2Weight = Z(b.Norm2Weight), Norm2Bias = Z(b.Norm2Bias), Fc1Weight = Z(b.Fc1Weight), Fc1Bias = Z(b.Fc1Bias),
+                MlpNormWeight = O(b.MlpNormWeight), MlpNormBias = O(b.MlpNormBias),
                 Fc2Weight = Z(b.Fc2Weight), Fc2Bias = Z(b.Fc2Bias), LayerScale2 = O(b.LayerScale2),
             }).ToArray(),
             NormWeight = O(weights.NormWeight), NormBias = O(weights.NormBias),

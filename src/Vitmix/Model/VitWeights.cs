@@ -20,8 +20,10 @@ public sealed class BlockWeights
     public float[]? LayerScale1;
     /// <summary>LayerNorm before the MLP (timm's norm2): scale γ and shift β, (D) each.</summary>
     public required float[] Norm2Weight, Norm2Bias;
-    /// <summary>First MLP layer (mlp.fc1): weight (Hm, D) and bias (Hm).</summary>
+    /// <summary>First MLP layer (mlp.fc1): weight (Hm, D) and bias (Hm); (2·Hm, D) and (2·Hm), gate rows first, with <see cref="VitConfig.GatedMlp"/>.</summary>
     public required float[] Fc1Weight, Fc1Bias;
+    /// <summary>The MLP's sub-LayerNorm over its Hm hidden features (mlp.norm, EVA-02): γ and β; null unless <see cref="VitConfig.MlpNorm"/>.</summary>
+    public float[]? MlpNormWeight, MlpNormBias;
     /// <summary>Second MLP layer (mlp.fc2): weight (D, Hm) and bias (D).</summary>
     public required float[] Fc2Weight, Fc2Bias;
     /// <summary>LayerScale γ on the MLP branch (ls2.gamma), (D); null without <see cref="VitConfig.LayerScale"/>.</summary>
@@ -160,6 +162,8 @@ public sealed class VitWeights
             yield return (p + "norm2.bias", b.Norm2Bias);
             yield return (p + "mlp.fc1.weight", b.Fc1Weight);
             yield return (p + "mlp.fc1.bias", b.Fc1Bias);
+            if (b.MlpNormWeight != null) yield return (p + "mlp.norm.weight", b.MlpNormWeight);
+            if (b.MlpNormBias != null) yield return (p + "mlp.norm.bias", b.MlpNormBias);
             yield return (p + "mlp.fc2.weight", b.Fc2Weight);
             yield return (p + "mlp.fc2.bias", b.Fc2Bias);
             if (b.LayerScale2 != null) yield return (p + "ls2.gamma", b.LayerScale2);
@@ -202,8 +206,10 @@ public sealed class VitWeights
             if (c.LayerScale) yield return (p + "ls1.gamma", [d]);
             yield return (p + "norm2.weight", [d]);
             yield return (p + "norm2.bias", [d]);
-            yield return (p + "mlp.fc1.weight", [hm, d]);
-            yield return (p + "mlp.fc1.bias", [hm]);
+            int fc1 = c.GatedMlp ? 2 * hm : hm;
+            yield return (p + "mlp.fc1.weight", [fc1, d]);
+            yield return (p + "mlp.fc1.bias", [fc1]);
+            if (c.MlpNorm) { yield return (p + "mlp.norm.weight", [hm]); yield return (p + "mlp.norm.bias", [hm]); }
             yield return (p + "mlp.fc2.weight", [d, hm]);
             yield return (p + "mlp.fc2.bias", [d]);
             if (c.LayerScale) yield return (p + "ls2.gamma", [d]);
@@ -264,6 +270,7 @@ public sealed class VitWeights
                 LayerScale1 = Opt(p + "ls1.gamma"),
                 Norm2Weight = Get(p + "norm2.weight"), Norm2Bias = Get(p + "norm2.bias"),
                 Fc1Weight = Get(p + "mlp.fc1.weight"), Fc1Bias = Get(p + "mlp.fc1.bias"),
+                MlpNormWeight = Opt(p + "mlp.norm.weight"), MlpNormBias = Opt(p + "mlp.norm.bias"),
                 Fc2Weight = Get(p + "mlp.fc2.weight"), Fc2Bias = Get(p + "mlp.fc2.bias"),
                 LayerScale2 = Opt(p + "ls2.gamma"),
             };

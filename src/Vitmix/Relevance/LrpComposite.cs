@@ -58,6 +58,12 @@ public abstract class LrpComposite
     /// <summary>The rule for attention's scores, q·kᵀ.</summary>
     public abstract IProductRule AttentionScores { get; }
 
+    /// <summary>
+    /// The rule for a SwiGLU MLP's gated product (EVA-02): by default the gate is a constant and the value takes all
+    /// (LXT's cp_gated_mlp_forward, CP-LRP's treatment of gates, Ali et al. 2022).
+    /// </summary>
+    public virtual IGateRule GatedProduct => Rules.GateRule.Constant;
+
     /// <summary>The rule for the readout (class token selection or token mean).</summary>
     public abstract IPoolingRule Pooling { get; }
 

@@ -102,3 +102,16 @@ public interface IPoolingRule
     /// </summary>
     Tensor Mean(RelevanceContext context, Tensor x, int batch, int tokens, int cols, int first, int count, Tensor mean, Tensor outputRelevance);
 }
+
+/// <summary>
+/// Relevance through a gated product h = silu(g) ⊙ v (SwiGLU), whose pre-activations lie in rows of 2·hidden: the gate
+/// g first, the value v second.
+/// </summary>
+public interface IGateRule
+{
+    /// <summary>
+    /// Writes into <paramref name="preRelevance"/> (rows, 2·hidden) the relevances of g and v from that of h (rows, hidden);
+    /// <paramref name="pre"/> holds g and v as the forward pass computed them.
+    /// </summary>
+    void Apply(RelevanceContext context, Tensor pre, Tensor productRelevance, Tensor preRelevance, int rows, int hidden);
+}

@@ -7,7 +7,7 @@ namespace Vitmix.Tests.Model;
 /// <summary>The backward pass against central finite differences, for every layer type and model variant.</summary>
 public class BackwardPassTests
 {
-    public static TheoryData<string> Variants() => new() { "plain", "distilled", "layerscale", "avgpool", "registers", "classmean", "features", "beit" };
+    public static TheoryData<string> Variants() => new() { "plain", "distilled", "layerscale", "avgpool", "registers", "classmean", "features", "beit", "eva02" };
 
     static VitConfig ConfigFor(string variant) => variant switch
     {
@@ -23,6 +23,12 @@ public class BackwardPassTests
         "beit" => TinyModels.Config(layerScale: true, avgPool: true) with
         {
             ClassToken = true, AbsolutePositionEmbedding = false, RelativePositionBias = true, QvBias = true,
+        },
+        // EVA-02: rotary embedding on a 2x3 grid (scaled to a 4x4 reference), SwiGLU with its sub-LN, q and v biases
+        "eva02" => TinyModels.Config(avgPool: true) with
+        {
+            ClassToken = true, QvBias = true, GatedMlp = true, MlpNorm = true, RotaryPositionEmbedding = true,
+            RopeReferenceHeight = 4, RopeReferenceWidth = 4,
         },
         _ => TinyModels.Config(),
     };

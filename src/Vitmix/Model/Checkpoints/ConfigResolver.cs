@@ -110,6 +110,11 @@ internal sealed class ConfigResolver(IReadOnlyList<PartialConfig> sources)
             RelativePositionBias = Pick(s => s.RelativePositionBias, "relative position bias") ?? false,
             SharedRelativePositionBias = Pick(s => s.SharedRelativePositionBias, "shared relative position bias") ?? false,
             QvBias = Pick(s => s.QvBias, "q/v biases") ?? false,
+            GatedMlp = Pick(s => s.GatedMlp, "SwiGLU") ?? false,
+            MlpNorm = Pick(s => s.MlpNorm, "MLP sub-LN") ?? false,
+            RotaryPositionEmbedding = Pick(s => s.RotaryPositionEmbedding, "rotary position embedding") ?? false,
+            RopeReferenceHeight = Pick(s => s.RopeReferenceHeight, "rotary reference grid") ?? 0,
+            RopeReferenceWidth = Pick(s => s.RopeReferenceWidth, "rotary reference grid") ?? 0,
         };
         try { config.Validate(); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message} (config from {Describe()})"); }

@@ -36,6 +36,7 @@ internal abstract class KeyLayout
     public static KeyLayout Detect(IReadOnlyCollection<string> keys)
     {
         if (HuggingFaceDinov2KeyLayout.Find(keys) is { } dinov2) return dinov2;
+        if (TimmEvaKeyLayout.Find(keys) is { } eva) return eva;
         if (TimmBeitKeyLayout.Looks(keys)) return new TimmBeitKeyLayout();
         if (HuggingFaceBeitKeyLayout.Find(keys) is { } beit) return beit;
         if (keys.Contains("vit.embeddings.patch_embeddings.projection.weight") || keys.Any(k => k.StartsWith("vit.encoder.layer.", StringComparison.Ordinal)))

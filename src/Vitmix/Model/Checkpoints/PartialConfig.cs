@@ -14,6 +14,9 @@ internal sealed class PartialConfig
     public double? MlpRatio;
     public bool? QkvBias, ClassToken, Distilled, LayerScale, FcNorm, NoEmbedClass, FeatureHead;
     public bool? AbsolutePositionEmbedding, RelativePositionBias, SharedRelativePositionBias, QvBias;
+    public bool? GatedMlp, MlpNorm, RotaryPositionEmbedding;
+    /// <summary>The rotary embedding's reference grid (timm ref_feat_shape); 0 for none.</summary>
+    public int? RopeReferenceHeight, RopeReferenceWidth;
     /// <summary>The input size the checkpoint's library runs the model at when it differs from the stored grid (a Hugging Face DINOv2 processor's crop, 224 for position embeddings stored at 518).</summary>
     public int? RunImageSize;
     /// <summary>The family the source names ("DINOv2"), for <see cref="ModelFamily"/>.</summary>
@@ -41,6 +44,8 @@ internal sealed class PartialConfig
         Pool = c.Pool, FcNorm = c.FcNorm, NoEmbedClass = c.NoEmbedClass,
         AbsolutePositionEmbedding = c.AbsolutePositionEmbedding, RelativePositionBias = c.RelativePositionBias,
         SharedRelativePositionBias = c.SharedRelativePositionBias, QvBias = c.QvBias,
+        GatedMlp = c.GatedMlp, MlpNorm = c.MlpNorm, RotaryPositionEmbedding = c.RotaryPositionEmbedding,
+        RopeReferenceHeight = c.RopeReferenceHeight, RopeReferenceWidth = c.RopeReferenceWidth,
         Mean = p.Mean, Std = p.Std, CropPct = p.CropPct, Interpolation = p.Interpolation, Resize = p.Resize,
     };
 }

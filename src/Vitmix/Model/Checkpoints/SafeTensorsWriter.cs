@@ -46,11 +46,29 @@ public static class SafeTensorsWriter
     public static void WriteModel(string path, VisionTransformer model, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var shapes = VitWeights.ExpectedShapes(model.Config).ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
-        var entries = model.Weights.Named().Select(p => new SafeTensorEntry(p.Name, shapes[p.Name], p.Data));
+        var entries = model.Weights.Named().SelectMany(p => Stored(model.Config, p.Name, p.Data, shapes));
         var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
         if (metadata != null) foreach (var (k, v) in metadata) meta[k] = v;
         meta["config"] = MetadataConfig.ToJson(model.Config);
         Write(path, entries, meta);
+    }
+
+    /// <summary>
+    /// A parameter as timm stores it: q and v biases (BEiT, EVA-02) as q_bias and v_bias rather than the fused bias the
+    /// model runs with (its k third is zero); the zero position embedding of a model without one, and the identity head
+    /// of a model without a classifier, not at all.
+    /// </summary>
+    static IEnumerable<SafeTensorEntry> Stored(VitConfig c, string name, float[] data, Dictionary<string, int[]> shapes)
+    {
+        if (c.QvBias && name.EndsWith(".attn.qkv.bias", StringComparison.Ordinal))
+        {
+            string prefix = name[..^"qkv.bias".Length];
+            int d = c.EmbedDim;
+            yield return new SafeTensorEntry(prefix + "q_bias", [d], data.AsSpan(0, d).ToArray());
+            yield return new SafeTensorEntry(prefix + "v_bias", [d], data.AsSpan(2 * d, d).ToArray());
+        }
+        else if ((name == "pos_embed" && !c.AbsolutePositionEmbedding) || (c.FeatureHead && name.StartsWith("head.", StringComparison.Ordinal))) yield break;
+        else yield return new SafeTensorEntry(name, shapes[name], data);
     }
 
     static byte[] Header(List<SafeTensorEntry> tensors, IReadOnlyDictionary<string, string>? metadata)

@@ -26,7 +26,17 @@ internal static class ShapeInference
             if (dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int i)) depth = Math.Max(depth, i + 1);
         }
         if (depth > 0) p.Depth = depth;
-        if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1) p.MlpHidden = Dim(fc1[0], "blocks.0.mlp.fc1.weight");
+        if (state.Shape("blocks.0.mlp.fc1.weight") is { Length: 2 } fc1)
+        {
+            p.MlpHidden = Dim(fc1[0], "blocks.0.mlp.fc1.weight");
+            // SwiGLU (EVA-02): fc1 holds gate and value rows, twice what fc2 reads
+            if (state.Shape("blocks.0.mlp.fc2.weight") is { Length: 2 } fc2 && fc1[0] == 2 * fc2[1])
+            {
+                p.GatedMlp = true;
+                p.MlpHidden = Dim(fc2[1], "blocks.0.mlp.fc2.weight");
+            }
+        }
+        p.MlpNorm = state.Has("blocks.0.mlp.norm.weight");
         if (state.Shape("head.weight") is { Length: 2 } head) p.NumClasses = Dim(head[0], "head.weight");
         // No classifier at all (timm num_classes=0, a backbone): the readout's features are the outputs.
         p.FeatureHead = depth > 0 && !state.Has("head.weight");

@@ -37,6 +37,18 @@ internal static class TimmArgs
         into.AbsolutePositionEmbedding = f.Bool("use_abs_pos_emb") ?? into.AbsolutePositionEmbedding;
         into.RelativePositionBias = f.Bool("use_rel_pos_bias") ?? into.RelativePositionBias;
         into.SharedRelativePositionBias = f.Bool("use_shared_rel_pos_bias") ?? into.SharedRelativePositionBias;
+        // EVA-02 (eva.py): swiglu_mlp, scale_mlp (the MLP's sub-LN), use_rot_pos_emb with ref_feat_shape; qkv_fused
+        // only changes the key names (the layout reads both)
+        into.GatedMlp = f.Bool("swiglu_mlp") ?? into.GatedMlp;
+        into.MlpNorm = f.Bool("scale_mlp") ?? into.MlpNorm;
+        into.RotaryPositionEmbedding = f.Bool("use_rot_pos_emb") ?? into.RotaryPositionEmbedding;
+        if (f.Size("ref_feat_shape") is { } reference)
+        {
+            into.RopeReferenceHeight = reference.H;
+            into.RopeReferenceWidth = reference.W;
+        }
+        foreach (var flag in new[] { "scale_attn_inner", "use_post_norm" })
+            if (f.Bool(flag) == true) throw f.Error($"unsupported EVA variant: {flag}=true");
         if (f.Double("layer_norm_eps") is { } eps) into.LayerNormEps = (float)eps;
         // init_values enables LayerScale (its value only initialises γ, which the checkpoint then overwrites)
         if (f.Object.TryGetProperty("init_values", out var iv))
@@ -106,6 +118,18 @@ internal static class TimmArgs
         if (c.LayerScale) w.WriteNumber("init_values", 1e-6); else w.WriteNull("init_values");
         w.WriteBoolean("fc_norm", c.FcNorm);
         w.WriteBoolean("distilled", c.Distilled);
+        // EVA-02's flags, only when set (the rotary embedding leaves no tensor a reload could infer it from)
+        if (c.GatedMlp) w.WriteBoolean("swiglu_mlp", true);
+        if (c.MlpNorm) w.WriteBoolean("scale_mlp", true);
+        if (c.RotaryPositionEmbedding)
+        {
+            w.WriteBoolean("use_rot_pos_emb", true);
+            // no reference grid (unscaled positions) is written as the model's own grid, as timm would build it
+            w.WriteStartArray("ref_feat_shape");
+            w.WriteNumberValue(c.RopeReferenceHeight > 0 ? c.RopeReferenceHeight : c.GridHeight);
+            w.WriteNumberValue(c.RopeReferenceWidth > 0 ? c.RopeReferenceWidth : c.GridWidth);
+            w.WriteEndArray();
+        }
         // written in round-trip form so a reloaded model uses bit-identical eps
         w.WritePropertyName("layer_norm_eps");
         w.WriteRawValue(c.LayerNormEps.ToString("R", CultureInfo.InvariantCulture));

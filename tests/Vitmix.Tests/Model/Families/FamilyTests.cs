@@ -11,9 +11,10 @@ namespace Vitmix.Tests.Model.Families;
 
 /// <summary>
 /// The ViT families in their real layouts (DINOv2 and DINOv2 with registers in timm and Hugging Face layouts, DeiT III,
-/// MAE's encoder as timm ships it, BEiT, average pooling with fc_norm), on tiny random checkpoints with the real
+/// MAE's encoder as timm ships it, BEiT, EVA-02, average pooling with fc_norm), on tiny random checkpoints with the real
 /// repositories' key names and config fields, against the outputs tests/reference/families.py computes in PyTorch from
-/// the libraries' sources (the script says which file and commit each forward follows).
+/// the libraries' sources (the script says which file and commit each forward follows; EVA-02's is
+/// tests/reference/eva02.py).
 /// </summary>
 public class FamilyTests
 {
@@ -32,6 +33,8 @@ public class FamilyTests
         ["hf-beit"] = new("BEiT, patch-mean readout, relative position bias (Hugging Face layout)", 64, 0, 0f),
         ["hf-data2vec"] = new("data2vec-vision, patch-mean readout, shared relative position bias (Hugging Face layout)", 64, 0, 0f),
         ["timm-avg-fcnorm"] = new("ViT, patch-mean readout (timm layout)", 64, 0, 0f),
+        ["timm-eva02"] = new("EVA-02, patch-mean readout, rotary position embedding, SwiGLU MLP (timm layout)", 56, 0, 0f),
+        ["timm-eva02-mim"] = new("EVA-02, patch-mean readout, rotary position embedding, SwiGLU MLP with sub-LayerNorm, no classifier (outputs are features) (timm layout)", 56, 0, 0f),
     };
 
     public static TheoryData<string> Families() => new(Cases.Keys);
