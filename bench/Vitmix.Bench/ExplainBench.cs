@@ -86,7 +86,28 @@ public static class ExplainBench
     /// image (IG, SmoothGrad, TIS) at batch 1 only, since a batch of images runs them image after image. Then token
     /// deletion against RISE's pixel deletion, 100 steps, three maps of one image.
     /// </summary>
-    static int Newer(VisionTransformer model, bool deletionOnly, bool sharedOnly)
+    /// <summary>
+    /// `quick explain newer many-pass-16`: IG, SmoothGrad and TIS on a batch of 16 images, each timed once (about half an
+    /// hour in all on two cores), in forwards of the batch, beside the batch's own forward.
+    /// </summary>
+    static int ManyPassBatch16(VisionTransformer model)
+    {
+        var sixteen = RandomVit.Images(model.Config, 16, seed: 2);
+        model.Forward(sixteen);
+        double forward16 = Once(() => model.Forward(sixteen));
+        Console.WriteLine($"ViT-B/16 224, batch 16: forward {forward16:F1} ms ({forward16 / 16:F1} ms/image)");
+        foreach (var (name, e) in new (string, IExplainer)[]
+        {
+            ("smooth-saliency (25)", ExplainerSet.Parse("smooth-saliency").Explainers[0]), ("ig (50 steps)", new IntegratedGradients()), ("tis (1024 masks)", new TransformerInputSampling()),
+        })
+        {
+            double ms = Once(() => new ExplainerSet([e]).Explain(model, sixteen));
+            Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward16,7:F2} forwards of the batch ({ms / 16:F1} ms/image)");
+        }
+        return 0;
+    }
+
+    static int Newer(VisionTransformer model, bool deletionOnly, bool sharedOnly, bool native = false)
     {
         var one = RandomVit.Images(model.Config, 1, seed: 2);
         double forward1 = QuickBench.Median(() => model.Forward(one), 4000);
@@ -119,10 +140,14 @@ public static class ExplainBench
     Deletion:
         var grids = Enumerable.Range(0, 3).Select(m => { var r = new Random(10 + m); return Enumerable.Range(0, model.Config.NumPatches).Select(_ => (float)r.NextDouble()).ToArray(); }).ToList();
         var pixelMaps = grids.Select(g => { var px = new float[224 * 224]; Vitmix.Engine.BilinearResize.Resize(g, 14, 14, px, 224, 224); return px; }).ToList();
-        void Token() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, 100);
+        // "native": each curve at its own finest reference resolution instead of 100 steps each: the token curve one
+        // patch per step (196 steps), RISE's single-image curve 224 pixels per step (224 steps; formats.md §7.1).
+        int tokenSteps = native ? model.Config.NumPatches : 100, pixelSteps = native ? 224 * 224 / 224 : 100;
+        Console.WriteLine($"token curve {tokenSteps} steps, pixel curve {pixelSteps} steps, 3 maps of one image");
+        void Token() => TokenCurves.Compute(model, one, 0, grids, CurveKind.Deletion, tokenSteps);
         void Pixel()
         {
-            var set = new CurveSet(model, one, new PerturbationOptions { Steps = 100, BatchSize = 32, TargetClass = 0 });
+            var set = new CurveSet(model, one, new PerturbationOptions { Steps = pixelSteps, BatchSize = 32, TargetClass = 0 });
             foreach (var px in pixelMaps) set.Add(CurveKind.Deletion, px);
             set.Compute();
         }
@@ -140,7 +165,7 @@ public static class ExplainBench
         Console.WriteLine($"token runs {string.Join(", ", tokens.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}; pixel runs {string.Join(", ", pixels.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}");
         Console.WriteLine($"ratios, wall {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Wall / p.Wall:F2}"))}; cpu {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Cpu / p.Cpu:F2}"))}; fastest cpu {tokens.Min(t => t.Cpu) / pixels.Min(p => p.Cpu):F2}");
         double token = tokens.Min(t => t.Wall), pixel = pixels.Min(p => p.Wall);
-        Console.WriteLine($"deletion, 100 steps, 3 maps of one image: pixel (RISE) {pixel:F0} ms = {pixel / forward1:F1} forwards; token {token:F0} ms = {token / forward1:F1} forwards ({token / pixel:F2}x)");
+        Console.WriteLine($"deletion: pixel (RISE) {pixel:F0} ms = {pixel / forward1:F1} forwards; token {token:F0} ms = {token / forward1:F1} forwards ({token / pixel:F2}x)");
         return 0;
     }
 
@@ -156,7 +181,8 @@ public static class ExplainBench
             return 0;
         }
         if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
-        if (args.Contains("newer")) return Newer(model, args.Contains("deletion-only"), args.Contains("shared-only"));
+        if (args.Contains("newer") && args.Contains("many-pass-16")) return ManyPassBatch16(model);
+        if (args.Contains("newer")) return Newer(model, args.Contains("deletion-only"), args.Contains("shared-only"), args.Contains("native"));
         if (args.Contains("lrp-variants")) return LrpVariants(model);
         var methods = new (string Name, IExplainer Explainer)[]
         {
