@@ -87,22 +87,22 @@ public static class ExplainBench
     /// deletion against RISE's pixel deletion, 100 steps, three maps of one image.
     /// </summary>
     /// <summary>
-    /// `quick explain newer many-pass-16`: IG, SmoothGrad and TIS on a batch of 16 images, each timed once (about half an
-    /// hour in all on two cores), in forwards of the batch, beside the batch's own forward.
+    /// `quick explain newer many-pass-16` (or `many-pass-1`): IG, SmoothGrad and TIS on a batch of 16 images (or one), each
+    /// timed once (about half an hour in all on two cores at 16), in forwards of the batch, beside the batch's own forward.
     /// </summary>
-    static int ManyPassBatch16(VisionTransformer model)
+    static int ManyPass(VisionTransformer model, int batch)
     {
-        var sixteen = RandomVit.Images(model.Config, 16, seed: 2);
+        var sixteen = RandomVit.Images(model.Config, batch, seed: 2);
         model.Forward(sixteen);
-        double forward16 = Once(() => model.Forward(sixteen));
-        Console.WriteLine($"ViT-B/16 224, batch 16: forward {forward16:F1} ms ({forward16 / 16:F1} ms/image)");
+        double forward16 = QuickBench.Median(() => model.Forward(sixteen), 3000);
+        Console.WriteLine($"ViT-B/16 224, batch {batch}: forward {forward16:F1} ms ({forward16 / batch:F1} ms/image)");
         foreach (var (name, e) in new (string, IExplainer)[]
         {
             ("smooth-saliency (25)", ExplainerSet.Parse("smooth-saliency").Explainers[0]), ("ig (50 steps)", new IntegratedGradients()), ("tis (1024 masks)", new TransformerInputSampling()),
         })
         {
             double ms = Once(() => new ExplainerSet([e]).Explain(model, sixteen));
-            Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward16,7:F2} forwards of the batch ({ms / 16:F1} ms/image)");
+            Console.WriteLine($"  {name,-22} {ms,10:F1} ms  {ms / forward16,7:F2} forwards of the batch ({ms / batch:F1} ms/image)");
         }
         return 0;
     }
@@ -181,7 +181,8 @@ public static class ExplainBench
             return 0;
         }
         if (args.Contains("surveyed")) return Surveyed(model, args.Contains("batch1"));
-        if (args.Contains("newer") && args.Contains("many-pass-16")) return ManyPassBatch16(model);
+        if (args.Contains("newer") && args.Contains("many-pass-16")) return ManyPass(model, 16);
+        if (args.Contains("newer") && args.Contains("many-pass-1")) return ManyPass(model, 1);
         if (args.Contains("newer")) return Newer(model, args.Contains("deletion-only"), args.Contains("shared-only"), args.Contains("native"));
         if (args.Contains("lrp-variants")) return LrpVariants(model);
         var methods = new (string Name, IExplainer Explainer)[]
