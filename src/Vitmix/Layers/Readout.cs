@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Vitmix.Engine;
 
 namespace Vitmix.Layers;
@@ -154,6 +153,7 @@ public sealed class Readout : ReadoutLayer
         int s = packed.Count, d = input.Dim(2);
         bool both = ReadoutKind == ReadoutKind.ClassAndPatchMean;
         var y = both ? context.Rent(s, 1, 2 * d) : context.Rent(s, Rows, d);
+        var mean = ReadoutKind == ReadoutKind.PrefixTokens ? null : context.Rent(1, 1, d);
         for (int i = 0; i < s; i++)
         {
             int first = packed.Start(i), length = packed.Length(i);
@@ -162,12 +162,9 @@ public sealed class Readout : ReadoutLayer
                 if (length <= PrefixTokens) throw new ArgumentException($"packed sequence {i} has no patch token to average");
                 // class token first when both are read out
                 if (both) context.Backend.Copy(input, (long)first * d, y, (long)i * 2 * d, d);
-                // the same sum and division as the batched MeanOfRows, so a packed pass gives the batched logits bit for bit
-                var mean = both ? y.Data.AsSpan(i * 2 * d + d, d) : y.Data.AsSpan(i * d, d);
-                var rows = input.Data.AsSpan((first + PrefixTokens) * d, (length - PrefixTokens) * d);
-                mean.Clear();
-                for (int t = 0; t < length - PrefixTokens; t++) TensorPrimitives.Add(mean, rows.Slice(t * d, d), mean);
-                TensorPrimitives.Divide(mean, length - PrefixTokens, mean);
+                // the batched pass's MeanOfRows over this sequence's patch rows, so a packed pass gives its logits bit for bit
+                context.Backend.MeanOfRows(input, 1, packed.TotalTokens, d, first + PrefixTokens, length - PrefixTokens, mean!);
+                context.Backend.Copy(mean!, 0, y, both ? (long)i * 2 * d + d : (long)i * d, d);
             }
             else
             {
@@ -175,6 +172,7 @@ public sealed class Readout : ReadoutLayer
                 context.Backend.Copy(input, (long)first * d, y, (long)i * Rows * d, (long)Rows * d);
             }
         }
+        if (mean != null) context.Return(mean);
         return y;
     }
 
