@@ -85,10 +85,11 @@ public sealed class ModelOptions
     }
 
     /// <summary>
-    /// The classes --text-embeddings or --prompts give with --labels, or null when none is given. <paramref name="checkpoint"/>
-    /// is the local checkpoint (file or folder) whose text tower --prompts runs; null for the embedded model.
+    /// The classes --text-embeddings or --prompts give with --labels for <paramref name="loaded"/>, or null when none is
+    /// given. <paramref name="checkpoint"/> is the local checkpoint (file or folder) whose text tower --prompts runs; null
+    /// for the embedded model.
     /// </summary>
-    public ZeroShotClasses? ZeroShotClasses(ParseResult parse, string? checkpoint)
+    public ZeroShotClasses? ZeroShotClasses(ParseResult parse, LoadedModel loaded, string? checkpoint)
     {
         string? embeddings = parse.GetValue(TextEmbeddings), labels = parse.GetValue(Labels), prompts = parse.GetValue(Prompts);
         string? tokenizer = parse.GetValue(Tokenizer);
@@ -98,7 +99,7 @@ public sealed class ModelOptions
             if (embeddings != null) throw new ArgumentException("--prompts and --text-embeddings both give the classes; give one of them");
             if (labels == null) throw new ArgumentException("--prompts needs --labels: the class names that fill its {}");
             if (!prompts.Contains("{}", StringComparison.Ordinal)) throw new ArgumentException($"--prompts '{prompts}' has no {{}} for the label");
-            return FromPrompts(prompts, labels, tokenizer, checkpoint);
+            return FromPrompts(prompts, labels, tokenizer, loaded, checkpoint);
         }
         if (embeddings == null)
             return labels == null ? null : throw new ArgumentException("--labels names the rows of --text-embeddings or --prompts; give --text-embeddings FILE or --prompts TEMPLATE too");
@@ -106,30 +107,17 @@ public sealed class ModelOptions
     }
 
     /// <summary>One row per label from the checkpoint's own CLIP text tower: the template filled with the label, tokenized and encoded.</summary>
-    static ZeroShotClasses FromPrompts(string template, string labels, string? tokenizer, string? checkpoint)
+    static ZeroShotClasses FromPrompts(string template, string labels, string? tokenizer, LoadedModel loaded, string? checkpoint)
     {
+        if (loaded.ImageText?.Scores == ZeroShotScores.Sigmoid)
+            throw new InvalidDataException($"--prompts: {checkpoint} is a SigLIP checkpoint, whose text tower (SentencePiece tokenizer, its own transformer) Vitmix does not run; give --text-embeddings FILE instead");
         if (checkpoint == null || !Vitmix.TextTower.ClipTextEncoder.HasTextTower(checkpoint))
             throw new InvalidDataException($"--prompts: {checkpoint ?? "the embedded model"} holds no CLIP text tower; give --text-embeddings FILE (one row per class) instead");
-        if (IsSiglip(checkpoint))
-            throw new InvalidDataException($"--prompts: {checkpoint} is a SigLIP checkpoint, whose text tower (SentencePiece tokenizer, its own transformer) Vitmix does not run; give --text-embeddings FILE instead");
         var encoder = Vitmix.TextTower.ClipTextEncoder.Load(checkpoint, tokenizer);
         var names = Vitmix.Model.ZeroShotClasses.ParseLabels(labels, 0);
         if (names.Count == 0) throw new ArgumentException($"--labels '{labels}' names no class");
         var rows = encoder.Encode(Vitmix.TextTower.ClipTextEncoder.Prompts(template, names));
         return new ZeroShotClasses(rows, names.Count, encoder.EmbeddingSize, names) { Source = $"--prompts \"{template}\" through {checkpoint}'s text tower" };
-    }
-
-    /// <summary>Whether the config beside <paramref name="checkpoint"/> names a SigLIP model (whose text tower is not CLIP's).</summary>
-    static bool IsSiglip(string checkpoint)
-    {
-        string folder = Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetFullPath(checkpoint))!;
-        foreach (var name in new[] { "config.json", "open_clip_config.json" })
-        {
-            string path = Path.Combine(folder, name);
-            if (!File.Exists(path) || new FileInfo(path).Length > 1 << 20) continue;
-            if (File.ReadAllText(path).Contains("siglip", StringComparison.OrdinalIgnoreCase)) return true;
-        }
-        return false;
     }
 
     /// <summary>
@@ -201,7 +189,7 @@ public sealed class ModelOptions
     /// <summary>The model with the classes of --text-embeddings attached, refused when it needs them and has none.</summary>
     LoadedModel WithClasses(LoadedModel loaded, ParseResult parse, string? checkpoint)
     {
-        if (ZeroShotClasses(parse, checkpoint) is { } classes) loaded = loaded.WithZeroShot(classes);
+        if (ZeroShotClasses(parse, loaded, checkpoint) is { } classes) loaded = loaded.WithZeroShot(classes);
         if (ClassesRequired && loaded.NeedsTextEmbeddings)
             throw new InvalidDataException($"{loaded.WeightsPath}: {loaded.ImageText!.Family} has no classes of its own: pass --text-embeddings FILE " +
                                            "(one row per class, from its text tower) with --labels, or --prompts \"a photo of a {}\" with --labels for a CLIP checkpoint that holds its text tower");
