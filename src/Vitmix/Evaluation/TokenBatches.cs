@@ -11,7 +11,8 @@ public static class TokenBatches
     /// <summary>
     /// The batches for sequences of <paramref name="lengths"/> tokens: each a list of indices into
     /// <paramref name="lengths"/>, and fillers as negative numbers −n for a sequence of n tokens. Every batch sums to the
-    /// same count.
+    /// same count, except when <paramref name="longest"/> is under twice <paramref name="shortest"/>: then no filler can
+    /// be cut and each sequence is a batch of its own.
     /// </summary>
     /// <param name="lengths">Tokens of each sequence; each within [<paramref name="shortest"/>, <paramref name="longest"/>].</param>
     /// <param name="budget">About how many tokens a batch holds: the number of batches is the total over this, rounded up.</param>
@@ -21,7 +22,7 @@ public static class TokenBatches
     {
         if (budget <= 0) throw new ArgumentOutOfRangeException(nameof(budget), $"a batch budget of {budget} tokens");
         shortest = Math.Max(1, shortest);
-        if (longest < 2 * shortest) throw new ArgumentException($"sequences of {shortest} to {longest} tokens leave no room to cut a filler");
+        if (longest < shortest) throw new ArgumentException($"the shortest sequence, {shortest} tokens, is longer than the longest, {longest}");
         if (lengths.Count == 0) return [];
         long total = 0;
         foreach (int n in lengths)
@@ -29,6 +30,8 @@ public static class TokenBatches
             if (n < shortest || n > longest) throw new ArgumentOutOfRangeException(nameof(lengths), $"a sequence of {n} tokens (expected {shortest} to {longest})");
             total += n;
         }
+        // Lengths this close (a model of one or two patches) leave no room to cut fillers: each sequence is then a batch.
+        if (longest < 2 * shortest) return Enumerable.Range(0, lengths.Count).Select(i => (IReadOnlyList<int>)[i]).ToArray();
         int count = (int)Math.Min(lengths.Count, (total + budget - 1) / budget);
         var batches = Enumerable.Range(0, count).Select(_ => new List<int>()).ToArray();
         var load = new long[count];

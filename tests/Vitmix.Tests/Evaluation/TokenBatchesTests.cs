@@ -50,5 +50,7 @@ public class TokenBatchesTests
         Assert.Equal([0], Assert.Single(batches));
         Assert.Empty(TokenBatches.Plan([], 100, 10, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => TokenBatches.Plan([11], 100, 10, 1));
+        // One prefix token and one patch to average: no filler fits, so each sequence runs alone.
+        Assert.Equal([[0], [1]], TokenBatches.Plan([2, 2], 100, 2, 2).Select(b => b.ToArray()));
     }
 }
