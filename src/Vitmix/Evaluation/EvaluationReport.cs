@@ -229,9 +229,11 @@ public static class EvaluationReport
     public static void WriteReport(string path, EvaluationSummary summary, IReadOnlyList<string> runDirs, string title)
     {
         var curves = runDirs.SelectMany(EvaluationStore.ReadCurves).ToList();
+        // ROAD's curves are sampled at its fractions, the others at the run's steps (or its curve fractions)
         CurveSeries[] Mean(string kind) => curves.Where(c => c.Kind == kind).GroupBy(c => c.Map)
             .Select(g => new CurveSeries(g.Key.DisplayName, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray(),
-                summary.Run.CurveFractions))
+                RoadCurveKinds.Is(kind) ? RoadCurves.DefaultFractions : summary.Run.CurveFractions))
+            .Where(s => !RoadCurveKinds.Is(kind) || s.Values.Length == RoadCurves.DefaultFractions.Count)
             .ToArray();
         var mapsByStem = new Dictionary<string, MapId>(StringComparer.Ordinal);
         foreach (var r in summary.Results) mapsByStem.TryAdd(r.Map.FileStem, r.Map);
@@ -277,7 +279,9 @@ public static class EvaluationReport
             InsertionCurves = Mean("insertion"),
             TokenDeletionCurves = Mean(TokenCurveKinds.Deletion),
             TokenInsertionCurves = Mean(TokenCurveKinds.Insertion),
-            CurveResolution = summary.Run.CurveFractions is { Count: > 0 } ? null : CurveResolution.Analyse(curves),
+            RoadMorfCurves = Mean(RoadCurveKinds.Morf),
+            RoadLerfCurves = Mean(RoadCurveKinds.Lerf),
+            CurveResolution = summary.Run.CurveFractions is { Count: > 0 } ? null : CurveResolution.Analyse(curves.Where(c => !RoadCurveKinds.Is(c.Kind)).ToList()),
             Theory = theoryRows,
             TheoryCaption = theoryRows == null ? null
                 : "ViTmiX talk, equation 1: if the masks err independently given the object, the intersection of k masks has precision Πp / (Πp + Πq); predicted from each method's p and q vs measured on the intersection.",

@@ -205,6 +205,11 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             }
             if (tokenDeletion is not null) curves.Add(new CurveRow(sample.Name, r.Id, TokenCurveKinds.Deletion, tokenDeletion[i].Probabilities));
             if (tokenInsertion is not null) curves.Add(new CurveRow(sample.Name, r.Id, TokenCurveKinds.Insertion, tokenInsertion[i].Probabilities));
+            if (road is not null)
+            {
+                curves.Add(new CurveRow(sample.Name, r.Id, RoadCurveKinds.Morf, road[i].Morf));
+                curves.Add(new CurveRow(sample.Name, r.Id, RoadCurveKinds.Lerf, road[i].Lerf));
+            }
             foreach (var (annotator, labels) in truths)
             {
                 var counts = ConfusionCounts.Count(r.Mask.Mask, labels);

@@ -19,6 +19,18 @@ public sealed record RoadCurve(IReadOnlyList<double> Fractions, double[] Morf, d
     public double Gap => LerfMean - MorfMean;
 }
 
+/// <summary>The curves.csv kinds of the ROAD curves: one value per fraction (<see cref="RoadCurves.DefaultFractions"/>).</summary>
+public static class RoadCurveKinds
+{
+    /// <summary>Most relevant pixels imputed first.</summary>
+    public const string Morf = "road-morf";
+    /// <summary>Least relevant pixels imputed first.</summary>
+    public const string Lerf = "road-lerf";
+
+    /// <summary>Whether <paramref name="kind"/> is a ROAD curve, sampled at fractions rather than at even steps.</summary>
+    public static bool Is(string kind) => kind is Morf or Lerf;
+}
+
 /// <summary>
 /// ROAD, Remove And Debias (Rong et al., ICML 2022; tleemann/road_evaluation, retraining-free): at each fraction f the
 /// most (MoRF) or least (LeRF) relevant ⌊H·W·f⌋ pixels of a map's ranking are filled by

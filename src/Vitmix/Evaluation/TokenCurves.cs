@@ -75,8 +75,8 @@ public static class TokenCurves
                 readers[found].Add((m, s));
             }
         }
-        // One patch embedding for every subset of the image.
-        var embedded = model.EmbedTokens(image);
+        // One patch embedding, and one projection of the first block's q, k, v, for every subset of the image.
+        var embedded = model.EmbedForSubsets(image);
         // Sets of different lengths run together, packed without padding, in batches of about the tokens of batchSize
         // whole images, so a batch costs the tokens it keeps and its GEMMs are as full as the pixel curves'. Every batch
         // has the same token count (TokenBatches): their buffers are then rented once and reused by every batch, where

@@ -100,13 +100,12 @@ public sealed class TransformerInputSampling : IExplainer
     {
         var c = model.Config;
         var scores = new float[kept.Length];
-        int imageLength = image.Data.Length;
+        // every mask is a subset of one image: its patch embedding and first q, k, v projection are computed once
+        var embedded = model.EmbedForSubsets(image);
         for (int first = 0; first < kept.Length; first += SequencesPerBatch)
         {
             int n = Math.Min(SequencesPerBatch, kept.Length - first);
-            var batch = new Tensor(n, c.InChannels, c.ImageHeight, c.ImageWidth);
-            for (int j = 0; j < n; j++) image.Data.CopyTo(batch.Data.AsSpan(j * imageLength, imageLength));
-            var logits = model.ForwardTokens(batch, kept.Skip(first).Take(n).ToList()).Data;
+            var logits = model.ForwardEmbedded(embedded, kept.Skip(first).Take(n).ToList()).Data;
             int k = c.NumClasses;
             for (int j = 0; j < n; j++) scores[first + j] = Probabilities.Softmax(logits.AsSpan(j * k, k).ToArray())[target];
         }

@@ -60,7 +60,9 @@ public sealed class Attention : Layer
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
         int b = input.Dim(0), n = input.Dim(1);
-        var qkv = Qkv.Forward(input, context);
+        // q, k, v gathered from the whole sequence's when a subset pass was given them (its norm1 output is then unread)
+        var qkv = context.TakeGivenQkv(this) ?? Qkv.Forward(input, context);
+        if (qkv.Dim(0) != b || qkv.Dim(1) != n || qkv.Dim(2) != 3 * Dim) throw new InvalidOperationException($"{Name}: q, k, v {qkv} for input {input}");
         if (context.Packed is { } packed) return ForwardPacked(qkv, packed, context);
         Rope?.Rotate(qkv, context.KeptPatches, b, n, Heads, inverse: false);
         var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;

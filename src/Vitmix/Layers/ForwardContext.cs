@@ -25,7 +25,7 @@ public sealed class ForwardContext : PassContext
     public bool Recording { get; }
 
     /// <summary>
-    /// For a pass on a subset of the patch tokens (<see cref="Model.VisionTransformer.ForwardEmbedded"/>), each
+    /// For a pass on a subset of the patch tokens (<see cref="Model.VisionTransformer.ForwardEmbedded(Engine.Tensor, IReadOnlyList{int[]}, BufferArena?)"/>), each
     /// sample's kept patches, in sequence order after the prefix tokens; null for the full sequence. Layers whose
     /// computation depends on where a token sits (a relative position bias) read it.
     /// </summary>
@@ -42,6 +42,20 @@ public sealed class ForwardContext : PassContext
     }
 
     readonly PackedSequences? packed;
+
+    /// <summary>
+    /// q, k, v that an attention layer takes as given instead of projecting its input: the rows a pass on a subset of
+    /// tokens gathered from the whole sequence's (<see cref="Model.EmbeddedTokens"/>). Taken once, by that layer.
+    /// </summary>
+    public (Attention Layer, Tensor Qkv)? GivenQkv { get; set; }
+
+    /// <summary>The q, k, v given for <paramref name="layer"/>, now the taker's to return; null when none was given.</summary>
+    public Tensor? TakeGivenQkv(Attention layer)
+    {
+        if (GivenQkv is not { } given || !ReferenceEquals(given.Layer, layer)) return null;
+        GivenQkv = null;
+        return given.Qkv;
+    }
 
     /// <summary>Attributes the buffers rented from now on to <paramref name="layer"/> (a top-level layer of the model).</summary>
     public void BeginLayer(Layer layer)

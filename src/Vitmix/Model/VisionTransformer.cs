@@ -99,7 +99,7 @@ public sealed class VisionTransformer
     /// <summary>
     /// Logits (B, K) of the network run on a subset of each image's patch tokens: the prefix tokens (class, distillation,
     /// registers) and the patches listed in <paramref name="keptPatches"/> (indices into the patch grid, row-major; the
-    /// counts may differ between samples, see <see cref="ForwardEmbedded"/>), each with its own position embedding; the other patches are dropped from the
+    /// counts may differ between samples, see <see cref="ForwardEmbedded(Tensor, IReadOnlyList{int[]}, BufferArena?)"/>), each with its own position embedding; the other patches are dropped from the
     /// sequence, not replaced. Transformer Input Sampling and the token deletion curves run the model this way. An
     /// average-pooling readout averages the kept patches.
     /// </summary>
@@ -134,8 +134,37 @@ public sealed class VisionTransformer
     /// sequences are then packed one after another without padding (<see cref="PackedSequences"/>), so a batch costs
     /// the tokens it keeps.
     /// </summary>
-    public Tensor ForwardEmbedded(Tensor embedded, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
+    public Tensor ForwardEmbedded(Tensor embedded, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null) =>
+        ForwardEmbedded(new EmbeddedTokens(embedded, null), keptPatches, buffers);
+
+    /// <summary>
+    /// The embedded sequences of normalised images (<see cref="EmbedTokens"/>) and, when the first block starts with a
+    /// LayerNorm and its attention (timm's pre-norm block), the q, k, v its attention projects from every token: what
+    /// all subsets of the images share (<see cref="EmbeddedTokens"/>).
+    /// </summary>
+    public EmbeddedTokens EmbedForSubsets(Tensor images)
     {
+        var tokens = EmbedTokens(images);
+        if (Blocks.Count == 0 || Blocks[0].Residuals.Count == 0 || Blocks[0].Residuals[0].Branch is not [LayerNormalization norm, Attention attention, ..]
+            || !ReferenceEquals(attention, Blocks[0].Attention))
+            return new EmbeddedTokens(tokens, null);
+        var context = new ForwardContext(Backend, Buffers, tokens.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
+        var normalized = norm.Forward(tokens, context);
+        var qkv = attention.Qkv.Forward(normalized, context);
+        context.Return(normalized);
+        var result = new Tensor(qkv.Data.AsSpan(0, (int)Tensor.ElementCount(qkv.Shape)).ToArray(), qkv.Shape);
+        context.Return(qkv);
+        return new EmbeddedTokens(tokens, result);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardEmbedded(Tensor, IReadOnlyList{int[]}, BufferArena?)"/> from what all subsets share: with the
+    /// first block's q, k, v given, each subset's are gathered from them rather than projected again (the same numbers:
+    /// up to that attention every token is computed alone).
+    /// </summary>
+    public Tensor ForwardEmbedded(EmbeddedTokens source, IReadOnlyList<int[]> keptPatches, BufferArena? buffers = null)
+    {
+        var embedded = source.Tokens;
         var c = Config;
         int n = c.NumTokens, d = c.EmbedDim, prefix = c.NumPrefixTokens, b = keptPatches.Count;
         if (embedded.Rank != 3 || embedded.Dim(1) != n || embedded.Dim(2) != d)
@@ -158,19 +187,25 @@ public sealed class VisionTransformer
         // A relative position bias or a rotary embedding depends on where each kept token sits, which packed attention does not carry:
         // such a model runs each length as its own batch.
         if (!sameLength && Blocks.Any(block => block.Attention.RelativePositionBias != null || block.Attention.Rope != null))
-            return ByLength(embedded, keptPatches, buffers);
+            return ByLength(source, keptPatches, buffers);
         // Equal lengths run as an ordinary batch (B, prefix + kept, D); different ones packed as (1, T, D).
         var packed = sameLength ? null : new PackedSequences(keptPatches.Select(l => prefix + l.Length).ToArray());
         var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None)) { Packed = packed, KeptPatches = keptPatches };
-        var x = packed == null ? context.Rent(b, prefix + keptPatches[0].Length, d) : context.Rent(1, packed.TotalTokens, d);
-        long row = 0;
-        for (int s = 0; s < b; s++)
+        Tensor Gather(Tensor from, int width)
         {
-            long source = sequences == 1 ? 0 : (long)s * n * d;
-            Backend.Copy(embedded, source, x, row * d, (long)prefix * d);
-            row += prefix;
-            foreach (int p in keptPatches[s]) Backend.Copy(embedded, source + (long)(prefix + p) * d, x, row++ * d, d);
+            var to = packed == null ? context.Rent(b, prefix + keptPatches[0].Length, width) : context.Rent(1, packed.TotalTokens, width);
+            long row = 0;
+            for (int s = 0; s < b; s++)
+            {
+                long start = sequences == 1 ? 0 : (long)s * n * width;
+                Backend.Copy(from, start, to, row * width, (long)prefix * width);
+                row += prefix;
+                foreach (int p in keptPatches[s]) Backend.Copy(from, start + (long)(prefix + p) * width, to, row++ * width, width);
+            }
+            return to;
         }
+        var x = Gather(embedded, d);
+        if (source.FirstQkv is { } qkv) context.GivenQkv = (Blocks[0].Attention, Gather(qkv, 3 * d));
         for (int i = FirstBlock; i < Layers.Count; i++)
         {
             var y = Layers[i].Forward(x, context);
@@ -182,21 +217,24 @@ public sealed class VisionTransformer
         return logits;
     }
 
-    /// <summary><see cref="ForwardEmbedded"/> one batch per distinct length, the logits put back in the samples' order.</summary>
-    Tensor ByLength(Tensor embedded, IReadOnlyList<int[]> keptPatches, BufferArena? buffers)
+    /// <summary><see cref="ForwardEmbedded(EmbeddedTokens, IReadOnlyList{int[]}, BufferArena?)"/> one batch per distinct length, the logits put back in the samples' order.</summary>
+    Tensor ByLength(EmbeddedTokens all, IReadOnlyList<int[]> keptPatches, BufferArena? buffers)
     {
-        int b = keptPatches.Count, k = Config.NumClasses, n = Config.NumTokens, d = Config.EmbedDim;
-        bool shared = embedded.Dim(0) == 1;
+        int b = keptPatches.Count, k = Config.NumClasses;
+        bool shared = all.Tokens.Dim(0) == 1;
         var logits = new Tensor(b, k);
+        Tensor? Pick(Tensor? from, int[] samples)
+        {
+            if (from == null || shared) return from;
+            long size = (long)from.Dim(1) * from.Dim(2);
+            var picked = new Tensor(samples.Length, from.Dim(1), from.Dim(2));
+            for (int j = 0; j < samples.Length; j++) Backend.Copy(from, samples[j] * size, picked, j * size, size);
+            return picked;
+        }
         foreach (var group in Enumerable.Range(0, b).GroupBy(s => keptPatches[s].Length))
         {
             var samples = group.ToArray();
-            var source = embedded;
-            if (!shared)
-            {
-                source = new Tensor(samples.Length, n, d);
-                for (int j = 0; j < samples.Length; j++) Backend.Copy(embedded, (long)samples[j] * n * d, source, (long)j * n * d, (long)n * d);
-            }
+            var source = new EmbeddedTokens(Pick(all.Tokens, samples)!, Pick(all.FirstQkv, samples));
             var part = ForwardEmbedded(source, samples.Select(s => keptPatches[s]).ToArray(), buffers);
             for (int j = 0; j < samples.Length; j++) part.Data.AsSpan(j * k, k).CopyTo(logits.Data.AsSpan(samples[j] * k, k));
         }

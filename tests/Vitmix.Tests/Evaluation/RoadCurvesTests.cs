@@ -110,8 +110,23 @@ public class RoadCurvesTests
             Assert.InRange(row.RoadLerf, 0, 1);
             Assert.Equal(row.RoadLerf - row.RoadMorf, row.RoadGap, 9);
         });
+        // curves.csv holds both curves of every row's map, a value per fraction, whose means are the columns
+        var curves = File.ReadAllLines(Path.Combine(output, "curves.csv")).Skip(1).Select(l => CurveRow.Parse(l, "curves.csv", "otsu")).ToList();
+        Assert.All(rows, row =>
+        {
+            var morf = Assert.Single(curves, c => c.Image == row.Image && c.Map.DisplayName == row.Map.DisplayName && c.Kind == RoadCurveKinds.Morf);
+            var lerf = Assert.Single(curves, c => c.Image == row.Image && c.Map.DisplayName == row.Map.DisplayName && c.Kind == RoadCurveKinds.Lerf);
+            Assert.Equal(RoadCurves.DefaultFractions.Count, morf.Values.Length);
+            Assert.Equal(row.RoadMorf, morf.Values.Average(), 12);
+            Assert.Equal(row.RoadLerf, lerf.Values.Average(), 12);
+        });
         Assert.Contains("road_gap", File.ReadAllLines(Path.Combine(output, "summary.csv"))[0]);
-        Assert.Contains("ROAD (noisy linear imputation)", File.ReadAllText(Path.Combine(output, "report.html")));
+        var report = File.ReadAllText(Path.Combine(output, "report.html"));
+        Assert.Contains("ROAD (noisy linear imputation)", report);
+        Assert.Contains("alt=\"ROAD MoRF curves\"", report);
+        Assert.Contains("alt=\"ROAD LeRF curves\"", report);
+        // the curve-resolution table reads only the even-step curves
+        Assert.DoesNotContain(">road-morf<", report);
         Assert.Contains(r.OutLines, l => l.Contains("ROAD gap"));
         Assert.Contains("noisy-linear sigma=0.01", File.ReadAllText(Path.Combine(output, "run.json")));
 

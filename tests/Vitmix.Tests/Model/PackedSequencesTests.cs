@@ -40,6 +40,18 @@ public class PackedSequencesTests
                 Assert.True(Math.Abs(packed[s * k + j] - alone[j]) <= 1e-5f + 1e-5f * Math.Abs(alone[j]),
                     $"{variant}: sequence {s} ({kept[s].Length} patches), class {j}: packed {packed[s * k + j]} vs alone {alone[j]}");
         }
+        // Subsets of one image with its first block's q, k, v gathered from the whole sequence's: each still its own logits.
+        var first = new Vitmix.Engine.Tensor(images.Data.AsSpan(0, c.InChannels * c.ImageHeight * c.ImageWidth).ToArray(), 1, c.InChannels, c.ImageHeight, c.ImageWidth);
+        var shared = model.EmbedForSubsets(first);
+        Assert.NotNull(shared.FirstQkv);
+        var gathered = model.ForwardEmbedded(shared, kept).Data;
+        var projected = model.ForwardEmbedded(shared.Tokens, kept).Data;
+        for (int i = 0; i < gathered.Length; i++)
+            Assert.True(Math.Abs(gathered[i] - projected[i]) <= 1e-5f + 1e-5f * Math.Abs(projected[i]), $"{variant}: logit {i}: gathered {gathered[i]} vs projected {projected[i]}");
+        // ... and the gathered rows are what the first attention reads: other q, k, v give other logits.
+        var zeros = new Vitmix.Engine.Tensor(shared.FirstQkv!.Shape);
+        var fromZeros = model.ForwardEmbedded(new EmbeddedTokens(shared.Tokens, zeros), kept).Data;
+        Assert.True(fromZeros.Zip(gathered).Any(pair => Math.Abs(pair.First - pair.Second) > 1e-3f), $"{variant}: the given q, k, v were not read");
         // Keeping every patch is the plain forward.
         var full = model.Forward(images).Data;
         for (int j = 0; j < k; j++) Assert.True(Math.Abs(packed[j] - full[j]) <= 1e-5f + 1e-5f * Math.Abs(full[j]), $"{variant}: class {j}");

@@ -24,6 +24,12 @@ public sealed record ReportData
     /// <summary>Mean token insertion curve per map, when the run drew them.</summary>
     public IReadOnlyList<CurveSeries> TokenInsertionCurves { get; init; } = [];
 
+    /// <summary>Mean ROAD MoRF curve per map (target probability at each fraction imputed), when the run measured ROAD.</summary>
+    public IReadOnlyList<CurveSeries> RoadMorfCurves { get; init; } = [];
+
+    /// <summary>Mean ROAD LeRF curve per map, when the run measured ROAD.</summary>
+    public IReadOnlyList<CurveSeries> RoadLerfCurves { get; init; } = [];
+
     /// <summary>Optional: how the AUCs change with fewer curve steps (<see cref="CurveResolution"/>).</summary>
     public IReadOnlyList<CurveResolutionRow>? CurveResolution { get; init; }
 

@@ -130,6 +130,10 @@ public static class ReportWriter
             plots.Add(("Token deletion curves", ReportPlots.Curves(data.TokenDeletionCurves, "Token deletion (lower is better)", "fraction of patches dropped from the sequence")));
         if (data.TokenInsertionCurves.Count > 0)
             plots.Add(("Token insertion curves", ReportPlots.Curves(data.TokenInsertionCurves, "Token insertion (higher is better)", "fraction of patches in the sequence", legendAtBottom: true)));
+        if (data.RoadMorfCurves.Count > 0)
+            plots.Add(("ROAD MoRF curves", ReportPlots.Curves(data.RoadMorfCurves, "ROAD MoRF (lower is better)", "fraction of pixels imputed, most relevant first")));
+        if (data.RoadLerfCurves.Count > 0)
+            plots.Add(("ROAD LeRF curves", ReportPlots.Curves(data.RoadLerfCurves, "ROAD LeRF (higher is better)", "fraction of pixels imputed, least relevant first", legendAtBottom: true)));
         if (plots.Count == 0) return;
         h.Append("<h2>Plots</h2>\n<div class=\"plots\">\n");
         foreach (var (alt, png) in plots) AppendImage(h, png, alt, cssClass: "plot");

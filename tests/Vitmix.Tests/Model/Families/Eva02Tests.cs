@@ -71,8 +71,13 @@ public class Eva02Tests
         var one = new Tensor(all.AsSpan(0, all.Length / 2).ToArray(), 1, x.Shape[1], x.Shape[2], x.Shape[3]);
         var expected = Npy.Read(Path.Combine(Folder(name), "expected", "subset_logits.npy")).ToFloat();
         var logits = model.ForwardTokens(one, [[1, 2, 4, 7, 9, 15]]).Data;
+        // and with the first block's q, k, v gathered from the whole sequence's, rotated after the gather by each kept patch's place
+        var gathered = model.ForwardEmbedded(model.EmbedForSubsets(one), [[1, 2, 4, 7, 9, 15]]).Data;
         for (int i = 0; i < expected.Length; i++)
+        {
             Assert.True(Math.Abs(logits[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 2e-5, $"{name} subset logit {i}: {logits[i]} vs PyTorch's {expected[i]}");
+            Assert.True(Math.Abs(gathered[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]) + 2e-5, $"{name} subset logit {i}, gathered q, k, v: {gathered[i]} vs PyTorch's {expected[i]}");
+        }
     }
 
     [Theory]

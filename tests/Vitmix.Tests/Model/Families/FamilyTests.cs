@@ -193,6 +193,12 @@ public class FamilyTests
             for (int j = 0; j < k; j++)
                 Assert.True(Math.Abs(together[s * k + j] - alone[j]) <= 1e-5f * (1 + Math.Abs(alone[j])), $"{name} subset {s} logit {j}: {together[s * k + j]} vs {alone[j]}");
         }
+        // The first block's q, k, v gathered from the whole sequence's (as the token curves and TIS run) are the subsets' own.
+        var shared = model.EmbedForSubsets(one);
+        Assert.NotNull(shared.FirstQkv);
+        var gathered = model.ForwardEmbedded(shared, lists).Data;
+        for (int i = 0; i < together.Length; i++)
+            Assert.True(Math.Abs(gathered[i] - together[i]) <= 1e-5f * (1 + Math.Abs(together[i])), $"{name} logit {i}: gathered q, k, v {gathered[i]} vs projected {together[i]}");
     }
 
     [Theory, MemberData(nameof(Families))]
