@@ -150,6 +150,7 @@ public static class ReportWriter
         (ReportMetrics.Complexity, "Complexity (entropy, lower is simpler) by map"),
         (ReportMetrics.MaxSensitivity, "Max-sensitivity (lower is more robust) by map"),
         (ReportMetrics.TokenDeletionAuc, "Token deletion AUC (lower is better) by map"),
+        (ReportMetrics.TokenInsertionAuc, "Token insertion AUC (higher is better) by map"),
         (ReportMetrics.RoadMorf, "ROAD MoRF (lower is better) by map"),
         (ReportMetrics.RoadLerf, "ROAD LeRF (higher is better) by map"),
         (ReportMetrics.RoadGap, "ROAD LeRF − MoRF (higher is better) by map"),
