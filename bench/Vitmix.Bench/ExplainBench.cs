@@ -151,19 +151,21 @@ public static class ExplainBench
             foreach (var px in pixelMaps) set.Add(CurveKind.Deletion, px);
             set.Compute();
         }
-        // Each once to warm up (JIT, buffer sizes), then alternately three times, so a change of load on a shared machine
+        // Each once to warm up (JIT, buffer sizes), then alternately five times, so a change of load on a shared machine
         // falls on both; the ratio is of the fastest runs, with every run printed.
         Token();
         Pixel();
         var tokens = new List<(double Wall, double Cpu)>();
         var pixels = new List<(double Wall, double Cpu)>();
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 5; i++)
         {
             tokens.Add(WallAndCpu(Token));
             pixels.Add(WallAndCpu(Pixel));
         }
         Console.WriteLine($"token runs {string.Join(", ", tokens.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}; pixel runs {string.Join(", ", pixels.Select(t => $"{t.Wall:F0} ms (cpu {t.Cpu:F0})"))}");
         Console.WriteLine($"ratios, wall {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Wall / p.Wall:F2}"))}; cpu {string.Join(", ", tokens.Zip(pixels, (t, p) => $"{t.Cpu / p.Cpu:F2}"))}; fastest cpu {tokens.Min(t => t.Cpu) / pixels.Min(p => p.Cpu):F2}");
+        var wallRatios = tokens.Zip(pixels, (t, p) => t.Wall / p.Wall).Order().ToArray();
+        Console.WriteLine($"median wall ratio {wallRatios[wallRatios.Length / 2]:F3}, highest {wallRatios[^1]:F3}");
         double token = tokens.Min(t => t.Wall), pixel = pixels.Min(p => p.Wall);
         Console.WriteLine($"deletion: pixel (RISE) {pixel:F0} ms = {pixel / forward1:F1} forwards; token {token:F0} ms = {token / forward1:F1} forwards ({token / pixel:F2}x)");
         return 0;

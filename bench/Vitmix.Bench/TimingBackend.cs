@@ -59,6 +59,7 @@ public sealed class TimingBackend(ComputeBackend inner) : ComputeBackend
     public override void AttentionPacked(Tensor qkv, Tensor context, int[] offsets, int heads, int headDim) { long started = Stopwatch.GetTimestamp(); inner.AttentionPacked(qkv, context, offsets, heads, headDim); Add("AttentionPacked", started); }
 
     /// <inheritdoc/>
+    public override void AttentionLeadingRows(Tensor qkv, Tensor context, int batch, int tokens, int[]? offsets, int heads, int headDim, int rows, Tensor? logitBias = null, long biasSampleStride = 0) { long started = Stopwatch.GetTimestamp(); inner.AttentionLeadingRows(qkv, context, batch, tokens, offsets, heads, headDim, rows, logitBias, biasSampleStride); Add("AttentionLeadingRows", started); }
     public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities, int batch, int tokens, int heads, int headDim) { long started = Stopwatch.GetTimestamp(); inner.AttentionBackward(qkv, probabilities, dContext, dQkv, dProbabilities, batch, tokens, heads, headDim); Add("AttentionBackward", started); }
 
     /// <inheritdoc/>

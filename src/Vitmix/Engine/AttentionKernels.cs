@@ -10,7 +10,7 @@ namespace Vitmix.Engine;
 internal static unsafe class AttentionKernels
 {
     readonly unsafe struct Args(float* qkv, float* probabilities, float* context, float* dProbabilities, float* dQkv,
-        int tokens, int dim, int heads, int headDim, int* offsets = null, float* bias = null, long biasStride = 0)
+        int tokens, int dim, int heads, int headDim, int* offsets = null, float* bias = null, long biasStride = 0, int leadingRows = 0)
     {
         public readonly float* Qkv = qkv, Probabilities = probabilities, Context = context, DProbabilities = dProbabilities, DQkv = dQkv;
         public readonly int N = tokens, D = dim, H = heads, Hd = headDim;
@@ -19,6 +19,8 @@ internal static unsafe class AttentionKernels
         /// <summary>Logits bias (H, N, N) of sample 0, or null; sample i's at Bias + i·BiasStride (a regular batch only).</summary>
         public readonly float* Bias = bias;
         public readonly long BiasStride = biasStride;
+        /// <summary>When positive, only the first this many queries of each sequence, written compactly: sequence i's at rows i·LeadingRows of Context.</summary>
+        public readonly int LeadingRows = leadingRows;
     }
 
     sealed class Job : TeamJob
@@ -78,6 +80,22 @@ internal static unsafe class AttentionKernels
             Run(new Args(pq, null, pc, null, null, 0, heads * headDim, heads, headDim, po), sequences * heads, backward: false);
     }
 
+    /// <summary>
+    /// softmax(q·kᵀ/√hd [+ bias])·v for the first <paramref name="rows"/> queries of each sequence only, against every key
+    /// and value of the sequence: sequence i's outputs are rows i·rows to i·rows + rows − 1 of <paramref name="context"/>
+    /// (S, rows, D). Sequences are a batch of <paramref name="batch"/> × <paramref name="tokens"/> when
+    /// <paramref name="offsets"/> is null, else packed as in <see cref="ForwardPacked"/>; the bias (H, N, N) per sample as in
+    /// the biased <see cref="Forward(float[], float[], float[], int, int, int, int, float[], long)"/>, for a batch only.
+    /// </summary>
+    public static void ForwardLeadingRows(float[] qkv, float[] context, int batch, int tokens, int[]? offsets, int heads, int headDim, int rows,
+        float[]? bias, long biasStride)
+    {
+        int sequences = offsets == null ? batch : offsets.Length - 1;
+        fixed (float* pq = qkv, pc = context, pb = bias)
+        fixed (int* po = offsets)
+            Run(new Args(pq, null, pc, null, null, tokens, heads * headDim, heads, headDim, po, pb, biasStride, rows), sequences * heads, backward: false);
+    }
+
     static void Run(in Args args, int count, bool backward)
     {
         if (count >= 2 && WorkerTeam.TryBegin())
@@ -106,8 +124,11 @@ internal static unsafe class AttentionKernels
         // A packed sequence starts at its own row and has its own length; a batch's sample i starts at row i·N.
         long firstRow = (long)i * n;
         if (a.Offsets != null) (firstRow, n) = (a.Offsets[i], a.Offsets[i + 1] - a.Offsets[i]);
+        // m queries: every row, or the leading rows only (their outputs packed one sequence after another)
+        int m = a.LeadingRows > 0 ? Math.Min(a.LeadingRows, n) : n;
+        long outputRow = a.LeadingRows > 0 ? (long)i * a.LeadingRows : firstRow;
         float scale = 1f / MathF.Sqrt(hd);
-        float[]? own = a.Probabilities == null ? Scratch((long)n * n) : null;
+        float[]? own = a.Probabilities == null ? Scratch((long)m * n) : null;
         fixed (float* ps = own)
         {
             float* scores = a.Probabilities != null ? a.Probabilities + (long)index * n * n : ps;
@@ -117,15 +138,15 @@ internal static unsafe class AttentionKernels
             float beta = 0f;
             if (a.Bias != null)
             {
-                long bytes = (long)n * n * sizeof(float);
+                long bytes = (long)m * n * sizeof(float);
                 Buffer.MemoryCopy(a.Bias + i * a.BiasStride + (long)head * n * n, scores, bytes, bytes);
                 beta = 1f;
             }
-            var qk = new GemmArgs(false, true, n, n, hd, scale, q, 3 * d, q + d, 3 * d, beta, scores, n, null);
+            var qk = new GemmArgs(false, true, m, n, hd, scale, q, 3 * d, q + d, 3 * d, beta, scores, n, null);
             GemmDriver.Serial(ref qk, shape);
-            for (int r = 0; r < n; r++) Softmax.Row(scores + (long)r * n, n);
-            var pv = new GemmArgs(false, false, n, hd, n, 1f, scores, n, q + 2 * d, 3 * d, 0f,
-                a.Context + firstRow * d + head * hd, d, null);
+            for (int r = 0; r < m; r++) Softmax.Row(scores + (long)r * n, n);
+            var pv = new GemmArgs(false, false, m, hd, n, 1f, scores, n, q + 2 * d, 3 * d, 0f,
+                a.Context + outputRow * d + head * hd, d, null);
             GemmDriver.Serial(ref pv, shape);
         }
     }

@@ -91,6 +91,17 @@ public abstract class ComputeBackend
     public abstract void AttentionPacked(Tensor qkv, Tensor context, int[] offsets, int heads, int headDim);
 
     /// <summary>
+    /// Attention for the first <paramref name="rows"/> queries of each sequence only, against all its keys and values:
+    /// what the last block of a pass needs when its readout reads only leading prefix tokens. Sequences are a batch
+    /// (<paramref name="batch"/> × <paramref name="tokens"/>) when <paramref name="offsets"/> is null, else packed as in
+    /// <see cref="AttentionPacked"/>; <paramref name="logitBias"/> as in the biased
+    /// <see cref="Attention(Tensor, Tensor?, Tensor, int, int, int, int, Tensor, long)"/> (a batch only). Sequence i's
+    /// outputs are rows i·rows … of <paramref name="context"/> (S, rows, D); every sequence must have that many tokens.
+    /// </summary>
+    public abstract void AttentionLeadingRows(Tensor qkv, Tensor context, int batch, int tokens, int[]? offsets, int heads, int headDim, int rows,
+        Tensor? logitBias = null, long biasSampleStride = 0);
+
+    /// <summary>
     /// Backward of <see cref="Attention(Tensor, Tensor?, Tensor, int, int, int, int)"/> (with or without a logit bias) from dContext to dQkv (overwritten); dProbabilities, when given, receives
     /// the gradient of the post-softmax probabilities (B, H, N, N).
     /// </summary>

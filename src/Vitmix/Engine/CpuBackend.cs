@@ -82,6 +82,31 @@ internal sealed unsafe class CpuBackend : ComputeBackend
         AttentionKernels.ForwardPacked(qkv.Data, context.Data, offsets, heads, headDim);
     }
 
+    public override void AttentionLeadingRows(Tensor qkv, Tensor context, int batch, int tokens, int[]? offsets, int heads, int headDim, int rows,
+        Tensor? logitBias = null, long biasSampleStride = 0)
+    {
+        if (rows <= 0) throw new ArgumentException($"{rows} leading rows");
+        int sequences = batch, shortest = tokens;
+        if (offsets != null)
+        {
+            if (offsets.Length < 2 || offsets[0] != 0) throw new ArgumentException("packed sequences need offsets from 0, one more than the sequences");
+            if (logitBias != null) throw new ArgumentException("a logit bias needs a batch of equal sequences, not packed ones");
+            sequences = offsets.Length - 1;
+            shortest = int.MaxValue;
+            for (int i = 1; i < offsets.Length; i++) shortest = Math.Min(shortest, offsets[i] - offsets[i - 1]);
+            RequireLength(qkv, (long)offsets[^1] * 3 * heads * headDim, "qkv");
+        }
+        else RequireLength(qkv, (long)batch * tokens * 3 * heads * headDim, "qkv");
+        if (shortest < rows) throw new ArgumentException($"a sequence of {shortest} tokens has fewer than the {rows} leading rows asked for");
+        RequireLength(context, (long)sequences * rows * heads * headDim, "attention context");
+        if (logitBias != null)
+        {
+            if (biasSampleStride < 0) throw new ArgumentException($"logit bias sample stride {biasSampleStride} is negative");
+            RequireLength(logitBias, (batch - 1) * biasSampleStride + (long)heads * tokens * tokens, "attention logit bias");
+        }
+        AttentionKernels.ForwardLeadingRows(qkv.Data, context.Data, batch, tokens, offsets, heads, headDim, rows, logitBias?.Data, biasSampleStride);
+    }
+
     public override void AttentionBackward(Tensor qkv, Tensor probabilities, Tensor dContext, Tensor dQkv, Tensor? dProbabilities,
         int batch, int tokens, int heads, int headDim)
     {

@@ -63,6 +63,8 @@ public sealed class Attention : Layer
         // q, k, v gathered from the whole sequence's when a subset pass was given them (its norm1 output is then unread)
         var qkv = context.TakeGivenQkv(this) ?? Qkv.Forward(input, context);
         if (qkv.Dim(0) != b || qkv.Dim(1) != n || qkv.Dim(2) != 3 * Dim) throw new InvalidOperationException($"{Name}: q, k, v {qkv} for input {input}");
+        if (context.LeadingRowsFrom is { } leading && leading.Block == Block && !context.Recording && !context.Outputs.Wants(PassRequirements.Attention))
+            return ForwardLeadingRows(qkv, leading.Rows, context);
         if (context.Packed is { } packed) return ForwardPacked(qkv, packed, context);
         Rope?.Rotate(qkv, context.KeptPatches, b, n, Heads, inverse: false);
         var probabilities = context.Recording || context.Outputs.Wants(PassRequirements.Attention) ? context.Rent(b, Heads, n, n) : null;
@@ -89,6 +91,36 @@ public sealed class Attention : Layer
             context.Return(qkv);
             context.Return(attended);
         }
+        return y;
+    }
+
+    /// <summary>
+    /// Only the first <paramref name="rows"/> queries of each sequence (every key and value): the outputs are (S, rows, D)
+    /// and the pass continues on those rows alone (<see cref="ForwardContext.LeadingRowsFrom"/>).
+    /// </summary>
+    Tensor ForwardLeadingRows(Tensor qkv, int rows, ForwardContext context)
+    {
+        int b = qkv.Dim(0), n = qkv.Dim(1);
+        var packed = context.Packed;
+        if (packed != null && (RelativePositionBias != null || Rope != null))
+            throw new InvalidOperationException($"{Name}: a {(Rope != null ? "rotary position embedding" : "relative position bias")} needs each sequence's token positions; run packed lengths as separate batches");
+        if (packed == null) Rope?.Rotate(qkv, context.KeptPatches, b, n, Heads, inverse: false);
+        int sequences = packed?.Count ?? b;
+        var attended = context.Rent(sequences, rows, Dim);
+        if (RelativePositionBias is { } rpb)
+        {
+            var (bias, stride) = rpb.For(context, context.KeptPatches, b, n);
+            context.Backend.AttentionLeadingRows(qkv, attended, b, n, null, Heads, HeadDim, rows, bias, stride);
+            context.Return(bias);
+        }
+        else context.Backend.AttentionLeadingRows(qkv, attended, b, n, packed?.Offsets, Heads, HeadDim, rows);
+        context.Return(qkv);
+        var kept = new int[sequences * rows];
+        for (int s = 0; s < sequences; s++)
+            for (int j = 0; j < rows; j++) kept[s * rows + j] = (packed?.Start(s) ?? s * n) + j;
+        context.NarrowToLeadingRows(kept);
+        var y = Projection.Forward(attended, context);
+        context.Return(attended);
         return y;
     }
 

@@ -41,7 +41,38 @@ public sealed class ForwardContext : PassContext
         init => packed = value == null || !Recording ? value : throw new ArgumentException("a packed pass cannot record");
     }
 
-    readonly PackedSequences? packed;
+    PackedSequences? packed;
+
+    /// <summary>
+    /// For a pass that needs only the logits of a readout of the leading prefix tokens (the class token, and the
+    /// distillation token of a distilled DeiT): from the attention of block <c>Block</c> on, only the first <c>Rows</c>
+    /// tokens of each sequence are computed, since no later layer mixes tokens and the readout reads no other (the other
+    /// tokens of the last block are a tenth of a ViT-B's work). Null to compute every token. A recording pass ignores it.
+    /// </summary>
+    public (int Block, int Rows)? LeadingRowsFrom
+    {
+        get => leadingRows;
+        init => leadingRows = value is not { } v || (v.Rows > 0 && v.Block >= 0) ? value : throw new ArgumentException($"leading rows {v} from block {v.Block}");
+    }
+
+    readonly (int Block, int Rows)? leadingRows;
+
+    /// <summary>
+    /// Once the attention of <see cref="LeadingRowsFrom"/>'s block has run: the rows of its input that its outputs
+    /// continue, sequence after sequence (what the residual around it adds them to); null before.
+    /// </summary>
+    public int[]? LeadingRowsKept { get; private set; }
+
+    /// <summary>
+    /// Marks the narrowing of every sequence to its leading rows (<see cref="LeadingRowsFrom"/>): the activations are
+    /// (S, Rows, D) from here on, one sequence per sample, so they are no longer packed.
+    /// </summary>
+    public void NarrowToLeadingRows(int[] keptRows)
+    {
+        if (Recording) throw new InvalidOperationException("a recording pass keeps every token");
+        LeadingRowsKept = keptRows;
+        packed = null;
+    }
 
     /// <summary>
     /// q, k, v that an attention layer takes as given instead of projecting its input: the rows a pass on a subset of

@@ -24,10 +24,25 @@ public sealed class Residual : Layer
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
         var branch = LayerSequence.Forward(Branch, input, context);
+        if (context.LeadingRowsKept is { } kept && branch.Dim(0) * branch.Dim(1) != input.Dim(0) * input.Dim(1))
+            return AddToKeptRows(input, branch, kept, context);
         var y = context.Rent(input.Shape);
         context.Backend.Add(input, branch, y);
         if (context.Recording) context.Save(this, new Record(input, branch));
         else if (!ReferenceEquals(branch.Data, input.Data)) context.Return(branch);
+        return y;
+    }
+
+    /// <summary>The branch narrowed the tokens to the leading rows of each sequence (<see cref="ForwardContext.LeadingRowsFrom"/>): the skip keeps the same rows.</summary>
+    static Tensor AddToKeptRows(Tensor input, Tensor branch, int[] kept, ForwardContext context)
+    {
+        int d = input.Dim(2);
+        if (branch.Dim(0) * branch.Dim(1) != kept.Length || branch.Dim(2) != d)
+            throw new InvalidOperationException($"a branch output {branch} for {kept.Length} kept rows of {input}");
+        var y = context.Rent(branch.Shape);
+        for (int r = 0; r < kept.Length; r++) context.Backend.Copy(input, (long)kept[r] * d, y, (long)r * d, d);
+        context.Backend.Add(y, branch, y);
+        context.Return(branch);
         return y;
     }
 

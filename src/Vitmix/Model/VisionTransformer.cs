@@ -32,7 +32,28 @@ public sealed class VisionTransformer
         for (int i = 0; i < Blocks.Count; i++)
             if (Blocks[i].Index != i || Blocks[i].Attention.Block != i) throw new ArgumentException($"block {i} is numbered {Blocks[i].Index}");
         FirstBlock = Blocks.Count == 0 ? Layers.Count : IndexOf(Blocks[0]);
+        LeadingRows = FindLeadingRows();
     }
+
+    /// <summary>
+    /// What a logits-only pass may narrow (<see cref="ForwardContext.LeadingRowsFrom"/>): the last block and the rows a
+    /// prefix-token readout reads, when only LayerNorms sit between them; null when the readout reads other tokens (a
+    /// patch mean, an attention pool) or the layer list is another shape.
+    /// </summary>
+    (int Block, int Rows)? FindLeadingRows()
+    {
+        if (Blocks.Count == 0) return null;
+        int afterBlocks = IndexOf(Blocks[^1]) + 1;
+        for (int i = afterBlocks; i < Layers.Count; i++)
+        {
+            if (Layers[i] is Readout { ReadoutKind: ReadoutKind.PrefixTokens } readout) return (Blocks.Count - 1, readout.Rows);
+            if (Layers[i] is not LayerNormalization) return null;
+        }
+        return null;
+    }
+
+    /// <summary>The last block and the readout's rows, when a logits-only pass can compute that block for those rows alone.</summary>
+    (int Block, int Rows)? LeadingRows { get; }
 
     int IndexOf(Layer layer)
     {
@@ -64,11 +85,17 @@ public sealed class VisionTransformer
     /// <summary>Number of classifier heads averaged at eval: 2 for a distilled DeiT, else 1.</summary>
     public int HeadCount => Config.Distilled ? 2 : 1;
 
-    /// <summary>Logits (B, K) of a normalised batch (B, C, H, W).</summary>
+    /// <summary>
+    /// Logits (B, K) of a normalised batch (B, C, H, W). With a readout of the class (and distillation) token, the last
+    /// block runs for the read tokens alone after its attention (<see cref="ForwardContext.LeadingRowsFrom"/>).
+    /// </summary>
     public Tensor Forward(Tensor images)
     {
         CheckInput(images);
-        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None));
+        var context = new ForwardContext(Backend, Buffers, images.Dim(0), recording: false, new PassOutputs(Config.Depth, PassRequirements.None))
+        {
+            LeadingRowsFrom = LeadingRows,
+        };
         var logits = LayerSequence.Forward(Layers, images, context);
         var result = new Tensor((float[])logits.Data.Clone(), images.Dim(0), Config.NumClasses);
         context.Return(logits);
@@ -190,7 +217,7 @@ public sealed class VisionTransformer
             return ByLength(source, keptPatches, buffers);
         // Equal lengths run as an ordinary batch (B, prefix + kept, D); different ones packed as (1, T, D).
         var packed = sameLength ? null : new PackedSequences(keptPatches.Select(l => prefix + l.Length).ToArray());
-        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None)) { Packed = packed, KeptPatches = keptPatches };
+        var context = new ForwardContext(Backend, buffers ?? Buffers, b, recording: false, new PassOutputs(c.Depth, PassRequirements.None)) { Packed = packed, KeptPatches = keptPatches, LeadingRowsFrom = LeadingRows };
         Tensor Gather(Tensor from, int width)
         {
             var to = packed == null ? context.Rent(b, prefix + keptPatches[0].Length, width) : context.Rent(1, packed.TotalTokens, width);

@@ -52,8 +52,11 @@ public class PackedSequencesTests
         var zeros = new Vitmix.Engine.Tensor(shared.FirstQkv!.Shape);
         var fromZeros = model.ForwardEmbedded(new EmbeddedTokens(shared.Tokens, zeros), kept).Data;
         Assert.True(fromZeros.Zip(gathered).Any(pair => Math.Abs(pair.First - pair.Second) > 1e-3f), $"{variant}: the given q, k, v were not read");
-        // Keeping every patch is the plain forward.
+        // Keeping every patch is the plain forward, and the plain forward (its last block for the read tokens alone) is the pass of every token.
         var full = model.Forward(images).Data;
+        using (var trace = model.Run(images, record: false))
+            for (int i = 0; i < full.Length; i++)
+                Assert.True(Math.Abs(full[i] - trace.Logits[i]) <= 1e-5f + 1e-5f * Math.Abs(trace.Logits[i]), $"{variant}: logit {i}: forward {full[i]} vs every token {trace.Logits[i]}");
         for (int j = 0; j < k; j++) Assert.True(Math.Abs(packed[j] - full[j]) <= 1e-5f + 1e-5f * Math.Abs(full[j]), $"{variant}: class {j}");
     }
 

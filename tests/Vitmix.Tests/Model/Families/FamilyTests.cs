@@ -202,6 +202,19 @@ public class FamilyTests
     }
 
     [Theory, MemberData(nameof(Families))]
+    public void TheLogitsOnlyForwardIsThePassOfEveryToken(string name)
+    {
+        // Forward runs the last block for the class (and distillation) token alone after its attention when the readout
+        // reads only those; a pass that records nothing but computes every token must give the same logits
+        var model = ModelLoader.Load(Folder(name)).Network;
+        var x = Input(name);
+        var forward = model.Forward(x).Data;
+        using var trace = model.Run(x, record: false);
+        for (int i = 0; i < forward.Length; i++)
+            Assert.True(Math.Abs(forward[i] - trace.Logits[i]) <= 1e-5f * (1 + Math.Abs(trace.Logits[i])), $"{name} logit {i}: {forward[i]} vs {trace.Logits[i]}");
+    }
+
+    [Theory, MemberData(nameof(Families))]
     public void InfoNamesTheFamily(string name)
     {
         var r = CliRunner.Run("info", "--model", Folder(name));
