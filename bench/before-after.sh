@@ -3,6 +3,7 @@
 # each commit's library, alternating before/after processes so both see the same machine minutes.
 #   bash bench/before-after.sh BEFORE_REV [AFTER_REV=HEAD] [ROUNDS=2]
 #   MODE=curve bash bench/before-after.sh ...   the deletion curve against 101 batch-16 forwards instead
+#   BATCHES="1" RUNS=5 bash bench/before-after.sh ...   only these batch sizes, this many timed runs each (default: 1 16, the program's own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=${1:?usage: before-after.sh BEFORE_REV [AFTER_REV] [ROUNDS]}; after=${2:-HEAD}; rounds=${3:-2}
@@ -19,8 +20,8 @@ for side in before after; do
 done
 dotnet build-server shutdown >/dev/null 2>&1 || true   # a build server left running takes a core
 echo "before = $(git rev-parse --short "$before"), after = $(git rev-parse --short "$after"); $(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-for batch in $([ "${MODE:-}" = curve ] && echo curve || echo 1 16); do
+for batch in $([ "${MODE:-}" = curve ] && echo curve || echo "${BATCHES:-1 16}"); do
   for round in $(seq "$rounds"); do
-    for side in before after; do dotnet "$work/$side-bin/BeforeAfter.dll" "$batch" "$side"; done
+    for side in before after; do dotnet "$work/$side-bin/BeforeAfter.dll" "$batch" "$side" ${RUNS:-}; done
   done
 done
