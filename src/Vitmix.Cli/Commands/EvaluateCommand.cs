@@ -39,6 +39,12 @@ public static class EvaluateCommand
         var noInsertion = new Option<bool>("--no-insertion") { Description = "Skip insertion curves" };
         var perturbation = OptionParsers.Choice("--perturbation", "Perturbation curves: pixel (RISE, default), token (patches dropped from the sequence, the ViT-native curve) or both", "pixel", "token", "both");
         var road = new Option<bool>("--road") { Description = "ROAD (Rong et al. 2022): MoRF and LeRF probabilities with noisy linear imputation at 10-90 % removed, and LeRF - MoRF (costly: 14 imputed images per map)" };
+        var roadFractions = new Option<string?>("--road-fractions")
+        {
+            Description = $"ROAD at these fractions of the pixels instead (each in [0, 1), increasing, at most {RoadCurves.MaxFractions}; implies --road; default {string.Join(",", RoadCurves.DefaultFractions.Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture)))}, the reference's experiments)",
+            HelpName = "F,F,...",
+        };
+        roadFractions.Validators.Add(r => { try { if (r.GetValueOrDefault<string?>() is { } t) RoadCurves.ParseFractions(t, "--road-fractions"); } catch (ArgumentException e) { r.AddError(e.Message); } });
         var minConfidence = OptionParsers.Number("--min-confidence", "Skip images whose top-1 probability is lower (ViTmiX's VOC rule: 0.85)", 0, NumberRange.Probability, "P");
         var first = OptionParsers.PositiveInt("--first", "Evaluate only the first N images");
         var classes = new Option<string?>("--classes") { Description = "Only images of these dataset classes (comma-separated indices or names)" };
@@ -70,7 +76,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Evaluate explanation maps and their fusions as segmentations on a dataset (ViTmiX tables)");
         model.AddTo(command);
-        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, fractions, ranking, noInsertion, perturbation, road, minConfidence, first, classes, split, target, outDir, shard, shards, theory, reportImages, protocol, pointingTolerance, sensitivity })
+        foreach (var o in new Option[] { dataset, methods, combos, fusion, threshold, steps, fractions, ranking, noInsertion, perturbation, road, roadFractions, minConfidence, first, classes, split, target, outDir, shard, shards, theory, reportImages, protocol, pointingTolerance, sensitivity })
             command.Options.Add(o);
         existing.AddTo(command);
         explainerOptions.AddTo(command);
@@ -103,7 +109,8 @@ public static class EvaluateCommand
                 DeletionRanking = parse.GetValue(ranking) == "mask" ? DeletionRanking.Mask : DeletionRanking.Continuous,
                 CurveFractions = parse.GetValue(fractions) is { } f ? CurveSchedule.ParseFractions(f, "--curve-fractions") : null,
                 Insertion = !parse.GetValue(noInsertion),
-                Road = parse.GetValue(road),
+                Road = parse.GetValue(road) || parse.GetValue(roadFractions) is not null,
+                RoadFractions = parse.GetValue(roadFractions) is { } rf ? RoadCurves.ParseFractions(rf, "--road-fractions") : RoadCurves.DefaultFractions,
                 Perturbation = (parse.GetValue(perturbation) ?? "pixel") switch { "token" => PerturbationMode.Token, "both" => PerturbationMode.Both, _ => PerturbationMode.Pixel },
                 MinConfidence = parse.GetValue(minConfidence),
                 Target = parse.GetValue(target) == "label" ? TargetPolicy.Label : TargetPolicy.Predicted,

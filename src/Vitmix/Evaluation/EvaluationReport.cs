@@ -230,10 +230,11 @@ public static class EvaluationReport
     {
         var curves = runDirs.SelectMany(EvaluationStore.ReadCurves).ToList();
         // ROAD's curves are sampled at its fractions, the others at the run's steps (or its curve fractions)
+        var roadFractions = summary.Run.RoadFractions ?? RoadCurves.DefaultFractions;
         CurveSeries[] Mean(string kind) => curves.Where(c => c.Kind == kind).GroupBy(c => c.Map)
             .Select(g => new CurveSeries(g.Key.DisplayName, Enumerable.Range(0, g.First().Values.Length).Select(i => g.Average(c => c.Values[i])).ToArray(),
-                RoadCurveKinds.Is(kind) ? RoadCurves.DefaultFractions : summary.Run.CurveFractions))
-            .Where(s => !RoadCurveKinds.Is(kind) || s.Values.Length == RoadCurves.DefaultFractions.Count)
+                RoadCurveKinds.Is(kind) ? roadFractions : summary.Run.CurveFractions))
+            .Where(s => !RoadCurveKinds.Is(kind) || s.Values.Length == roadFractions.Count)
             .ToArray();
         var mapsByStem = new Dictionary<string, MapId>(StringComparer.Ordinal);
         foreach (var r in summary.Results) mapsByStem.TryAdd(r.Map.FileStem, r.Map);

@@ -106,7 +106,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
 
     /// <summary>How ROAD is measured, for run.json: resumed runs and merged shards must agree.</summary>
     string RoadDescription => !settings.Road ? "none" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"noisy-linear sigma={NoisyLinearImputer.DefaultNoise:R} fractions {string.Join(" ", RoadCurves.DefaultFractions.Select(f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))} seed {settings.RoadSeed}");
+        $"noisy-linear sigma={NoisyLinearImputer.DefaultNoise:R} fractions {string.Join(" ", settings.RoadFractions.Select(f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))} seed {settings.RoadSeed}");
 
     /// <summary>The run.json of this evaluation of <paramref name="dataset"/>.</summary>
     RunInfo Describe(ISegmentationDataset dataset, int images, int shardImages)
@@ -119,7 +119,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
             images, shardImages, settings.PerturbationSteps > 0 && settings.Insertion, settings.Explainers.Settings,
             ModelHash, RunInfo.CurrentCodeVersion, settings.CurveFractions,
             settings.Protocol.ToString().ToLowerInvariant(), settings.PointingTolerance, SensitivityDescription,
-            settings.Perturbation.ToString().ToLowerInvariant(), RoadDescription);
+            settings.Perturbation.ToString().ToLowerInvariant(), RoadDescription, settings.Road ? settings.RoadFractions : null);
     }
 
     void EvaluateImage(SegmentationSample sample, int index, EvaluationStore store, CancellationToken cancel)
@@ -183,7 +183,7 @@ public sealed class EvaluationRunner(LoadedModel model, EvaluationSettings setti
         // dataset index, so shards and resumed runs draw the same noise for an image.
         RoadCurve[]? road = settings.Road
             ? RoadCurves.Compute(model.Network, input, e.TargetClass, results.Select(r => r.Mask.Normalized).ToList(), RoadCurves.NoiseScale(pre.Std),
-                settings.RoadSeed, index, batchSize: settings.PerturbationBatchSize, cancel: cancel)
+                settings.RoadSeed, index, settings.RoadFractions, batchSize: settings.PerturbationBatchSize, cancel: cancel)
             : null;
         var scorer = new MapScorer(h, w, settings.PointingTolerance);
         double[]? sensitivity = settings.SensitivitySamples > 0 ? MeasureSensitivity(input, index, e.TargetClass, results, cancel) : null;

@@ -84,6 +84,8 @@ public sealed record EvaluationSettings
     public long SensitivitySeed { get; init; }
     /// <summary>Also compute ROAD's MoRF and LeRF curves (<see cref="RoadCurves"/>): costly, off by default.</summary>
     public bool Road { get; init; }
+    /// <summary>The fractions of pixels ROAD imputes (<see cref="RoadCurves.ParseFractions"/>); its reference experiments' by default.</summary>
+    public IReadOnlyList<double> RoadFractions { get; init; } = RoadCurves.DefaultFractions;
     /// <summary>Seed of ROAD's imputation noise (stream per image and fraction, <see cref="RoadCurves"/>).</summary>
     public long RoadSeed { get; init; }
     /// <summary>Colormap of the report's overlays, one of <see cref="Rendering.Colormaps.Names"/>.</summary>

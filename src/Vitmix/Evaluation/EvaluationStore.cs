@@ -165,11 +165,13 @@ public sealed record CurveRow(string Image, MapId Map, string Kind, double[] Val
 /// <param name="Sensitivity">How max-sensitivity was measured, e.g. "10 x r=0.02 seed 0", or "none" (null in older folders).</param>
 /// <param name="Perturbation">"pixel", "token" or "both" (<see cref="PerturbationMode"/>; null in older folders: pixel).</param>
 /// <param name="Road">How ROAD was measured, e.g. "noisy-linear sigma=0.01 fractions 0.1 0.2 … seed 0", or "none" (null in older folders: none).</param>
+/// <param name="RoadFractions">The fractions ROAD's curves in curves.csv were read at (null without ROAD, and in older folders: <see cref="RoadCurves.DefaultFractions"/>).</param>
 public sealed record RunInfo(string Model, string Dataset, int NumClasses, IReadOnlyList<string> Maps, string Threshold, int PerturbationSteps,
     string DeletionRanking, double MinConfidence, string Target, int ShardIndex, int ShardCount, IReadOnlyList<string> ClassNames,
     int? Images = null, int? ShardImages = null, bool? Insertion = null, string? ExplainerSettings = null,
     string? ModelHash = null, string? CodeVersion = null, IReadOnlyList<double>? CurveFractions = null,
-    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null, string? Perturbation = null, string? Road = null)
+    string? Protocol = null, double? PointingTolerance = null, string? Sensitivity = null, string? Perturbation = null, string? Road = null,
+    IReadOnlyList<double>? RoadFractions = null)
 {
     /// <summary>
     /// This build's version: the library's informational version, which the SDK ends with "+" and the commit it was

@@ -57,6 +57,29 @@ public static class RoadCurves
     /// <summary>The reference experiments' fractions (road_evaluation, experiments/cifar10/*_params.json).</summary>
     public static IReadOnlyList<double> DefaultFractions { get; } = [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9];
 
+    /// <summary>The most fractions a run may ask for: each costs two imputed images per map.</summary>
+    public const int MaxFractions = 99;
+
+    /// <summary>
+    /// Fractions written as "0.1,0.3,0.5": 1 to <see cref="MaxFractions"/> numbers, each in [0, 1) (every pixel imputed
+    /// leaves no neighbour to impute from), increasing; an <see cref="ArgumentException"/> naming <paramref name="source"/> otherwise.
+    /// </summary>
+    public static IReadOnlyList<double> ParseFractions(string text, string source)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > MaxFractions) throw new ArgumentException($"{source}: {parts.Length} fractions, at most {MaxFractions}");
+        var values = new List<double>(parts.Length);
+        foreach (string p in parts)
+        {
+            if (!double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                throw new ArgumentException($"{source}: '{p}' is not a number");
+            if (v < 0 || v >= 1) throw new ArgumentException($"{source}: {p} is not in [0, 1) (every pixel imputed leaves no neighbour to impute from)");
+            if (values.Count > 0 && v <= values[^1]) throw new ArgumentException($"{source}: fractions must increase: {values[^1].ToString(System.Globalization.CultureInfo.InvariantCulture)} is followed by {p}");
+            values.Add(v);
+        }
+        return values;
+    }
+
     /// <summary>Per-channel noise σ in the normalised input space: <paramref name="sigma"/> (pixel units, [0, 1]) / std_c.</summary>
     public static float[] NoiseScale(IReadOnlyList<float> std, float sigma = NoisyLinearImputer.DefaultNoise) =>
         std.Select(s => sigma / s).ToArray();

@@ -142,4 +142,47 @@ public class RoadCurvesTests
         // ROAD does not change the other columns.
         Assert.Equal(rows.Select(x => x.DeletionAuc), plainRows.Select(x => x.DeletionAuc));
     }
+
+    [Fact]
+    public void EvaluateAtOtherFractions_ReadsItsCurvesAtThem()
+    {
+        using var tmp = new TempDir();
+        string set = GoldenData.Sets[1], output = Path.Combine(tmp.Path, "e");
+        var r = CliRunner.Run("evaluate", "--dataset", "synth:1:5:64", "--model", GoldenData.Path(set, "weights.safetensors"), "--methods", "rollout",
+            "--deletion-steps", "4", "--road-fractions", "0.25, 0.5", "--out", output);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        var rows = File.ReadAllLines(Path.Combine(output, "results.csv")).Skip(1).Select(l => ResultRow.Parse(l, "results.csv")).ToList();
+        var curves = File.ReadAllLines(Path.Combine(output, "curves.csv")).Skip(1).Select(l => CurveRow.Parse(l, "curves.csv", "otsu")).ToList();
+        var morf = Assert.Single(curves, c => c.Kind == RoadCurveKinds.Morf);
+        Assert.Equal(2, morf.Values.Length);
+        Assert.Equal(Assert.Single(rows).RoadMorf, morf.Values.Average(), 12);
+        Assert.Contains("fractions 0.25 0.5 seed", File.ReadAllText(Path.Combine(output, "run.json")));
+        Assert.Contains("alt=\"ROAD MoRF curves\"", File.ReadAllText(Path.Combine(output, "report.html")));
+    }
+
+    [Theory]
+    [InlineData("0.5,1", "not in [0, 1)")]
+    [InlineData("0.5,0.2", "must increase")]
+    [InlineData("0.1,x", "'x' is not a number")]
+    [InlineData("-0.1", "not in [0, 1)")]
+    public void BadRoadFractionsAreRefusedBeforeAnythingIsWritten(string fractions, string problem)
+    {
+        using var tmp = new TempDir();
+        string output = Path.Combine(tmp.Path, "e");
+        var r = CliRunner.Run("evaluate", "--dataset", "synth:1:5:64", "--model", GoldenData.Path(GoldenData.Sets[1], "weights.safetensors"), "--methods", "rollout",
+            "--road-fractions", fractions, "--out", output);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("--road-fractions", r.Err);
+        Assert.Contains(problem, r.Err);
+        Assert.False(Directory.Exists(output));
+        Assert.Throws<ArgumentException>(() => RoadCurves.ParseFractions(fractions, "x"));
+    }
+
+    [Fact]
+    public void ParsedFractionsAreTheNumbersGiven()
+    {
+        Assert.Equal([0.0, 0.1, 0.95], RoadCurves.ParseFractions("0, 0.1,0.95", "x"));
+        Assert.Equal([0.5], RoadCurves.ParseFractions("0.5", "x"));
+        Assert.Throws<ArgumentException>(() => RoadCurves.ParseFractions(string.Join(",", Enumerable.Range(0, 100).Select(i => (i / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture))), "x"));
+    }
 }
