@@ -5,7 +5,8 @@ using Vitmix.Hub;
 namespace Vitmix.Cli.Commands;
 
 /// <summary>
-/// <c>vitmix fetch org/name[@revision]</c>: downloads a model's model.safetensors and config.json into the Hugging Face
+/// <c>vitmix fetch org/name[@revision]</c>: downloads a model's model.safetensors and config.json (or open_clip's
+/// open_clip_model.safetensors and open_clip_config.json) into the Hugging Face
 /// cache (shared with Python tools) without running anything, and prints the snapshot folder, which
 /// <c>--model</c> accepts like the hub id itself.
 /// </summary>

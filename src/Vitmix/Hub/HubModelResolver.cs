@@ -3,7 +3,8 @@ namespace Vitmix.Hub;
 /// <summary>
 /// Turns a <c>--model</c> argument that names a Hugging Face Hub repository (<c>org/name[@revision]</c>) into a local
 /// snapshot folder holding <c>model.safetensors</c> (and <c>config.json</c>, and CLIP's <c>vocab.json</c> and
-/// <c>merges.txt</c>, when the repository has them), using and
+/// <c>merges.txt</c>, when the repository has them), or, for a repository that holds only an open_clip checkpoint,
+/// <c>open_clip_model.safetensors</c> and <c>open_clip_config.json</c>, using and
 /// filling the same cache as huggingface_hub, so models people already downloaded with timm or transformers load
 /// without a second download, and models fetched here are found by Python tools.
 /// </summary>
@@ -26,7 +27,20 @@ public static class HubModelResolver
     /// </summary>
     public static IReadOnlyList<string> SideFiles { get; } = [ConfigFile, "vocab.json", "merges.txt"];
 
+    /// <summary>
+    /// open_clip's weights on the hub (open_clip constants.py HF_SAFE_WEIGHTS_NAME), fetched when a repository has no
+    /// <see cref="WeightsFile"/>: many CLIP repositories (laion's, timm's open_clip ones) hold only open_clip's files.
+    /// </summary>
+    public const string OpenClipWeightsFile = "open_clip_model.safetensors";
+
+    /// <summary>open_clip's config beside its weights (HF_CONFIG_NAME): model_cfg and preprocess_cfg.</summary>
+    public const string OpenClipConfigFile = "open_clip_config.json";
+
+    /// <summary>The files fetched beside <see cref="OpenClipWeightsFile"/> when the repository has them.</summary>
+    public static IReadOnlyList<string> OpenClipSideFiles { get; } = [OpenClipConfigFile, "vocab.json", "merges.txt"];
+
     const string PickleWeightsFile = "pytorch_model.bin";
+    const string OpenClipPickleWeightsFile = "open_clip_pytorch_model.bin";
 
     static readonly string[] KnownFileExtensions = [".safetensors", ".json", ".bin", ".pth", ".pt", ".npz", ".ckpt", ".onnx"];
 
@@ -70,8 +84,7 @@ public static class HubModelResolver
         options ??= HubOptions.FromEnvironment();
         var cache = new HubCache(options.CacheRoot, id);
 
-        // Offline, a snapshot cached before the tokenizer files were fetched is still used: they are optional.
-        if (FromCache(cache, id.Revision, options.Offline ? [ConfigFile] : SideFiles) is { } cached) return cached;
+        if (FromCache(cache, id.Revision, options.Offline) is { } cached) return cached;
         if (options.Offline)
             throw new HubException(
                 $"{id}: {MissingFile(cache, id.Revision)} is not in the cache ({cache.RepoFolder}) and HF_HUB_OFFLINE is set, so nothing is downloaded; " +
@@ -89,17 +102,26 @@ public static class HubModelResolver
         }
     }
 
-    static string? FromCache(HubCache cache, string revision, IReadOnlyList<string> sideFiles)
+    /// <summary>The cached snapshot of <paramref name="revision"/> when it has weights and their side files (offline: only the config counts).</summary>
+    static string? FromCache(HubCache cache, string revision, bool offline)
     {
         string? commit = cache.CommitFor(revision);
         if (commit == null) return null;
-        bool complete = cache.HasFile(commit, WeightsFile)
-            && sideFiles.All(f => cache.HasFile(commit, f) || cache.IsKnownMissing(commit, f));
-        return complete ? cache.SnapshotFolder(commit) : null;
+        foreach (var (weights, sides) in new[] { (WeightsFile, SideFiles), (OpenClipWeightsFile, OpenClipSideFiles) })
+        {
+            if (!cache.HasFile(commit, weights)) continue;
+            // Offline, a snapshot cached before the tokenizer files were fetched is still used: they are optional.
+            var needed = offline ? sides.Take(1) : sides;
+            return needed.All(f => cache.HasFile(commit, f) || cache.IsKnownMissing(commit, f)) ? cache.SnapshotFolder(commit) : null;
+        }
+        return null;
     }
 
     static string MissingFile(HubCache cache, string revision) =>
-        cache.CommitFor(revision) is { } commit && cache.HasFile(commit, WeightsFile) ? ConfigFile : WeightsFile;
+        cache.CommitFor(revision) is not { } commit ? WeightsFile
+        : cache.HasFile(commit, WeightsFile) ? ConfigFile
+        : cache.HasFile(commit, OpenClipWeightsFile) ? OpenClipConfigFile
+        : WeightsFile;
 
     static async Task<string> DownloadAsync(HubDownloader downloader, HubCache cache, HubModelId id,
         IProgress<(long done, long total)>? progress, CancellationToken ct)
@@ -107,19 +129,27 @@ public static class HubModelResolver
         // The weights' HEAD fixes the commit; everything else is then asked for at that commit, so the files of
         // one snapshot always belong together even if the branch moves meanwhile.
         HubHeadResult weights = await downloader.HeadAsync(id, id.Revision, WeightsFile, ct);
+        string weightsFile = WeightsFile;
+        var sideFiles = SideFiles;
+        if (!weights.Found && IsMissingEntry(weights))
+        {
+            // a repository of open_clip's files only
+            HubHeadResult openClip = await downloader.HeadAsync(id, id.Revision, OpenClipWeightsFile, ct);
+            if (openClip.Found) (weights, weightsFile, sideFiles) = (openClip, OpenClipWeightsFile, OpenClipSideFiles);
+        }
         if (!weights.Found)
             throw await WeightsErrorAsync(downloader, id, weights, ct);
         string commit = weights.Metadata!.Commit;
 
-        var wanted = new List<(string File, HubFileMetadata Meta)> { (WeightsFile, weights.Metadata) };
+        var wanted = new List<(string File, HubFileMetadata Meta)> { (weightsFile, weights.Metadata) };
         // Files the repository lacks are remembered only once the snapshot is complete: a refused download leaves nothing.
         var absent = new List<string>();
-        foreach (string sideFile in SideFiles)
+        foreach (string sideFile in sideFiles)
         {
             if (cache.HasFile(commit, sideFile) || cache.IsKnownMissing(commit, sideFile)) continue;
             HubHeadResult side = await downloader.HeadAsync(id, commit, sideFile, ct);
             if (side.Found) wanted.Add((sideFile, side.Metadata!));
-            else if (side.Status == 404 && side.ErrorCode is null or "EntryNotFound") absent.Add(sideFile);
+            else if (IsMissingEntry(side)) absent.Add(sideFile);
             else throw downloader.StatusError(side.Url, side.Status, side.ErrorCode, side.ErrorMessage, $"{id}: {sideFile}");
         }
 
@@ -158,18 +188,24 @@ public static class HubModelResolver
         File.Move(partial, blob);
     }
 
+    /// <summary>A 404 for a file the repository does not have (not for a missing repository or revision).</summary>
+    static bool IsMissingEntry(HubHeadResult head) => head.Status == 404 && head.ErrorCode is null or "EntryNotFound";
+
     static async Task<HubException> WeightsErrorAsync(HubDownloader downloader, HubModelId id, HubHeadResult weights, CancellationToken ct)
     {
-        if (weights.Status == 404 && weights.ErrorCode is null or "EntryNotFound")
+        if (IsMissingEntry(weights))
         {
-            HubHeadResult pickle = await downloader.HeadAsync(id, id.Revision, PickleWeightsFile, ct);
-            if (pickle.Found)
-                return new HubException(
-                    $"{id} has no {WeightsFile}, only {PickleWeightsFile} (a PyTorch pickle). Vitmix loads safetensors only: pickle " +
-                    "files can run arbitrary code when loaded, so they are not parsed. Convert it once in Python, e.g. " +
-                    "`from safetensors.torch import save_file; import torch; save_file(torch.load('pytorch_model.bin', weights_only=True), 'model.safetensors')`, " +
-                    "or pick a revision/repository that has model.safetensors (many hub repos have a 'refs/pr/N' conversion branch).", 404);
-            return new HubException($"{id}: {WeightsFile} not found ({weights.Url}, HTTP 404); the repository has neither {WeightsFile} nor {PickleWeightsFile} at this revision", 404);
+            foreach (string pickleFile in new[] { PickleWeightsFile, OpenClipPickleWeightsFile })
+            {
+                HubHeadResult pickle = await downloader.HeadAsync(id, id.Revision, pickleFile, ct);
+                if (pickle.Found)
+                    return new HubException(
+                        $"{id} has no {WeightsFile}, only {pickleFile} (a PyTorch pickle). Vitmix loads safetensors only: pickle " +
+                        "files can run arbitrary code when loaded, so they are not parsed. Convert it once in Python, e.g. " +
+                        $"`from safetensors.torch import save_file; import torch; save_file(torch.load('{pickleFile}', weights_only=True), '{(pickleFile == PickleWeightsFile ? WeightsFile : OpenClipWeightsFile)}')`, " +
+                        "or pick a revision/repository that has model.safetensors (many hub repos have a 'refs/pr/N' conversion branch).", 404);
+            }
+            return new HubException($"{id}: {WeightsFile} not found ({weights.Url}, HTTP 404); the repository has none of {WeightsFile}, {OpenClipWeightsFile}, {PickleWeightsFile} at this revision", 404);
         }
         return downloader.StatusError(weights.Url, weights.Status, weights.ErrorCode, weights.ErrorMessage, $"{id}: {WeightsFile}");
     }

@@ -16,9 +16,13 @@ public sealed class FakeHubRepo : IDisposable
 
     public enum Redirect { Relative, AbsoluteSameHost, CrossHost }
 
-    public byte[] Weights { get; } = TinySafetensors.Create(4096);
+    public byte[] Weights { get; set; } = TinySafetensors.Create(4096);
     public string WeightsSha => Convert.ToHexStringLower(SHA256.HashData(Weights));
-    public byte[] Config { get; } = Encoding.UTF8.GetBytes("""{"architecture": "vit_tiny_test", "num_classes": 10}""");
+    public byte[] Config { get; set; } = Encoding.UTF8.GetBytes("""{"architecture": "vit_tiny_test", "num_classes": 10}""");
+    /// <summary>The name the weights are served under (open_clip's repositories: open_clip_model.safetensors).</summary>
+    public string WeightsName { get; set; } = "model.safetensors";
+    /// <summary>The name the config is served under (open_clip's: open_clip_config.json).</summary>
+    public string ConfigName { get; set; } = "config.json";
 
     public bool HasWeights { get; set; } = true;
     public bool HasConfig { get; set; } = true;
@@ -73,7 +77,7 @@ public sealed class FakeHubRepo : IDisposable
         if (revision != "main" && revision != Commit) return Status(404, "RevisionNotFound");
         string file = string.Join('/', parts.Skip(4));
 
-        if (file == "model.safetensors" && HasWeights || file == "pytorch_model.bin" && HasPickle)
+        if (file == WeightsName && HasWeights || file == "pytorch_model.bin" && HasPickle)
         {
             string location = LfsRedirect switch
             {
@@ -94,7 +98,7 @@ public sealed class FakeHubRepo : IDisposable
                 },
             };
         }
-        if (file == "config.json" && HasConfig)
+        if (file == ConfigName && HasConfig)
             return new TinyHttpServer.Response
             {
                 Headers = new() { ["X-Repo-Commit"] = Commit, ["ETag"] = $"\"{ConfigEtag}\"", ["Content-Type"] = "application/json" },

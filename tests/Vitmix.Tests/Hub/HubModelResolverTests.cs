@@ -231,6 +231,33 @@ public sealed class HubModelResolverTests : IDisposable
     }
 
     [Fact]
+    public void AnOpenClipOnlyRepositoryIsFetchedByItsOwnNames_AndLoads()
+    {
+        // open_clip's hub files (constants.py HF_SAFE_WEIGHTS_NAME, HF_CONFIG_NAME), here a tiny open_clip CLIP
+        hub.WeightsName = "open_clip_model.safetensors";
+        hub.ConfigName = "open_clip_config.json";
+        hub.Weights = File.ReadAllBytes(Vitmix.Tests.Model.ImageText.ClipTests.Folder("openclip", "open_clip_model.safetensors"));
+        hub.Config = File.ReadAllBytes(Vitmix.Tests.Model.ImageText.ClipTests.Folder("openclip", "open_clip_config.json"));
+        string folder = HubModelResolver.Resolve(FakeHubRepo.RepoId, Options());
+        Assert.Equal(hub.Weights, File.ReadAllBytes(Path.Combine(folder, "open_clip_model.safetensors")));
+        Assert.Equal(hub.Config, File.ReadAllBytes(Path.Combine(folder, "open_clip_config.json")));
+        Assert.False(File.Exists(Path.Combine(folder, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(RepoFolder, ".no_exist", FakeHubRepo.Commit, "vocab.json")));
+        // the folder is the open_clip layout the loader reads, with the config's architecture
+        var loaded = Vitmix.Model.ModelLoader.Load(folder);
+        var local = Vitmix.Model.ModelLoader.Load(Vitmix.Tests.Model.ImageText.ClipTests.Folder("openclip"));
+        Assert.Equal((local.Config.EmbedDim, local.Config.Depth, local.Config.NumHeads), (loaded.Config.EmbedDim, loaded.Config.Depth, loaded.Config.NumHeads));
+        var x = new Vitmix.Engine.Tensor(1, 3, local.Config.ImageHeight, local.Config.ImageWidth);
+        for (int i = 0; i < x.Length; i++) x.Data[i] = (float)Math.Sin(i * 0.37);
+        Assert.Equal(local.Network.Forward(x).Data, loaded.Network.Forward(x).Data);
+        // and a second resolve, online or offline, is the cache's without a request
+        int requests = hub.Hub.Requests.Count;
+        Assert.Equal(folder, HubModelResolver.Resolve(FakeHubRepo.RepoId, Options()));
+        Assert.Equal(folder, HubModelResolver.Resolve(FakeHubRepo.RepoId, Options(offline: true)));
+        Assert.Equal(requests, hub.Hub.Requests.Count);
+    }
+
+    [Fact]
     public void MissingConfigIsRememberedSoOfflineStillWorks()
     {
         hub.HasConfig = false;
