@@ -24,7 +24,7 @@ public sealed class Residual : Layer
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
         var branch = LayerSequence.Forward(Branch, input, context);
-        if (context.LeadingRowsKept is { } kept && branch.Dim(0) * branch.Dim(1) != input.Dim(0) * input.Dim(1))
+        if (context.LeadingRowsKept is { } kept && !branch.Shape.AsSpan().SequenceEqual(input.Shape))
             return AddToKeptRows(input, branch, kept, context);
         var y = context.Rent(input.Shape);
         context.Backend.Add(input, branch, y);
