@@ -78,8 +78,11 @@ public sealed class CurveSchedule
         }
     }
 
-    /// <summary>Parses and checks "0,0.1,0.2,…" (invariant culture); the error names <paramref name="source"/> and the bad entry.</summary>
-    public static IReadOnlyList<double> ParseFractions(string text, string source)
+    /// <summary>
+    /// Comma-separated finite numbers in the invariant culture ("0, 0.1,0.2"); an <see cref="ArgumentException"/> naming
+    /// <paramref name="source"/> and the first entry that is not one.
+    /// </summary>
+    public static List<double> ParseNumbers(string text, string source)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var values = new List<double>(parts.Length);
@@ -89,6 +92,13 @@ public sealed class CurveSchedule
                 throw new ArgumentException($"{source}: '{p}' is not a number");
             values.Add(v);
         }
+        return values;
+    }
+
+    /// <summary>Parses and checks "0,0.1,0.2,…" (invariant culture); the error names <paramref name="source"/> and the bad entry.</summary>
+    public static IReadOnlyList<double> ParseFractions(string text, string source)
+    {
+        var values = ParseNumbers(text, source);
         try { ValidateFractions(values); }
         catch (ArgumentException e) { throw new ArgumentException($"{source}: {e.Message}", e); }
         return values;

@@ -66,16 +66,14 @@ public static class RoadCurves
     /// </summary>
     public static IReadOnlyList<double> ParseFractions(string text, string source)
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length > MaxFractions) throw new ArgumentException($"{source}: {parts.Length} fractions, at most {MaxFractions}");
-        var values = new List<double>(parts.Length);
-        foreach (string p in parts)
+        int count = text.Count(c => c == ',') + 1;
+        if (count > MaxFractions) throw new ArgumentException($"{source}: {count} fractions, at most {MaxFractions}");
+        var values = CurveSchedule.ParseNumbers(text, source);
+        string F(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (int i = 0; i < values.Count; i++)
         {
-            if (!double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                throw new ArgumentException($"{source}: '{p}' is not a number");
-            if (v < 0 || v >= 1) throw new ArgumentException($"{source}: {p} is not in [0, 1) (every pixel imputed leaves no neighbour to impute from)");
-            if (values.Count > 0 && v <= values[^1]) throw new ArgumentException($"{source}: fractions must increase: {values[^1].ToString(System.Globalization.CultureInfo.InvariantCulture)} is followed by {p}");
-            values.Add(v);
+            if (values[i] < 0 || values[i] >= 1) throw new ArgumentException($"{source}: {F(values[i])} is not in [0, 1) (every pixel imputed leaves no neighbour to impute from)");
+            if (i > 0 && values[i] <= values[i - 1]) throw new ArgumentException($"{source}: fractions must increase: {F(values[i - 1])} is followed by {F(values[i])}");
         }
         return values;
     }
